@@ -1,0 +1,61 @@
+# SR-IOV network plugin for Docker.
+#   make            build/sriov-plugin
+#   make check      everything: deps, host tests, sanitizers, static analysis, fuzz (short), test bed suites
+#   make check-host host-only tests (fast)
+#   make demo       boot the emulated SR-IOV host and show VFs going into containers
+#   make bench      benchmarks (print figures)
+# Nothing here installs packages except `make deps` (called by check/demo).
+
+CC       ?= gcc
+PKGS      = libmicrohttpd jansson libnl-3.0 libnl-route-3.0 libnl-genl-3.0
+VERSION  := 0.1.0
+CSTD      = -std=c11 -D_GNU_SOURCE
+WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+OPT      ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -DSRIOV_PLUGIN_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
+
+BUILD    ?= build
+LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*.c))
+LIB_SRCS := $(filter-out plugin/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all clean deps check check-host unit unit-asan bench fuzz fuzz-short static demo install \
+        managed-plugin testbed-setup check-guest
+all: $(BUILD)/sriov-plugin
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libsriov.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/sriov-plugin: $(BUILD)/obj/plugin/main.o $(BUILD)/libsriov.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsriov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+
+unit: $(UNIT_BINS)
+	@bash tests/unit/run-all.sh $(UNIT_BINS)
+
+# The same unit tests, built with AddressSanitizer + UBSan.
+unit-asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit
+
+deps:
+	@bash scripts/install-deps.sh
+
+clean:
+	rm -rf build
+
+-include mk/*.mk

@@ -1,0 +1,52 @@
+/* ipam: address pools for the IpamDriver API, IPv4 and IPv6.
+ *
+ * Pure address arithmetic (ipam_addr.c) plus an allocator (a bitmap per pool,
+ * so a /16 costs kilobytes) and its store, persisted atomically (write, fsync,
+ * rename) as <state_dir>/ipam.json after every change and loaded at open, so
+ * no address is handed out twice across restarts of the plugin or dockerd.
+ * No HTTP, no JSON of the API here: plugin/handlers_ipam.c speaks the protocol.
+ * Not thread-safe: the daemon holds its lock around every call. */
+#ifndef IPAM_H
+#define IPAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/sr_error.h"
+
+#define IPAM_CIDR_MAX 64
+#define IPAM_POOL_ID_MAX 128
+
+struct ipam_store;
+
+/* Opens (creating if absent) the store in state_dir. default_pools is a
+ * comma-separated list of CIDRs handed out when RequestPool names none
+ * (NULL = the built-in list). */
+int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
+void ipam_store_close(struct ipam_store *store);
+
+struct ipam_pool_request {
+	const char *address_space; /* may be "" */
+	const char *pool;          /* CIDR or "" = choose a default pool */
+	const char *sub_pool;      /* CIDR or "" (--ip-range) */
+	const char *exclude;       /* "IP,IP-IP,..." (--ipam-opt exclude=) or NULL */
+	bool v6;
+};
+struct ipam_pool_result {
+	char pool_id[IPAM_POOL_ID_MAX + 1];
+	char pool[IPAM_CIDR_MAX]; /* CIDR */
+};
+int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *req,
+		      struct ipam_pool_result *out, sr_error *err);
+int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *err);
+
+/* address: plain IP to reserve that exact one, or "" for the lowest free one
+ * within the sub-pool (or pool). is_gateway: the request carried
+ * RequestAddressType=com.docker.network.gateway (the gateway may lie outside
+ * the sub-pool). out: "ip/poolLen". */
+int ipam_request_address(struct ipam_store *store, const char *pool_id, const char *address,
+			 bool is_gateway, char out[IPAM_CIDR_MAX], sr_error *err);
+int ipam_release_address(struct ipam_store *store, const char *pool_id, const char *address, sr_error *err);
+
+#endif

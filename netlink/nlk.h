@@ -1,0 +1,90 @@
+/* nlk: the kernel side, through libnl-route-3: links and VF configuration via the PF.
+ *
+ * One `struct nlk` wraps one NETLINK_ROUTE socket bound to the network
+ * namespace it was opened in (nlk_open_in_netns opens one inside another
+ * namespace, for tests and for reading a VF that lives in a container).
+ * Not thread-safe: one caller at a time (the daemon holds its lock).
+ * Every function returns 0 or -1 with err naming the operation, the link and
+ * the kernel's reason, e.g. "set VF 3 link state on enp1s0f0: Operation not supported".
+ * Interface names are validated (nlk_ifname_valid) before any call. */
+#ifndef NLK_H
+#define NLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/sr_error.h"
+
+#define NLK_IFNAMSIZ 16
+
+struct nlk;
+
+int nlk_open(struct nlk **out, sr_error *err);
+/* Opens a socket inside the namespace at netns_path (e.g. /var/run/docker/netns/x). */
+int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err);
+void nlk_close(struct nlk *nl);
+
+/* 1..15 bytes, no '/', no whitespace, not "." or "..", no ':'. */
+bool nlk_ifname_valid(const char *name);
+
+struct nlk_link_info {
+	int ifindex;
+	char name[NLK_IFNAMSIZ];
+	uint8_t mac[6];
+	unsigned mtu;
+	bool up;          /* IFF_UP administratively */
+	int num_vf;       /* IFLA_NUM_VF, 0 if none */
+};
+
+/* Returns -1 with err->code = ENODEV when no such link. */
+int nlk_link_get(struct nlk *nl, const char *ifname, struct nlk_link_info *out, sr_error *err);
+int nlk_link_get_by_index(struct nlk *nl, int ifindex, struct nlk_link_info *out, sr_error *err);
+int nlk_link_set_up(struct nlk *nl, const char *ifname, bool up, sr_error *err);
+int nlk_link_set_mac(struct nlk *nl, const char *ifname, const uint8_t mac[6], sr_error *err);
+int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error *err);
+int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err);
+/* Moves the link into the namespace whose file is netns_path (nsfs bind mount or /proc/PID/ns/net). */
+int nlk_link_move_to_netns(struct nlk *nl, const char *ifname, const char *netns_path, sr_error *err);
+/* Number of IPv4/IPv6 addresses on the link (any scope except link-local IPv6). */
+int nlk_link_address_count(struct nlk *nl, int ifindex, int *count, sr_error *err);
+
+/* VF settings as read from / written to the PF (IFLA_VFINFO_LIST). */
+enum nlk_vf_link_state { NLK_VF_LINK_AUTO = 0, NLK_VF_LINK_ENABLE = 1, NLK_VF_LINK_DISABLE = 2 };
+enum nlk_vlan_proto { NLK_VLAN_8021Q = 0x8100, NLK_VLAN_8021AD = 0x88a8 };
+
+struct nlk_vf_config {
+	int vf;
+	uint8_t mac[6];
+	unsigned vlan;       /* 0..4094, 0 = untagged */
+	unsigned qos;        /* 0..7 */
+	unsigned vlan_proto; /* enum nlk_vlan_proto */
+	bool spoofchk;
+	bool trust;
+	int link_state;      /* enum nlk_vf_link_state */
+	unsigned min_tx_rate; /* Mbit/s */
+	unsigned max_tx_rate;
+	/* Which fields the kernel reported (some drivers omit trust/link state). */
+	bool has_spoofchk, has_trust, has_link_state, has_rate;
+};
+
+/* Reads VF `vf` of PF `pf_ifname`. ENOENT if the PF reports no such VF. */
+int nlk_vf_get(struct nlk *nl, const char *pf_ifname, int vf, struct nlk_vf_config *out, sr_error *err);
+
+/* Each setter changes exactly one thing, so the caller can undo step by step
+ * and name the step that failed. */
+int nlk_vf_set_mac(struct nlk *nl, const char *pf_ifname, int vf, const uint8_t mac[6], sr_error *err);
+int nlk_vf_set_vlan(struct nlk *nl, const char *pf_ifname, int vf, unsigned vlan, unsigned qos,
+		    unsigned vlan_proto, sr_error *err);
+int nlk_vf_set_spoofchk(struct nlk *nl, const char *pf_ifname, int vf, bool on, sr_error *err);
+int nlk_vf_set_trust(struct nlk *nl, const char *pf_ifname, int vf, bool on, sr_error *err);
+int nlk_vf_set_link_state(struct nlk *nl, const char *pf_ifname, int vf, int link_state, sr_error *err);
+int nlk_vf_set_rate(struct nlk *nl, const char *pf_ifname, int vf, unsigned min_mbps, unsigned max_mbps,
+		    sr_error *err);
+
+/* MAC helpers (no kernel involved). */
+int nlk_mac_parse(const char *text, uint8_t mac[6]);          /* 0 ok, -1 bad */
+void nlk_mac_format(const uint8_t mac[6], char out[18]);      /* "aa:bb:cc:dd:ee:ff" */
+bool nlk_mac_is_zero(const uint8_t mac[6]);
+bool nlk_mac_is_unicast(const uint8_t mac[6]);                /* not multicast, not zero */
+
+#endif
