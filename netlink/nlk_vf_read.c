@@ -24,12 +24,16 @@ static void copy_vf(struct rtnl_link_vf *v, struct nlk_vf_config *out)
 		memcpy(out->mac, nl_addr_get_binary_addr(addr), sizeof(out->mac));
 
 	out->vlan_proto = NLK_VLAN_8021Q;
-	if (rtnl_link_vf_get_vlans(v, &vlans) == 0 && vlans && vlans->size > 0) {
+	/* rtnl_link_vf_get_vlans hands out a reference: put it back. */
+	if (rtnl_link_vf_get_vlans(v, &vlans) == 0 && vlans) {
 		/* libnl's reader turns the kernel's big-endian proto into host order. */
-		out->vlan = vlans->vlans[0].vf_vlan;
-		out->qos = vlans->vlans[0].vf_vlan_qos;
-		if (vlans->vlans[0].vf_vlan_proto)
-			out->vlan_proto = vlans->vlans[0].vf_vlan_proto;
+		if (vlans->size > 0) {
+			out->vlan = vlans->vlans[0].vf_vlan;
+			out->qos = vlans->vlans[0].vf_vlan_qos;
+			if (vlans->vlans[0].vf_vlan_proto)
+				out->vlan_proto = vlans->vlans[0].vf_vlan_proto;
+		}
+		rtnl_link_vf_vlan_put(vlans);
 	}
 	if (rtnl_link_vf_get_spoofchk(v, &value) == 0) {
 		out->spoofchk = value != 0;
