@@ -186,6 +186,8 @@ int nlk_link_move_to_netns(struct nlk *nl, const char *ifname, const char *netns
 	char what[SR_ERROR_MSG_MAX];
 	int fd, rc;
 
+	if (!netns_path)
+		return sr_error_set(err, EINVAL, "move %s to netns: no path given", ifname ? ifname : "(null)");
 	snprintf(what, sizeof(what), "move to netns %s", netns_path);
 	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -51,6 +51,8 @@ int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err)
 	int target_fd = -1, saved_fd = -1;
 	int rc = -1;
 
+	if (!netns_path)
+		return sr_error_set(err, EINVAL, "open netns: no path given");
 	target_fd = open(netns_path, O_RDONLY | O_CLOEXEC);
 	if (target_fd < 0) {
 		sr_error_set_errno(err, errno, "open netns %s", netns_path);
