@@ -49,4 +49,13 @@ int ipam_request_address(struct ipam_store *store, const char *pool_id, const ch
 			 bool is_gateway, char out[IPAM_CIDR_MAX], sr_error *err);
 int ipam_release_address(struct ipam_store *store, const char *pool_id, const char *address, sr_error *err);
 
+/* For the `status` command: the pool's CIDR, its sub-pool ("" when none),
+ * the addresses handed out and those a dynamic request could still get.
+ * Any output pointer may be NULL. Unknown pool_id: -1, ENOENT. */
+int ipam_pool_info(struct ipam_store *store, const char *pool_id, char pool_cidr[IPAM_CIDR_MAX],
+		   char sub_pool[IPAM_CIDR_MAX], size_t *allocated, size_t *free_count, sr_error *err);
+/* Pools held, and the ID of the index-th one (in request order; NULL past the end). */
+size_t ipam_store_count(const struct ipam_store *store);
+const char *ipam_store_pool_id(const struct ipam_store *store, size_t index);
+
 #endif

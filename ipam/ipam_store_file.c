@@ -1,0 +1,319 @@
+/* ipam.json: the store on disk.
+ *
+ * {
+ *   "version": 1,
+ *   "next_id": 3,
+ *   "pools": [
+ *     { "id": "sriov-1-10.9.0.0_16", "address_space": "local",
+ *       "pool": "10.9.0.0/16", "sub_pool": "10.9.1.0/24",
+ *       "exclude": "10.9.1.5,10.9.1.10-10.9.1.20",
+ *       "allocated": ["10.9.0.1", "10.9.1.0-10.9.1.41"] }
+ *   ]
+ * }
+ *
+ * "allocated" lists runs of consecutive handed-out addresses, so a full /16
+ * is one string and the file stays readable. "sub_pool" and "exclude" are ""
+ * when unset. Written whole after every change (tmp file, fsync, rename,
+ * fsync of the directory), so a crash leaves either the old or the new file. */
+#include "ipam_store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IPAM_FILE_VERSION 1
+
+/* ---- save ---- */
+
+static json_t *pool_to_json(const struct ipam_store_entry *e)
+{
+	const struct ipam_prefix *sub = ipam_pool_sub_prefix(e->pool);
+	char pool_text[IPAM_CIDR_MAX], sub_text[IPAM_CIDR_MAX] = "";
+	json_t *obj = json_object(), *allocated = json_array();
+	struct ipam_range run;
+	ipam_u128 from = 0;
+
+	if (!obj || !allocated)
+		goto fail;
+	ipam_prefix_format(ipam_pool_prefix(e->pool), pool_text);
+	if (sub)
+		ipam_prefix_format(sub, sub_text);
+	while (ipam_pool_next_run(e->pool, from, &run)) {
+		char text[IPAM_RANGE_STR_MAX];
+
+		ipam_pool_format_range(e->pool, &run, text);
+		if (json_array_append_new(allocated, json_string(text)) < 0)
+			goto fail;
+		if (run.hi == ipam_prefix_last_offset(ipam_pool_prefix(e->pool)))
+			break;
+		from = run.hi + 1;
+	}
+	if (json_object_set_new(obj, "id", json_string(e->id)) < 0 ||
+	    json_object_set_new(obj, "address_space", json_string(e->address_space)) < 0 ||
+	    json_object_set_new(obj, "pool", json_string(pool_text)) < 0 ||
+	    json_object_set_new(obj, "sub_pool", json_string(sub_text)) < 0 ||
+	    json_object_set_new(obj, "exclude", json_string(ipam_pool_exclude_spec(e->pool))) < 0 ||
+	    json_object_set_new(obj, "allocated", allocated) < 0) {
+		allocated = NULL; /* set_new steals the reference even on failure */
+		goto fail;
+	}
+	return obj;
+fail:
+	json_decref(allocated);
+	json_decref(obj);
+	return NULL;
+}
+
+static char *store_to_text(const struct ipam_store *store)
+{
+	json_t *root = json_object(), *pools = json_array();
+	char *text = NULL;
+	size_t i;
+
+	if (!root || !pools)
+		goto out;
+	for (i = 0; i < store->n_entries; i++)
+		if (json_array_append_new(pools, pool_to_json(store->entries[i])) < 0)
+			goto out;
+	if (json_object_set_new(root, "version", json_integer(IPAM_FILE_VERSION)) < 0 ||
+	    json_object_set_new(root, "next_id", json_integer((json_int_t)store->next_id)) < 0)
+		goto out;
+	if (json_object_set_new(root, "pools", pools) < 0) {
+		pools = NULL;
+		goto out;
+	}
+	pools = NULL;
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+out:
+	json_decref(pools);
+	json_decref(root);
+	return text;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir, sr_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "open directory %s", dir);
+	if (fsync(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		return sr_error_set_errno(err, e, "fsync directory %s", dir);
+	}
+	close(fd);
+	return 0;
+}
+
+int ipam_store_save(const struct ipam_store *store, sr_error *err)
+{
+	char *text = store_to_text(store);
+	int fd = -1, rc = -1;
+
+	if (!text)
+		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
+	fd = open(store->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sr_error_set_errno(err, errno, "save %s: create %s", store->path, store->tmp_path);
+		goto out;
+	}
+	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0) {
+		sr_error_set_errno(err, errno, "save %s: write %s", store->path, store->tmp_path);
+		goto out;
+	}
+	if (fsync(fd) < 0) {
+		sr_error_set_errno(err, errno, "save %s: fsync %s", store->path, store->tmp_path);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sr_error_set_errno(err, errno, "save %s: close %s", store->path, store->tmp_path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(store->tmp_path, store->path) < 0) {
+		sr_error_set_errno(err, errno, "save %s: rename %s", store->path, store->tmp_path);
+		goto out;
+	}
+	if (fsync_dir(store->dir, err) < 0) {
+		sr_error_wrap(err, "save %s", store->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(store->tmp_path); /* may already be renamed away: ENOENT is fine */
+	free(text);
+	return rc;
+}
+
+/* ---- load ---- */
+
+static bool id_valid(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > IPAM_POOL_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* obj[key] as a string; optional keys missing give "". */
+static int get_string(json_t *obj, const char *key, bool required, const char **out, sr_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v) {
+		if (required)
+			return sr_error_set(err, EINVAL, "%s: missing", key);
+		*out = "";
+		return 0;
+	}
+	if (!json_is_string(v))
+		return sr_error_set(err, EINVAL, "%s: not a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static bool id_taken(const struct ipam_store *store, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < store->n_entries; i++)
+		if (strcmp(store->entries[i]->id, id) == 0)
+			return true;
+	return false;
+}
+
+static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *err)
+{
+	size_t i;
+	json_t *item;
+
+	if (!allocated)
+		return 0;
+	if (!json_is_array(allocated))
+		return sr_error_set(err, EINVAL, "allocated: not an array");
+	json_array_foreach(allocated, i, item) {
+		struct ipam_range range;
+
+		if (!json_is_string(item))
+			return sr_error_set(err, EINVAL, "allocated[%zu]: not a string", i);
+		if (ipam_pool_parse_range(pool, json_string_value(item), &range, err) < 0 ||
+		    ipam_pool_mark_range(pool, &range, err) < 0)
+			return sr_error_wrap(err, "allocated[%zu]", i);
+	}
+	return 0;
+}
+
+static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
+{
+	const char *id, *space, *pool_text, *sub_text, *exclude;
+	struct ipam_store_entry *e = NULL;
+
+	if (!json_is_object(obj))
+		return sr_error_set(err, EINVAL, "not an object");
+	if (get_string(obj, "id", true, &id, err) < 0 || get_string(obj, "address_space", false, &space, err) < 0 ||
+	    get_string(obj, "pool", true, &pool_text, err) < 0 ||
+	    get_string(obj, "sub_pool", false, &sub_text, err) < 0 ||
+	    get_string(obj, "exclude", false, &exclude, err) < 0)
+		return -1;
+	if (!id_valid(id))
+		return sr_error_set(err, EINVAL, "id %.64s: not a valid pool ID", id);
+	if (id_taken(store, id))
+		return sr_error_set(err, EINVAL, "id %s: duplicate", id);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return sr_error_set_errno(err, ENOMEM, "pool %s", id);
+	strcpy(e->id, id);
+	e->address_space = strdup(space);
+	if (!e->address_space) {
+		sr_error_set_errno(err, ENOMEM, "pool %s", id);
+		goto fail;
+	}
+	if (ipam_pool_create(pool_text, sub_text, exclude, &e->pool, err) < 0 ||
+	    load_allocated(e->pool, json_object_get(obj, "allocated"), err) < 0 ||
+	    ipam_store_append(store, e, err) < 0) {
+		sr_error_wrap(err, "pool %s", id);
+		goto fail;
+	}
+	return 0;
+fail:
+	ipam_store_entry_free(e);
+	return -1;
+}
+
+static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
+{
+	json_t *version = json_object_get(root, "version");
+	json_t *next_id = json_object_get(root, "next_id");
+	json_t *pools = json_object_get(root, "pools");
+	json_t *item;
+	size_t i;
+
+	if (!json_is_object(root))
+		return sr_error_set(err, EINVAL, "not a JSON object");
+	if (!json_is_integer(version) || json_integer_value(version) != IPAM_FILE_VERSION)
+		return sr_error_set(err, EINVAL, "version: missing or not %d", IPAM_FILE_VERSION);
+	if (!json_is_integer(next_id) || json_integer_value(next_id) < 1)
+		return sr_error_set(err, EINVAL, "next_id: missing or not a positive integer");
+	if (!json_is_array(pools))
+		return sr_error_set(err, EINVAL, "pools: missing or not an array");
+	store->next_id = (uint64_t)json_integer_value(next_id);
+	json_array_foreach(pools, i, item) {
+		if (load_pool(store, item, err) < 0)
+			return sr_error_wrap(err, "pools[%zu]", i);
+	}
+	return 0;
+}
+
+int ipam_store_load(struct ipam_store *store, sr_error *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	if (access(store->path, F_OK) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return sr_error_set_errno(err, errno, "IPAM state %s", store->path);
+	}
+	root = json_load_file(store->path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return sr_error_set(err, EINVAL, "IPAM state %s: line %d: %s", store->path, jerr.line, jerr.text);
+	rc = load_root(store, root, err);
+	json_decref(root);
+	if (rc < 0)
+		return sr_error_wrap(err, "IPAM state %s", store->path);
+	return 0;
+}
