@@ -118,9 +118,9 @@ int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MA
 	if (build_path(path, sizeof(path), err, "%s/class/net/%s/device", root, ifname) < 0)
 		return -1;
 	if (link_target_base(path, pci, SYSFS_PCI_MAX, err) < 0)
-		return sr_error_set(err, ENODEV, "%s is not a PCI network device (no device link)", ifname);
+		return sr_error_set(err, ENOTSUP, "not a PCI device (no device link)");
 	if (!net_config_is_pci_address(pci))
-		return sr_error_set(err, ENODEV, "%s is not a PCI network device (device is %s)", ifname, pci);
+		return sr_error_set(err, ENOTSUP, "not a PCI device (its device is %s)", pci);
 	return 0;
 }
 
