@@ -1,6 +1,7 @@
 # libFuzzer targets for the parsers of untrusted input (tests/fuzz/fuzz_*.c).
 #   make fuzz-short   each target ~20 s (FUZZ_SHORT_SECONDS), fails on any crash, leak, timeout or UB
 #   make fuzz         each target FUZZ_SECONDS (default 300)
+#   make valgrind-spec  the spec unit tests under valgrind (at the end of this file)
 # Built with clang (libFuzzer is clang's) from the library *sources*, not from
 # build/libsriov.a, so that every line is instrumented for coverage and ASan/UBSan.
 #
@@ -53,3 +54,12 @@ fuzz-short: $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
 	$(call fuzz_run,$(FUZZ_SECONDS))
+
+# The spec unit tests under valgrind (leaks are errors): the decoders' other
+# dynamic check, next to the fuzzers' ASan/LSan.
+SPEC_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_spec_*.c))
+.PHONY: valgrind-spec
+valgrind-spec: $(SPEC_TESTS)
+	@set -e; for t in $(SPEC_TESTS); do \
+	  valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=3 $$t; \
+	done
