@@ -25,9 +25,12 @@ int pf_resolve(struct daemon *d, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX]
 			return sr_error_set(err, ENODEV, "pf_iface %s: no such PCI device", pf_spec);
 		snprintf(pf_pci, SYSFS_PCI_MAX, "%s", pf_spec);
 	} else if (sysfs_netdev_pci(d->cfg.sysfs_root, pf_spec, pf_pci, err) < 0) {
-		if (err->code == ENOTSUP)
-			return sr_error_set(err, EOPNOTSUPP, "pf_iface: %s does not support SR-IOV: %s", pf_spec,
-					    err->msg);
+		if (err->code == ENOTSUP) {
+			/* err->msg cannot be both the destination and an argument of sr_error_set */
+			char why[SR_ERROR_MSG_MAX];
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return sr_error_set(err, EOPNOTSUPP, "pf_iface: %s does not support SR-IOV: %s", pf_spec, why);
+		}
 		return sr_error_wrap(err, "pf_iface");
 	}
 	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, pf_pci, &total, err) < 0) {
