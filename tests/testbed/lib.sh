@@ -1,0 +1,317 @@
+# tests/testbed/lib.sh: helpers shared by the guest suites (sourced, never run).
+#
+# A guest suite runs inside the test bed (scripts/testbed/run), as root, in a throw-away VM
+# whose root is the host's / read-only with a tmpfs on top. These helpers promise:
+#   - assertions printing `ok - ...` / `not ok - ...`, and tb_summary printing exactly
+#     `<suite>: N passed, N failed` and returning non-zero if anything failed (or nothing ran);
+#   - SR-IOV plumbing: modules, igb PF discovery, PF up, N VFs, VF <-> netdev/PCI lookups,
+#     PF-side VF settings read back from `ip -j link show`;
+#   - dockerd (no iptables, no bridge, tmpfs data root) and a busybox image `bb` built
+#     without a registry;
+#   - starting and stopping the plugin daemon ($TB_REPO/build/sriov-plugin).
+# Every wait is bounded. Logs go to /scratch (guest tmpfs); /hostout outlives the guest.
+
+# The Debian packages (dockerd 20.10 and its matching CLI, /usr/bin/python3) come first.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
+TB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TB_SUITE=${TB_SUITE:-$(basename "${0%.sh}")}
+TB_DOCKER=/usr/bin/docker
+TB_PY=/usr/bin/python3
+TB_PLUGIN_SOCK=/run/docker/plugins/sriov.sock
+TB_PLUGIN_LOG=/scratch/plugin.log
+TB_DOCKERD_LOG=/scratch/dockerd.log
+TB_PASS=0
+TB_FAIL=0
+TB_DOCKERD_PID=
+TB_PLUGIN_PID=
+
+# ---- assertions ---------------------------------------------------------------------------
+
+tb_log() { echo "# $*"; }
+tb_pass() { TB_PASS=$((TB_PASS + 1)); echo "ok - $*"; }
+tb_fail() { TB_FAIL=$((TB_FAIL + 1)); echo "not ok - $*"; }
+
+# tb_check DESC CMD...: passes if CMD exits 0; on failure shows the end of its output.
+tb_check() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		tb_pass "$desc"
+	else
+		tb_fail "$desc  [\`$*\` exit $rc: $(printf '%s' "$out" | tail -c 300 | tr '\n' ' ')]"
+		return 1
+	fi
+}
+
+# tb_check_not DESC CMD...: passes if CMD fails.
+tb_check_not() {
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		tb_fail "$desc  [\`$*\` unexpectedly succeeded]"
+		return 1
+	fi
+	tb_pass "$desc"
+}
+
+# tb_check_eq DESC EXPECTED ACTUAL
+tb_check_eq() {
+	if [ "$2" = "$3" ]; then
+		tb_pass "$1"
+	else
+		tb_fail "$1  [expected '$2', got '$3']"
+		return 1
+	fi
+}
+
+# tb_fact KEY VALUE: records an observation (not an assertion); also kept in /hostout/facts.
+tb_fact() {
+	echo "fact: $1: $2"
+	if [ -d /hostout ] && [ -w /hostout ]; then echo "$TB_SUITE: $1: $2" >> /hostout/facts; fi
+}
+
+# tb_summary: the suite's last word; its status is the suite's exit status.
+tb_summary() {
+	[ $((TB_PASS + TB_FAIL)) -gt 0 ] || tb_fail "no assertion ran"
+	echo "$TB_SUITE: $TB_PASS passed, $TB_FAIL failed"
+	[ "$TB_FAIL" -eq 0 ]
+}
+
+# tb_wait SECONDS CMD...: runs CMD every 0.2 s until it succeeds (0) or SECONDS pass (1).
+tb_wait() {
+	local end=$(($(date +%s) + $1))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+# ---- SR-IOV --------------------------------------------------------------------------------
+
+# tb_load_modules: igb (PFs, no VFs at load), igbvf, 8021q, vfio-pci, veth.
+tb_load_modules() {
+	local m rc=0
+	modprobe igb max_vfs=0 || rc=1
+	for m in igbvf 8021q vfio-pci veth; do modprobe "$m" || rc=1; done
+	[ "${TESTBED_NICS:-1}" -gt 0 ] && { tb_wait 10 tb_has_pf || rc=1; }
+	return $rc
+}
+
+tb_has_pf() { [ -n "$(tb_pfs)" ]; }
+
+# tb_pfs: the igb PF netdevs of the root namespace, in PCI address order, one a line.
+tb_pfs() {
+	local d
+	for d in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f "$d/device/driver" 2>/dev/null)")" = igb ] || continue
+		echo "$(basename "$(readlink -f "$d/device")") $(basename "$d")"
+	done | sort | cut -d' ' -f2
+}
+
+# tb_pf_pci PF: its PCI address.
+tb_pf_pci() { basename "$(readlink -f "/sys/class/net/$1/device")"; }
+
+# tb_pf_up PF: sets it up and waits (10 s) for carrier. igb refuses to hand the admin MAC
+# to a (re)probed VF while the PF is down.
+tb_pf_up() {
+	ip link set "$1" up || return 1
+	tb_wait 10 grep -qx 1 "/sys/class/net/$1/carrier"
+}
+
+# tb_enable_vfs PF N: sets sriov_numvfs to N (through 0 if it was another non-zero value)
+# and waits (20 s) until each VF has its igbvf netdev.
+tb_enable_vfs() {
+	local pf=$1 n=$2 dev=/sys/class/net/$1/device cur i
+	cur=$(cat "$dev/sriov_numvfs") || return 1
+	if [ "$cur" != "$n" ]; then
+		if [ "$cur" != 0 ]; then echo 0 > "$dev/sriov_numvfs" || return 1; fi
+		echo "$n" > "$dev/sriov_numvfs" || return 1
+	fi
+	for ((i = 0; i < n; i++)); do
+		tb_wait 20 tb_vf_netdev "$pf" "$i" || { echo "tb_enable_vfs: $pf VF $i has no netdev" >&2; return 1; }
+	done
+}
+
+# tb_vf_pci PF VF: the VF's PCI address.
+tb_vf_pci() {
+	local l
+	l=$(readlink -f "/sys/class/net/$1/device/virtfn$2") || return 1
+	[ -e "$l" ] && basename "$l"
+}
+
+# tb_vf_netdev PF VF: the VF's netdev name (only while it is in the root namespace).
+tb_vf_netdev() {
+	local n
+	n=$(ls "/sys/class/net/$1/device/virtfn$2/net" 2>/dev/null | head -1)
+	[ -n "$n" ] && echo "$n"
+}
+
+# tb_vf_driver PF VF: the driver the VF is bound to (empty if none).
+tb_vf_driver() {
+	local d
+	d=$(readlink -f "/sys/class/net/$1/device/virtfn$2/driver") || return 0
+	[ -e "$d" ] && basename "$d"
+	return 0
+}
+
+# tb_vf_rebind PF VF: unbinds and rebinds the VF from igbvf (makes it take the admin MAC and
+# VLAN) and prints the new netdev name.
+tb_vf_rebind() {
+	local pci
+	pci=$(tb_vf_pci "$1" "$2") || return 1
+	echo "$pci" > /sys/bus/pci/drivers/igbvf/unbind || return 1
+	echo "$pci" > /sys/bus/pci/drivers/igbvf/bind || return 1
+	tb_wait 10 tb_vf_netdev "$1" "$2" || return 1
+	tb_vf_netdev "$1" "$2"
+}
+
+# tb_vf_get PF VF FIELD: one PF-side VF setting read back from `ip -j link show PF`.
+# FIELD: mac | vlan (0 = none) | qos | spoofchk | trust (true/false) | max_tx_rate |
+#        min_tx_rate | link_state
+tb_vf_get() {
+	local expr
+	case "$3" in
+		mac) expr=.address ;;
+		vlan) expr='(.vlan_list[0].vlan // 0)' ;;
+		qos) expr='(.vlan_list[0].qos // 0)' ;;
+		spoofchk | trust | link_state) expr=.$3 ;;
+		max_tx_rate) expr=.rate.max_tx ;;
+		min_tx_rate) expr=.rate.min_tx ;;
+		*) echo "tb_vf_get: unknown field $3" >&2; return 2 ;;
+	esac
+	ip -j link show "$1" | jq -er --argjson vf "$2" ".[0].vfinfo_list[] | select(.vf == \$vf) | $expr"
+}
+
+# tb_netns_vf NS NETDEV [ADDR/PREFIX]: moves NETDEV into namespace NS (created if needed) as
+# eth0, with ADDR, up.
+tb_netns_vf() {
+	[ -e "/run/netns/$1" ] || ip netns add "$1" || return 1
+	ip link set "$2" down && ip link set "$2" netns "$1" || return 1
+	ip -n "$1" link set "$2" name eth0 || return 1
+	if [ -n "${3:-}" ]; then ip -n "$1" addr add "$3" dev eth0 || return 1; fi
+	ip -n "$1" link set lo up && ip -n "$1" link set eth0 up
+}
+
+# tb_ping NS ADDR [COUNT]: ping from namespace NS (2 s per reply at most).
+tb_ping() { ip netns exec "$1" /bin/busybox ping -c "${3:-2}" -W 2 "$2"; }
+
+# ---- Docker --------------------------------------------------------------------------------
+
+# tb_start_dockerd [EXTRA_ARGS...]: dockerd without iptables or bridge, data on a tmpfs (kept
+# across restarts within the guest); waits (60 s) until it answers.
+tb_start_dockerd() {
+	mkdir -p /var/lib/docker
+	mountpoint -q /var/lib/docker || mount -t tmpfs tmpfs /var/lib/docker || return 1
+	dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false \
+		--ip-masq=false --data-root /var/lib/docker "$@" >> "$TB_DOCKERD_LOG" 2>&1 &
+	TB_DOCKERD_PID=$!
+	if ! tb_wait 60 tb_dockerd_ready || tb_gone "$TB_DOCKERD_PID"; then
+		echo "tb_start_dockerd: dockerd not ready (or exited); end of $TB_DOCKERD_LOG:" >&2
+		tail -20 "$TB_DOCKERD_LOG" >&2
+		return 1
+	fi
+}
+
+# tb_dockerd_ready: it answers, or it died (then tb_start_dockerd fails at once).
+tb_dockerd_ready() { tb_gone "$TB_DOCKERD_PID" || "$TB_DOCKER" info; }
+
+# tb_stop_dockerd: SIGTERM, wait (30 s), then SIGKILL. Returns 1 if it had to be killed.
+tb_stop_dockerd() {
+	local pid=${TB_DOCKERD_PID:-$(cat /run/docker.pid 2>/dev/null)}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	if ! tb_wait 30 tb_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		tb_wait 5 tb_gone "$pid"
+		TB_DOCKERD_PID=
+		return 1
+	fi
+	TB_DOCKERD_PID=
+}
+
+# tb_gone PID: the process has exited (a zombie child counts as gone).
+tb_gone() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "${st%% *}" = Z ]
+}
+
+# tb_import_busybox: the image `bb` (busybox-static, applets as symlinks), no registry.
+tb_import_busybox() {
+	local r=/scratch/bbroot d
+	"$TB_DOCKER" image inspect bb >/dev/null 2>&1 && return 0
+	rm -rf "$r"
+	for d in bin sbin usr/bin usr/sbin etc proc sys dev tmp root; do mkdir -p "$r/$d"; done
+	cp /bin/busybox "$r/bin/busybox" || return 1
+	chroot "$r" /bin/busybox --install -s || return 1
+	echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
+	echo 'root:x:0:' > "$r/etc/group"
+	tar -C "$r" -c . | "$TB_DOCKER" import - bb >/dev/null
+}
+
+# ---- the plugin daemon ---------------------------------------------------------------------
+
+# tb_plugin_answers: its socket accepts a connection.
+tb_plugin_answers() {
+	"$TB_PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(1)
+s.connect(sys.argv[1])' "$TB_PLUGIN_SOCK" 2>/dev/null
+}
+
+# tb_start_plugin [ARGS...]: starts the plugin (log appended to /scratch/plugin.log) and
+# waits (20 s) until its socket accepts connections. A stale socket file left by a killed
+# plugin does not count: the process must be alive and answering.
+tb_start_plugin() {
+	local bin=$TB_REPO/build/sriov-plugin state=${SRIOV_STATE_DIR:-/var/lib/sriov-plugin} end
+	[ -x "$bin" ] || { echo "tb_start_plugin: $bin is not built" >&2; return 1; }
+	mkdir -p /run/docker/plugins "$state" /scratch
+	"$bin" --socket "$TB_PLUGIN_SOCK" --state-dir "$state" "$@" >> "$TB_PLUGIN_LOG" 2>&1 &
+	TB_PLUGIN_PID=$!
+	end=$(($(date +%s) + 20))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		if tb_gone "$TB_PLUGIN_PID"; then
+			echo "tb_start_plugin: plugin exited; end of $TB_PLUGIN_LOG:" >&2
+			tail -20 "$TB_PLUGIN_LOG" >&2
+			wait "$TB_PLUGIN_PID" 2>/dev/null
+			TB_PLUGIN_PID=
+			return 1
+		fi
+		[ -S "$TB_PLUGIN_SOCK" ] && tb_plugin_answers && return 0
+		sleep 0.2
+	done
+	echo "tb_start_plugin: $TB_PLUGIN_SOCK not answering after 20 s" >&2
+	return 1
+}
+
+# tb_stop_plugin: SIGTERM, wait (20 s); returns the plugin's exit status (1 and SIGKILL if it
+# did not stop).
+tb_stop_plugin() {
+	local pid=$TB_PLUGIN_PID rc
+	[ -n "$pid" ] || { echo "tb_stop_plugin: no plugin started" >&2; return 1; }
+	kill -TERM "$pid" 2>/dev/null
+	if ! tb_wait 20 tb_gone "$pid"; then
+		echo "tb_stop_plugin: plugin ignored SIGTERM for 20 s, killing it" >&2
+		tb_kill_plugin
+		return 1
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	TB_PLUGIN_PID=
+	return $rc
+}
+
+# tb_kill_plugin: SIGKILL (a crash), waits until it is gone.
+tb_kill_plugin() {
+	local pid=$TB_PLUGIN_PID
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	tb_wait 10 tb_gone "$pid"
+	wait "$pid" 2>/dev/null
+	TB_PLUGIN_PID=
+	return 0
+}
