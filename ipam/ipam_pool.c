@@ -172,7 +172,11 @@ static void extra_remove(struct ipam_pool *p, ipam_u128 off)
 
 	if (i < p->n_extra && p->extra[i] == off) {
 		memmove(p->extra + i, p->extra + i + 1, (p->n_extra - i - 1) * sizeof(*p->extra));
-		p->n_extra--;
+		if (--p->n_extra == 0) { /* an empty pool holds no more than a fresh one */
+			free(p->extra);
+			p->extra = NULL;
+			p->cap_extra = 0;
+		}
 	}
 }
 
