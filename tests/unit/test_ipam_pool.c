@@ -327,6 +327,74 @@ static void test_cycles(void)
 	ipam_pool_destroy(p);
 }
 
+static bool excluded_off(int k)
+{
+	return (k >= 8192 && k <= 8201) || (k >= 9216 && k <= 9471);
+}
+
+/* Random requests and releases against a plain array model: the dynamic
+ * answer is always the model's lowest free usable address (checks the
+ * lowest-free hint), across chunk boundaries of the bitmap. */
+static void test_against_model(void)
+{
+	enum { N = 16384, SUB_LO = 8192, SUB_HI = 16383 }; /* 10.64.0.0/18, sub 10.64.32.0/19 at its end */
+	static bool taken[N];
+	struct ipam_pool *p = make("10.64.0.0/18", "10.64.32.0/19", "10.64.32.0-10.64.32.9,10.64.36.0-10.64.36.255");
+	sr_error err = { 0 };
+	unsigned seed = 12345;
+	int i, bad = 0, ops = 60000;
+
+	memset(taken, 0, sizeof(taken));
+	for (i = 0; i < ops && p; i++) {
+		unsigned r, off;
+		char text[IPAM_ADDR_STR_MAX];
+
+		seed = seed * 1103515245u + 12345u;
+		r = (seed >> 8) % 100;
+		if (r < 55) { /* dynamic */
+			int want = -1, k;
+
+			for (k = SUB_LO; k <= SUB_HI && want < 0; k++)
+				if (!taken[k] && !excluded_off(k) && k != N - 1)
+					want = k;
+			snprintf(text, sizeof(text), "%s", req(p, "", false, &err));
+			if (want < 0) {
+				bad += text[0] != '\0';
+			} else {
+				char w[IPAM_ADDR_STR_MAX];
+
+				snprintf(w, sizeof(w), "10.64.%d.%d", want / 256, want % 256);
+				bad += strcmp(text, w) != 0;
+				taken[want] = true;
+			}
+		} else {
+			off = 1 + (seed >> 12) % (N - 2);
+			snprintf(text, sizeof(text), "10.64.%u.%u", off / 256, off % 256);
+			if (r < 65) { /* static, anywhere in the pool */
+				bool excluded = excluded_off((int)off);
+				bool ok = req(p, text, false, &err)[0] != '\0';
+
+				bad += ok != (!taken[off] && !excluded);
+				if (ok)
+					taken[off] = true;
+			} else { /* release, also of free ones */
+				bad += rel(p, text) != taken[off];
+				taken[off] = false;
+			}
+		}
+	}
+	CHECK(p != NULL);
+	CHECK(bad == 0);
+	{
+		size_t n = 0;
+
+		for (i = 0; i < N; i++)
+			n += taken[i];
+		CHECK(p && ipam_pool_allocated(p) == n);
+	}
+	ipam_pool_destroy(p);
+}
+
 int main(void)
 {
 	test_v4_small();
@@ -337,5 +405,6 @@ int main(void)
 	test_big_v4();
 	test_runs();
 	test_cycles();
+	test_against_model();
 	return check_summary("ipam_pool");
 }
