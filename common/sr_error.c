@@ -51,10 +51,17 @@ int sr_error_wrap(sr_error *err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
 	old[sizeof(old) - 1] = '\0';
-	if (old[0])
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-	else
-		snprintf(err->msg, sizeof(err->msg), "%s", prefix);
+	/* the message is cut at the buffer's end on purpose: the outermost context matters most */
+	size_t used = strnlen(prefix, sizeof(err->msg) - 1);
+	memcpy(err->msg, prefix, used);
+	if (old[0] && used + 2 < sizeof(err->msg)) {
+		size_t room = sizeof(err->msg) - 1 - used - 2;
+		size_t n = strnlen(old, room);
+		memcpy(err->msg + used, ": ", 2);
+		memcpy(err->msg + used + 2, old, n);
+		used += 2 + n;
+	}
+	err->msg[used] = '\0';
 	return -1;
 }
 

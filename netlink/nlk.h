@@ -20,7 +20,10 @@
 struct nlk;
 
 int nlk_open(struct nlk **out, sr_error *err);
-/* Opens a socket inside the namespace at netns_path (e.g. /var/run/docker/netns/x). */
+/* Opens a socket inside the namespace at netns_path (e.g. /var/run/docker/netns/x).
+ * The socket stays bound to that namespace. It works by setns(2) on the
+ * calling thread only, for the moment of socket creation, and always switches
+ * that thread back before returning (other threads are never affected). */
 int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err);
 void nlk_close(struct nlk *nl);
 
@@ -63,7 +66,9 @@ struct nlk_vf_config {
 	int link_state;      /* enum nlk_vf_link_state */
 	unsigned min_tx_rate; /* Mbit/s */
 	unsigned max_tx_rate;
-	/* Which fields the kernel reported (some drivers omit trust/link state). */
+	/* Which fields the kernel reported (some drivers omit trust/link state).
+	 * has_rate: libnl 3.7 cannot tell "no IFLA_VF_RATE" from "0 = no limit",
+	 * and every kernel since 3.16 sends it, so it is true for any VF found. */
 	bool has_spoofchk, has_trust, has_link_state, has_rate;
 };
 

@@ -127,7 +127,7 @@ void spec_request_address_free(struct spec_request_address *req);
 
 struct spec_release_address {
 	char pool_id[SPEC_ID_MAX + 1];
-	char address[SPEC_CIDR_MAX];
+	char address[SPEC_CIDR_MAX]; /* required: absent or "" is "Address: missing" */
 };
 
 /* Decoders: body may be NULL/len 0 only where Docker sends no body; for the
@@ -145,16 +145,26 @@ int spec_decode_release_pool(const char *body, size_t len, struct spec_release_p
 int spec_decode_request_address(const char *body, size_t len, struct spec_request_address *out, sr_error *err);
 int spec_decode_release_address(const char *body, size_t len, struct spec_release_address *out, sr_error *err);
 
+/* Options["com.docker.network.endpoint.macaddress"] arrives as Go's
+ * net.HardwareAddr JSON: standard base64 of the 6 bytes ("AkIKCQAC").
+ * Fills out with "02:42:0a:09:00:02" (lowercase); non-canonical base64 or a
+ * length other than 6 bytes is an error. */
+int spec_decode_mac_option(const char *b64, char out[18], sr_error *err);
+
 /* True when s is a valid identifier as described above. */
 bool spec_id_valid(const char *s);
 
-/* Encoders. Each returns a malloc'd string, or NULL on allocation failure. */
+/* Encoders. Each returns a malloc'd compact JSON string (keys in the order
+ * documented by the protocol), or NULL on allocation failure. String arguments
+ * may be NULL (encoded as "") and need not be valid UTF-8 (bad bytes become '?'). */
 char *spec_encode_empty(void);                       /* "{}" */
 char *spec_encode_error(const char *message);        /* {"Err":"..."} */
 char *spec_encode_activate(bool network_driver, bool ipam_driver);
 char *spec_encode_network_capabilities(void);        /* Scope/ConnectivityScope local */
 char *spec_encode_create_endpoint(const char *mac_or_null); /* {} or {"Interface":{"MacAddress":..}} */
 
+/* Join: InterfaceName is omitted when src_name is NULL; Gateway/GatewayIPv6
+ * when NULL or ""; DisableGatewayService appears only when true. */
 struct spec_join_response {
 	const char *src_name;
 	const char *dst_prefix;

@@ -1,0 +1,115 @@
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fsync_parent_dir(const char *path, sr_error *err)
+{
+	char copy[PATH_MAX];
+	int fd, rc = 0;
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return sr_error_set(err, ENAMETOOLONG, "%s: path too long", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "open folder of %s", path);
+	if (fsync(fd) < 0)
+		rc = sr_error_set_errno(err, errno, "fsync folder of %s", path);
+	close(fd);
+	return rc;
+}
+
+int atomic_file_write(const char *path, const void *data, size_t len, sr_error *err)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	size_t done = 0;
+	int fd;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return sr_error_set(err, ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "create %s", tmp);
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sr_error_set_errno(err, errno, "write %s", tmp);
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		sr_error_set_errno(err, errno, "fsync %s", tmp);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sr_error_set_errno(err, errno, "close %s", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		sr_error_set_errno(err, errno, "rename %s to %s", tmp, path);
+		goto fail;
+	}
+	return fsync_parent_dir(path, err);
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+int atomic_file_read(const char *path, char **data, size_t *len, sr_error *err)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*data = NULL;
+	*len = 0;
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "open %s", path);
+	if (fstat(fd, &sb) < 0) {
+		sr_error_set_errno(err, errno, "stat %s", path);
+		goto fail;
+	}
+	if (sb.st_size > 64 * 1024 * 1024) {
+		sr_error_set(err, EFBIG, "%s: larger than 64 MiB", path);
+		goto fail;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		sr_error_set_errno(err, ENOMEM, "read %s", path);
+		goto fail;
+	}
+	while (done < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)sb.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sr_error_set_errno(err, errno, "read %s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	buf[done] = '\0';
+	close(fd);
+	*data = buf;
+	*len = done;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return -1;
+}

@@ -1,0 +1,56 @@
+/* nlk_internal: what the nlk_*.c files share, not part of the public API.
+ *
+ * struct nlk owns one connected NETLINK_ROUTE libnl socket. The helpers turn
+ * libnl's -NLE_* codes into errno + a kernel-style sentence, and fetch one
+ * link from the kernel by name after validating the name. */
+#ifndef NLK_INTERNAL_H
+#define NLK_INTERNAL_H
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/sriov.h>
+
+#include "nlk.h"
+
+struct nlk {
+	struct nl_sock *sock;
+};
+
+/* errno for a libnl error code (positive or negative NLE_*); EIO when unknown. */
+int nlk_errno_from_nl(int nlerr);
+
+/* Fills err with code = nlk_errno_from_nl(nlerr) and "<context>: <reason>",
+ * where reason is strerror(mapped errno), or nl_geterror() when the code has
+ * no errno equivalent. Returns -1. */
+int nlk_fail_nl(sr_error *err, int nlerr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Validates ifname, then asks the kernel for it (with RTEXT_FILTER_VF, which
+ * libnl 3.7's rtnl_link_get_kernel always sends). The caller puts *out.
+ * On failure err is "<ifname>: <reason>" (EINVAL bad name, ENODEV missing). */
+int nlk_fetch_link(struct nlk *nl, const char *ifname, struct rtnl_link **out, sr_error *err);
+
+/* Sends `changes` against `orig` (rtnl_link_change). Returns 0 or a -NLE_* code. */
+int nlk_apply_change(struct nlk *nl, struct rtnl_link *orig, struct rtnl_link *changes);
+
+/* VF internals, exposed so host tests can check them without SR-IOV hardware. */
+
+/* Copies VF `vf` of an already parsed PF link into out. -1/ENOENT when absent. */
+int nlk_vf_config_from_link(struct rtnl_link *pf, const char *pf_ifname, int vf, struct nlk_vf_config *out,
+			    sr_error *err);
+
+/* Which single VF field a change carries. */
+enum nlk_vf_field {
+	NLK_VF_FIELD_MAC,
+	NLK_VF_FIELD_VLAN,
+	NLK_VF_FIELD_SPOOFCHK,
+	NLK_VF_FIELD_TRUST,
+	NLK_VF_FIELD_LINK_STATE,
+	NLK_VF_FIELD_RATE,
+};
+
+/* Builds a `changes` link object that carries exactly one field of `want`
+ * for VF want->vf (IFLA_VFINFO_LIST > IFLA_VF_INFO > one IFLA_VF_*).
+ * Returns 0 or a -NLE_* code; the caller puts *out. */
+int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out);
+
+#endif

@@ -1,0 +1,41 @@
+/* daemon: the one context struct that holds all of the plugin's mutable state.
+ *
+ * Every request handler runs with `lock` held (plugin/dispatch.c takes it), so
+ * handlers, the state, the netlink socket and the IPAM store are never used by
+ * two threads at once and no two endpoints can ever get one VF. */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "../common/sr_log.h"
+#include "../ipam/ipam.h"
+#include "../netlink/nlk.h"
+#include "state.h"
+
+struct daemon_config {
+	char socket_path[108];
+	char state_dir[512];
+	char sysfs_root[512];
+	char socket_group[64]; /* "" = root's group */
+	int reclaim_interval;  /* seconds between stale-endpoint sweeps, 0 = off */
+	int fault_after_step;  /* debug: _exit(99) after this many kernel steps of an endpoint op; 0 = off */
+};
+
+struct daemon {
+	pthread_mutex_t lock;
+	struct daemon_config cfg;
+	struct sr_log log;
+	struct nlk *nl;
+	struct state state;
+	struct ipam_store *ipam;
+	int fault_steps_done; /* for cfg.fault_after_step */
+};
+
+/* Counts a kernel step of an endpoint operation; kills the process at the configured step
+ * (crash-consistency tests only). */
+void daemon_fault_point(struct daemon *d, const char *step);
+
+#endif

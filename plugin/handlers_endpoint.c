@@ -1,0 +1,287 @@
+/* NetworkDriver handlers for endpoints: one VF per endpoint. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "../spec/spec.h"
+#include "handlers.h"
+#include "pf.h"
+#include "vf_pool.h"
+#include "vf_setup.h"
+
+static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
+{
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		if (!memcmp(d->state.eps[i].mac, mac, 6)) {
+			*owner = d->state.eps[i].id;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Locally administered unicast, unique among our endpoints. */
+static int generate_mac(struct daemon *d, uint8_t mac[6], sr_error *err)
+{
+	const char *owner;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		if (getrandom(mac, 6, 0) != 6)
+			return sr_error_set_errno(err, errno, "generate a MAC address");
+		mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+		if (!mac_in_use(d, mac, &owner) && nlk_mac_is_unicast(mac))
+			return 0;
+	}
+	return sr_error_set(err, EAGAIN, "could not generate a unique MAC address");
+}
+
+static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, uint8_t mac[6], bool *generated,
+		      sr_error *err)
+{
+	const char *owner;
+	*generated = false;
+	if (!req->mac_address[0]) {
+		*generated = true;
+		return generate_mac(d, mac, err);
+	}
+	if (nlk_mac_parse(req->mac_address, mac) < 0)
+		return sr_error_set(err, EINVAL, "Interface.MacAddress '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+				    req->mac_address);
+	if (!nlk_mac_is_unicast(mac))
+		return sr_error_set(err, EINVAL, "Interface.MacAddress %s is not a unicast address", req->mac_address);
+	if (mac_in_use(d, mac, &owner))
+		return sr_error_set(err, EEXIST, "Interface.MacAddress %s is already used by endpoint %.12s",
+				    req->mac_address, owner);
+	return 0;
+}
+
+void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_create_endpoint req;
+	struct ep_record ep;
+	struct vf_choice vf;
+	struct net_record *net;
+	char pf[SYSFS_IFNAME_MAX];
+	char mac_text[18];
+	bool generated;
+	sr_error err = {0};
+	unsigned status = 400;
+	memset(&ep, 0, sizeof(ep));
+	if (spec_decode_create_endpoint(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	net = state_find_net(&d->state, req.network_id);
+	if (!net) {
+		sr_error_set(&err, ENOENT, "network %s not found", req.network_id);
+		status = 404;
+		goto fail;
+	}
+	if (state_find_ep(&d->state, req.endpoint_id)) {
+		sr_error_set(&err, EEXIST, "endpoint %s already exists", req.endpoint_id);
+		status = 409;
+		goto fail;
+	}
+	if (choose_mac(d, &req, ep.mac, &generated, &err) < 0)
+		goto fail;
+	status = 500;
+	if (pf_ifname(d, net->pf_pci, pf, &err) < 0)
+		goto fail;
+	if (vf_pool_take(d, net, pf, &vf, &err) < 0) {
+		status = err.code == ENOSPC ? 409 : 500;
+		goto fail;
+	}
+	snprintf(ep.id, sizeof(ep.id), "%s", req.endpoint_id);
+	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net->id);
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net->pf_pci);
+	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", vf.vf_pci);
+	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
+	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
+	ep.vf = vf.vf;
+	if (vf_apply(d, pf, &net->cfg, &ep, &err) < 0)
+		goto fail;
+	if (!state_add_ep(&d->state, &ep, &err) || state_save(&d->state, &err) < 0) {
+		sr_error reset_err = {0};
+		state_remove_ep(&d->state, ep.id);
+		if (vf_reset(d, pf, &ep, &reset_err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
+		goto fail;
+	}
+	nlk_mac_format(ep.mac, mac_text);
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
+		   mac_text, net->cfg.vlan);
+	spec_create_endpoint_free(&req);
+	/* Only fields Docker left empty may be returned: anything else makes it roll back. */
+	respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
+	return;
+fail:
+	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateEndpoint %.12s: %s", req.endpoint_id, err.msg);
+	spec_create_endpoint_free(&req);
+	respond_error(resp, status, err.msg);
+}
+
+void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_endpoint_ref req;
+	struct ep_record *ep;
+	struct net_record *net;
+	char pf[SYSFS_IFNAME_MAX] = "";
+	char mac[18];
+	sr_error err = {0};
+	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	ep = state_find_ep(&d->state, req.endpoint_id);
+	net = ep ? state_find_net(&d->state, ep->network_id) : NULL;
+	if (!ep || !net) {
+		respond_json(resp, spec_encode_oper_info(NULL, 0));
+		return;
+	}
+	if (pf_ifname(d, ep->pf_pci, pf, &err) < 0)
+		pf[0] = '\0';
+	nlk_mac_format(ep->mac, mac);
+	struct spec_oper_field fields[] = {
+		{"pf_iface", pf, 0},       {"pf_pci", ep->pf_pci, 0}, {"vf_index", NULL, ep->vf},
+		{"vf_pci", ep->vf_pci, 0}, {"mac", mac, 0},           {"vlan", NULL, net->cfg.vlan},
+	};
+	respond_json(resp, spec_encode_oper_info(fields, sizeof(fields) / sizeof(fields[0])));
+}
+
+static bool sandbox_key_valid(const char *key)
+{
+	return key[0] == '/' && !strstr(key, "/../") && !strstr(key, "/./") &&
+	       strcmp(key + strlen(key) - (strlen(key) >= 3 ? 3 : 0), "/..") != 0;
+}
+
+void handle_join(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_join req;
+	struct ep_record *ep, saved;
+	struct net_record *net;
+	char netdev[SYSFS_IFNAME_MAX];
+	bool found;
+	sr_error err = {0};
+	unsigned status = 400;
+	if (spec_decode_join(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	ep = state_find_ep(&d->state, req.endpoint_id);
+	if (!ep) {
+		sr_error_set(&err, ENOENT, "endpoint %s not found", req.endpoint_id);
+		status = 404;
+		goto fail;
+	}
+	if (strcmp(ep->network_id, req.network_id) != 0) {
+		sr_error_set(&err, EINVAL, "endpoint %.12s belongs to network %.12s, not %.12s", ep->id, ep->network_id,
+			     req.network_id);
+		goto fail;
+	}
+	if (!sandbox_key_valid(req.sandbox_key)) {
+		sr_error_set(&err, EINVAL, "SandboxKey '%s' is not an absolute path", req.sandbox_key);
+		goto fail;
+	}
+	if (ep->joined && strcmp(ep->sandbox_key, req.sandbox_key) != 0) {
+		sr_error_set(&err, EBUSY, "endpoint %.12s is already joined to sandbox %s", ep->id, ep->sandbox_key);
+		status = 409;
+		goto fail;
+	}
+	net = state_find_net(&d->state, ep->network_id);
+	status = 500;
+	/* The netdev's name is looked up now, never remembered: a driver rebind renames it. */
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
+		goto fail;
+	if (!found) {
+		sr_error_set(&err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep->vf,
+			     ep->vf_pci, ep->id);
+		goto fail;
+	}
+	struct nlk_link_info info;
+	if (nlk_link_get(d->nl, netdev, &info, &err) < 0)
+		goto fail;
+	if (memcmp(info.mac, ep->mac, 6) != 0) {
+		if (vf_sync_netdev(d, &net->cfg, ep, &err) < 0)
+			goto fail;
+		if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0 || !found)
+			goto fail;
+	}
+	saved = *ep;
+	ep->joined = true;
+	snprintf(ep->sandbox_key, sizeof(ep->sandbox_key), "%s", req.sandbox_key);
+	if (state_save(&d->state, &err) < 0) {
+		*ep = saved;
+		goto fail;
+	}
+	struct spec_join_response jr = {
+		.src_name = netdev,
+		.dst_prefix = net->cfg.prefix,
+		.gateway = (!net->internal && net->gateway4[0]) ? net->gateway4 : NULL,
+		.gateway_ipv6 = (!net->internal && net->gateway6[0]) ? net->gateway6 : NULL,
+		.disable_gateway_service = true,
+	};
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep->id, req.sandbox_key, ep->vf,
+		   netdev);
+	respond_json(resp, spec_encode_join(&jr));
+	return;
+fail:
+	sr_log_msg(&d->log, SR_LOG_ERROR, "Join %.12s: %s", req.endpoint_id, err.msg);
+	respond_error(resp, status, err.msg);
+}
+
+void handle_leave(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_endpoint_ref req;
+	struct ep_record *ep, saved;
+	sr_error err = {0};
+	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	ep = state_find_ep(&d->state, req.endpoint_id);
+	if (!ep || !ep->joined) {
+		respond_empty(resp); /* repeated Leave, or Leave after a failed Join */
+		return;
+	}
+	saved = *ep;
+	ep->joined = false;
+	ep->sandbox_key[0] = '\0';
+	if (state_save(&d->state, &err) < 0) {
+		*ep = saved;
+		respond_error(resp, 500, err.msg);
+		return;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s left its sandbox", ep->id);
+	respond_empty(resp);
+}
+
+void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_endpoint_ref req;
+	struct ep_record *ep, copy;
+	char pf[SYSFS_IFNAME_MAX];
+	sr_error err = {0};
+	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	ep = state_find_ep(&d->state, req.endpoint_id);
+	if (!ep) {
+		respond_empty(resp);
+		return;
+	}
+	copy = *ep;
+	if (pf_ifname(d, copy.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &copy, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
+			   copy.vf_pci, err.msg);
+	daemon_fault_point(d, "reset VF");
+	state_remove_ep(&d->state, copy.id);
+	if (state_save(&d->state, &err) < 0) {
+		state_add_ep(&d->state, &copy, NULL);
+		respond_error(resp, 500, err.msg);
+		return;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id, copy.vf,
+		   copy.vf_pci);
+	respond_empty(resp);
+}

@@ -1,0 +1,215 @@
+/* NetworkDriver handlers for networks, activation and the no-op calls. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../spec/spec.h"
+#include "handlers.h"
+#include "pf.h"
+#include "vf_setup.h"
+
+void handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	(void)d;
+	(void)body;
+	(void)len;
+	respond_json(resp, spec_encode_activate(true, true));
+}
+
+void handle_net_capabilities(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	(void)d;
+	(void)body;
+	(void)len;
+	respond_json(resp, spec_encode_network_capabilities());
+}
+
+/* "10.9.0.1/16" -> "10.9.0.1" */
+static void plain_ip(const char *cidr, char *out, size_t size)
+{
+	const char *slash = strchr(cidr, '/');
+	size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, cidr, n);
+	out[n] = '\0';
+}
+
+static int check_vfs_fit(const struct net_config *cfg, const char *pf_spec, int total, sr_error *err)
+{
+	if (!cfg->vfs_set)
+		return 0;
+	for (int vf = total; vf < NET_MAX_VFS; vf++)
+		if (net_config_vf_allowed(cfg, vf))
+			return sr_error_set(err, ERANGE, "vfs: VF %d is beyond %s's sriov_totalvfs (%d VFs: 0-%d)", vf,
+					    pf_spec, total, total - 1);
+	return 0;
+}
+
+static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *o = &d->state.nets[i];
+		if (!strcmp(o->pf_pci, rec->pf_pci) && o->cfg.vlan == rec->cfg.vlan)
+			return sr_error_set(err, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
+					    rec->cfg.pf_spec, rec->pf_pci, rec->cfg.vlan, o->id);
+	}
+	return 0;
+}
+
+void handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_create_network req;
+	struct net_record rec;
+	sr_error err = {0};
+	unsigned status = 400;
+	int total;
+	memset(&rec, 0, sizeof(rec));
+	if (spec_decode_create_network(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	if (state_find_net(&d->state, req.network_id)) {
+		sr_error_set(&err, EEXIST, "network %s already exists", req.network_id);
+		status = 409;
+		goto fail;
+	}
+	snprintf(rec.id, sizeof(rec.id), "%s", req.network_id);
+	rec.internal = req.internal;
+	if (net_config_parse(&req.generic, &rec.cfg, &err) < 0)
+		goto fail;
+	if (req.ipv4_count > 0) {
+		plain_ip(req.ipv4[0].gateway, rec.gateway4, sizeof(rec.gateway4));
+		snprintf(rec.pool4, sizeof(rec.pool4), "%s", req.ipv4[0].pool);
+	}
+	if (req.ipv6_count > 0) {
+		plain_ip(req.ipv6[0].gateway, rec.gateway6, sizeof(rec.gateway6));
+		snprintf(rec.pool6, sizeof(rec.pool6), "%s", req.ipv6[0].pool);
+	}
+	if (pf_resolve(d, rec.cfg.pf_spec, rec.pf_pci, &err) < 0 ||
+	    sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, &err) < 0 ||
+	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, &err) < 0)
+		goto fail;
+	if (rec.cfg.numvfs > (unsigned)total) {
+		sr_error_set(&err, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
+			     rec.cfg.pf_spec);
+		goto fail;
+	}
+	if (check_pf_vlan_free(d, &rec, &err) < 0) {
+		status = 409;
+		goto fail;
+	}
+	status = 500;
+	if (pf_prepare(d, rec.pf_pci, rec.cfg.numvfs, &err) < 0)
+		goto fail;
+	if (!state_add_net(&d->state, &rec, &err))
+		goto fail;
+	if (state_save(&d->state, &err) < 0) {
+		state_remove_net(&d->state, rec.id);
+		goto fail;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id, rec.cfg.pf_spec,
+		   rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
+	spec_create_network_free(&req);
+	respond_empty(resp);
+	return;
+fail:
+	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateNetwork %.12s: %s", req.network_id, err.msg);
+	spec_create_network_free(&req);
+	respond_error(resp, status, err.msg);
+}
+
+/* Frees every endpoint of a network (Docker's forced cleanup may delete a network that still has some). */
+static void release_network_endpoints(struct daemon *d, const char *network_id)
+{
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record ep = d->state.eps[i];
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (strcmp(ep.network_id, network_id) != 0)
+			continue;
+		if (pf_ifname(d, ep.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &ep, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", ep.id, ep.vf, err.msg);
+		state_remove_ep(&d->state, ep.id);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", ep.id);
+	}
+}
+
+void handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_network_ref req;
+	sr_error err = {0};
+	if (spec_decode_network_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	if (!state_find_net(&d->state, req.network_id)) {
+		respond_empty(resp); /* Docker repeats and replays deletes */
+		return;
+	}
+	release_network_endpoints(d, req.network_id);
+	state_remove_net(&d->state, req.network_id);
+	if (state_save(&d->state, &err) < 0) {
+		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err.msg);
+		respond_error(resp, 500, err.msg);
+		return;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", req.network_id);
+	respond_empty(resp);
+}
+
+void handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_allocate_network req;
+	sr_error err = {0};
+	(void)d;
+	if (spec_decode_allocate_network(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	spec_allocate_network_free(&req);
+	/* Local scope: nothing to allocate cluster-wide. */
+	respond_json(resp, spec_encode_allocate_network());
+}
+
+void handle_free_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_network_ref req;
+	sr_error err = {0};
+	(void)d;
+	if (spec_decode_network_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	respond_empty(resp);
+}
+
+void handle_discover(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_discover req;
+	sr_error err = {0};
+	(void)d;
+	if (spec_decode_discover(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	respond_empty(resp);
+}
+
+/* No external connectivity to program: VFs reach the wire directly. */
+void handle_program_external(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_endpoint_ref req;
+	sr_error err = {0};
+	(void)d;
+	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	respond_empty(resp);
+}
+
+void handle_revoke_external(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	handle_program_external(d, body, len, resp);
+}

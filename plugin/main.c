@@ -1,0 +1,141 @@
+/* sriov-plugin: the daemon, and the operator's commands around it.
+ * Like wg(8): a table of subcommands, each in its own file; no subcommand = serve. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/sr_log.h"
+#include "commands.h"
+#include "daemon_run.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *description;
+} subcommands[] = {
+	{"status", cmd_status, "show PFs, VFs, owners and networks, asking the running daemon"},
+	{"doctor", cmd_doctor, "check this host for SR-IOV, IOMMU and VFIO readiness"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sriov-plugin [OPTIONS]            serve Docker's network and IPAM plugin API\n"
+		"       sriov-plugin COMMAND [ARGS]\n"
+		"\n"
+		"Options:\n"
+		"  --socket PATH          Unix socket (default /run/docker/plugins/sriov.sock)\n"
+		"  --socket-group GROUP   group owning the socket (default root); mode is 0660\n"
+		"  --state-dir DIR        where networks, endpoints and pools are kept (default /var/lib/sriov-plugin)\n"
+		"  --sysfs DIR            sysfs root (default /sys)\n"
+		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
+		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
+		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
+		"  --help, --version\n"
+		"\nCommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].description);
+}
+
+static int copy_arg(char *dst, size_t size, const char *value, const char *option)
+{
+	if (strlen(value) >= size) {
+		fprintf(stderr, "sriov-plugin: %s: value longer than %zu bytes\n", option, size - 1);
+		return -1;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int parse_int_arg(const char *value, const char *option, int min, int max, int *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < min || v > max) {
+		fprintf(stderr, "sriov-plugin: %s '%s': expected a number %d-%d\n", option, value, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"socket", required_argument, NULL, 's'},   {"state-dir", required_argument, NULL, 'd'},
+		{"sysfs", required_argument, NULL, 'y'},    {"log-level", required_argument, NULL, 'l'},
+		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
+		{"fault-after-step", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+	};
+	struct daemon_config cfg = {
+		.socket_path = "/run/docker/plugins/sriov.sock",
+		.state_dir = "/var/lib/sriov-plugin",
+		.sysfs_root = "/sys",
+		.reclaim_interval = 30,
+	};
+	struct sr_log log = {.level = SR_LOG_INFO, .journald = getenv("JOURNAL_STREAM") != NULL};
+	int opt;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			if (!strcmp(argv[1], subcommands[i].name))
+				return subcommands[i].fn(argc - 1, argv + 1);
+		fprintf(stderr, "sriov-plugin: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 's':
+			rc = copy_arg(cfg.socket_path, sizeof(cfg.socket_path), optarg, "--socket");
+			break;
+		case 'd':
+			rc = copy_arg(cfg.state_dir, sizeof(cfg.state_dir), optarg, "--state-dir");
+			break;
+		case 'y':
+			rc = copy_arg(cfg.sysfs_root, sizeof(cfg.sysfs_root), optarg, "--sysfs");
+			break;
+		case 'g':
+			rc = copy_arg(cfg.socket_group, sizeof(cfg.socket_group), optarg, "--socket-group");
+			break;
+		case 'l':
+			log.level = sr_log_level_parse(optarg);
+			if (log.level < 0) {
+				fprintf(stderr, "sriov-plugin: --log-level '%s': expected error, warn, info or debug\n",
+					optarg);
+				rc = -1;
+			}
+			break;
+		case 'r':
+			rc = parse_int_arg(optarg, "--reclaim-interval", 0, 86400, &cfg.reclaim_interval);
+			break;
+		case 'f':
+			rc = parse_int_arg(optarg, "--fault-after-step", 0, 1000000, &cfg.fault_after_step);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("sriov-plugin %s\n", SRIOV_PLUGIN_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (rc < 0)
+			return 2;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sriov-plugin: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return daemon_run(&cfg, &log);
+}

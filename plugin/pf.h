@@ -1,0 +1,17 @@
+/* pf: a network's PF, resolved from what the user gave (netdev name or PCI
+ * address) to its stable PCI address, and made ready: up, with VFs enabled. */
+#ifndef PF_H
+#define PF_H
+
+#include "daemon.h"
+#include "sysfs.h"
+
+/* pf_spec (name or PCI address) -> PCI address; checks it is SR-IOV capable. */
+int pf_resolve(struct daemon *d, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX], sr_error *err);
+/* The PF's netdev name right now. */
+int pf_ifname(struct daemon *d, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *err);
+/* Brings the PF up (a VF of a down PF comes up with a random MAC) and enables
+ * VFs when it has none (numvfs, or sriov_totalvfs when 0). Never disables SR-IOV. */
+int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *err);
+
+#endif

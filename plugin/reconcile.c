@@ -1,0 +1,89 @@
+#include "reconcile.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pf.h"
+#include "vf_setup.h"
+
+static void reconcile_networks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *n = &d->state.nets[i];
+		sr_error err = {0};
+		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci)) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: PF %s (%s) is gone", n->id, n->cfg.pf_spec,
+				   n->pf_pci);
+			continue;
+		}
+		if (pf_prepare(d, n->pf_pci, n->cfg.numvfs, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
+	}
+}
+
+static void reconcile_endpoints(struct daemon *d)
+{
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *e = &d->state.eps[i];
+		char vf_pci[SYSFS_PCI_MAX];
+		sr_error err = {0};
+		if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: its VF %d of %s is gone: %s", e->id, e->vf,
+				   e->pf_pci, err.msg);
+			continue;
+		}
+		if (strcmp(vf_pci, e->vf_pci) != 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s: VF %d of %s is now %s (was %s)", e->id, e->vf,
+				   e->pf_pci, vf_pci, e->vf_pci);
+	}
+}
+
+/* The VF is back with us when its netdev is in our namespace or it has no net driver. */
+static bool vf_back_home(struct daemon *d, const struct ep_record *e)
+{
+	char netdev[SYSFS_IFNAME_MAX], driver[SYSFS_DRIVER_MAX];
+	bool found = false;
+	sr_error err = {0};
+	if (sysfs_pci_driver(d->cfg.sysfs_root, e->vf_pci, driver, &err) < 0)
+		return false;
+	if (!driver[0])
+		return true;
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, e->vf_pci, netdev, &found, &err) < 0)
+		return false;
+	return found;
+}
+
+int reconcile_stale_endpoints(struct daemon *d)
+{
+	int reclaimed = 0;
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record e = d->state.eps[i];
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (!e.joined || !e.sandbox_key[0] || access(e.sandbox_key, F_OK) == 0 || errno != ENOENT)
+			continue;
+		if (!vf_back_home(d, &e))
+			continue;
+		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e.id, e.vf,
+				   err.msg);
+		state_remove_ep(&d->state, e.id);
+		if (state_save(&d->state, &err) < 0) {
+			state_add_ep(&d->state, &e, NULL);
+			sr_log_msg(&d->log, SR_LOG_ERROR, "stale endpoint %.12s: %s", e.id, err.msg);
+			continue;
+		}
+		sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
+			   e.id, e.sandbox_key, e.vf, e.vf_pci);
+		reclaimed++;
+	}
+	return reclaimed;
+}
+
+void reconcile_at_start(struct daemon *d)
+{
+	reconcile_networks(d);
+	reconcile_endpoints(d);
+	reconcile_stale_endpoints(d);
+}

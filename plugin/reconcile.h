@@ -1,0 +1,18 @@
+/* reconcile: make the saved state and the kernel agree.
+ *
+ * At start-up: PFs of our networks get their VFs back (a host reboot leaves
+ * sriov_numvfs at 0), endpoints whose PF or VF is gone are reported in the
+ * log (never silently dropped), and stale endpoints are reclaimed.
+ * Stale endpoint: joined, its sandbox (SandboxKey netns file) no longer
+ * exists, and its VF is back in the root namespace or unbound: the VF is
+ * reset and the endpoint dropped (a later DeleteEndpoint answers {}). */
+#ifndef RECONCILE_H
+#define RECONCILE_H
+
+#include "daemon.h"
+
+void reconcile_at_start(struct daemon *d);
+/* Returns how many endpoints were reclaimed. Caller holds d->lock. */
+int reconcile_stale_endpoints(struct daemon *d);
+
+#endif

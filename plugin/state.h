@@ -1,0 +1,72 @@
+/* state: the daemon's networks and endpoints, and which VF each endpoint owns.
+ *
+ * VF ownership is derived from the endpoints (PF PCI address + VF index), so it
+ * cannot disagree with them. state_save writes <dir>/state.json atomically
+ * (write, fsync, rename, fsync dir); callers save after every change and undo
+ * the in-memory change when the save fails. */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../common/sr_error.h"
+#include "../netlink/nlk.h"
+#include "../spec/spec.h"
+#include "net_config.h"
+
+#define STATE_PCI_MAX 32
+
+struct net_record {
+	char id[SPEC_ID_MAX + 1];
+	struct net_config cfg;
+	char pf_pci[STATE_PCI_MAX]; /* the PF's stable identity */
+	bool internal;
+	char gateway4[SPEC_CIDR_MAX]; /* plain IP or "" */
+	char gateway6[SPEC_CIDR_MAX];
+	char pool4[SPEC_CIDR_MAX];
+	char pool6[SPEC_CIDR_MAX];
+};
+
+struct ep_record {
+	char id[SPEC_ID_MAX + 1];
+	char network_id[SPEC_ID_MAX + 1];
+	char pf_pci[STATE_PCI_MAX];
+	int vf;
+	char vf_pci[STATE_PCI_MAX];
+	uint8_t mac[6];
+	char address4[SPEC_CIDR_MAX];
+	char address6[SPEC_CIDR_MAX];
+	bool joined;
+	char sandbox_key[SPEC_PATH_MAX];
+	struct nlk_vf_config saved; /* the VF's settings before we touched it */
+};
+
+struct state {
+	char dir[512];
+	struct net_record *nets;
+	size_t net_count, net_cap;
+	struct ep_record *eps;
+	size_t ep_count, ep_cap;
+};
+
+/* Loads <dir>/state.json if present (creating dir if absent). A corrupt file is an error. */
+int state_open(const char *dir, struct state *st, sr_error *err);
+void state_free(struct state *st);
+int state_save(const struct state *st, sr_error *err);
+
+struct net_record *state_find_net(struct state *st, const char *id);
+struct ep_record *state_find_ep(struct state *st, const char *id);
+struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf);
+
+/* Append a copy; returns the stored record or NULL (ENOMEM) with err set. */
+struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err);
+struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err);
+void state_remove_net(struct state *st, const char *id);
+void state_remove_ep(struct state *st, const char *id);
+
+/* JSON form (for the state file and `status`); exposed for tests. */
+char *state_to_json(const struct state *st);
+int state_from_json(const char *text, struct state *st, sr_error *err);
+
+#endif

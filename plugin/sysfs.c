@@ -1,0 +1,278 @@
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../netlink/nlk.h"
+#include "net_config.h"
+
+static int build_path(char *out, size_t size, sr_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int build_path(char *out, size_t size, sr_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return sr_error_set(err, ENAMETOOLONG, "sysfs path too long");
+	return 0;
+}
+
+static int read_small_file(const char *path, char *buf, size_t size, sr_error *err)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "open %s", path);
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		return sr_error_set_errno(err, e, "read %s", path);
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int write_small_file(const char *path, const char *text, sr_error *err)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "open %s", path);
+	n = write(fd, text, len);
+	if (n < 0 || (size_t)n != len) {
+		int e = n < 0 ? errno : EIO;
+		close(fd);
+		return sr_error_set_errno(err, e, "write '%s' to %s", text, path);
+	}
+	if (close(fd) < 0)
+		return sr_error_set_errno(err, errno, "write '%s' to %s", text, path);
+	return 0;
+}
+
+static int read_int_file(const char *path, int *value, sr_error *err)
+{
+	char buf[32];
+	char *end;
+	long v;
+	if (read_small_file(path, buf, sizeof(buf), err) < 0)
+		return -1;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || *end || v < 0 || v > INT_MAX)
+		return sr_error_set(err, EINVAL, "%s: not a number: '%s'", path, buf);
+	*value = (int)v;
+	return 0;
+}
+
+/* basename of a symlink's target, e.g. ../../../0000:01:00.0 -> 0000:01:00.0 */
+static int link_target_base(const char *path, char *out, size_t size, sr_error *err)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return sr_error_set_errno(err, errno, "readlink %s", path);
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= size)
+		return sr_error_set(err, ENAMETOOLONG, "%s: link target too long", path);
+	memcpy(out, base, strlen(base) + 1);
+	return 0;
+}
+
+static int check_pci(const char *pci, sr_error *err)
+{
+	if (!net_config_is_pci_address(pci))
+		return sr_error_set(err, EINVAL, "'%s' is not a PCI address", pci);
+	return 0;
+}
+
+int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MAX], sr_error *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	if (!nlk_ifname_valid(ifname))
+		return sr_error_set(err, EINVAL, "'%s' is not a valid interface name", ifname);
+	if (build_path(path, sizeof(path), err, "%s/class/net/%s", root, ifname) < 0)
+		return -1;
+	if (lstat(path, &sb) < 0)
+		return sr_error_set(err, ENODEV, "%s: no such network interface", ifname);
+	if (build_path(path, sizeof(path), err, "%s/class/net/%s/device", root, ifname) < 0)
+		return -1;
+	if (link_target_base(path, pci, SYSFS_PCI_MAX, err) < 0)
+		return sr_error_set(err, ENOTSUP, "not a PCI device (no device link)");
+	if (!net_config_is_pci_address(pci))
+		return sr_error_set(err, ENOTSUP, "not a PCI device (its device is %s)", pci);
+	return 0;
+}
+
+bool sysfs_pci_exists(const char *root, const char *pci)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	if (!net_config_is_pci_address(pci))
+		return false;
+	if (snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, pci) >= (int)sizeof(path))
+		return false;
+	return stat(path, &sb) == 0;
+}
+
+int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME_MAX], bool *found, sr_error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	*found = false;
+	ifname[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/net", root, pci) < 0)
+		return -1;
+	dir = opendir(path);
+	if (!dir) {
+		if (errno == ENOENT)
+			return 0;
+		return sr_error_set_errno(err, errno, "open %s", path);
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!nlk_ifname_valid(de->d_name))
+			continue;
+		memcpy(ifname, de->d_name, strlen(de->d_name) + 1);
+		*found = true;
+		break;
+	}
+	closedir(dir);
+	return 0;
+}
+
+int sysfs_pf_totalvfs(const char *root, const char *pf_pci, int *total, sr_error *err)
+{
+	char path[PATH_MAX];
+	if (check_pci(pf_pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/sriov_totalvfs", root, pf_pci) < 0)
+		return -1;
+	if (access(path, F_OK) < 0)
+		return sr_error_set(err, EOPNOTSUPP, "does not support SR-IOV: no sriov_totalvfs");
+	return read_int_file(path, total, err);
+}
+
+int sysfs_pf_numvfs(const char *root, const char *pf_pci, int *num, sr_error *err)
+{
+	char path[PATH_MAX];
+	if (check_pci(pf_pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/sriov_numvfs", root, pf_pci) < 0)
+		return -1;
+	return read_int_file(path, num, err);
+}
+
+int sysfs_pf_set_numvfs(const char *root, const char *pf_pci, int num, sr_error *err)
+{
+	char path[PATH_MAX];
+	char text[16];
+	if (check_pci(pf_pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/sriov_numvfs", root, pf_pci) < 0)
+		return -1;
+	snprintf(text, sizeof(text), "%d", num);
+	return write_small_file(path, text, err);
+}
+
+int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS_PCI_MAX], sr_error *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	if (check_pci(pf_pci, err) < 0)
+		return -1;
+	if (vf < 0)
+		return sr_error_set(err, EINVAL, "VF index %d is negative", vf);
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/virtfn%d", root, pf_pci, vf) < 0)
+		return -1;
+	if (lstat(path, &sb) < 0)
+		return sr_error_set(err, ENOENT, "PF %s has no VF %d", pf_pci, vf);
+	if (link_target_base(path, vf_pci, SYSFS_PCI_MAX, err) < 0)
+		return -1;
+	return check_pci(vf_pci, err);
+}
+
+int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER_MAX], sr_error *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	driver[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver", root, pci) < 0)
+		return -1;
+	if (lstat(path, &sb) < 0)
+		return 0;
+	return link_target_base(path, driver, SYSFS_DRIVER_MAX, err);
+}
+
+int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err)
+{
+	char path[PATH_MAX];
+	char name[32];
+	char *end;
+	struct stat sb;
+	long g;
+	*group = -1;
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/iommu_group", root, pci) < 0)
+		return -1;
+	if (lstat(path, &sb) < 0)
+		return 0;
+	if (link_target_base(path, name, sizeof(name), err) < 0)
+		return -1;
+	g = strtol(name, &end, 10);
+	if (end == name || *end || g < 0 || g > INT_MAX)
+		return sr_error_set(err, EINVAL, "%s: bad IOMMU group '%s'", pci, name);
+	*group = (int)g;
+	return 0;
+}
+
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err)
+{
+	char path[PATH_MAX];
+	char driver[SYSFS_DRIVER_MAX];
+	if (sysfs_pci_driver(root, pci, driver, err) < 0)
+		return -1;
+	/* Clear the override first so drivers_probe picks the device's own driver, not vfio-pci again. */
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
+		return -1;
+	if (access(path, F_OK) == 0 && write_small_file(path, "\n", err) < 0)
+		return sr_error_wrap(err, "clear driver_override of %s", pci);
+	if (driver[0]) {
+		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0)
+			return -1;
+		if (write_small_file(path, pci, err) < 0)
+			return sr_error_wrap(err, "unbind %s from %s", pci, driver);
+	}
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/drivers_probe", root) < 0)
+		return -1;
+	if (write_small_file(path, pci, err) < 0)
+		return sr_error_wrap(err, "probe a driver for %s", pci);
+	return 0;
+}

@@ -1,0 +1,155 @@
+#include "vf_setup.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sysfs.h"
+#include "vf_pool.h"
+
+enum vf_step { STEP_MAC, STEP_VLAN, STEP_SPOOFCHK, STEP_TRUST, STEP_LINK_STATE, STEP_RATE, STEP_COUNT };
+
+/* A driver without a trust or spoof-check hook is fine when we only ask for the default. */
+static bool tolerable(const sr_error *e, bool asked_default)
+{
+	return asked_default && e->code == EOPNOTSUPP;
+}
+
+static int do_step(struct daemon *d, const char *pf, const struct net_config *cfg, const struct ep_record *ep,
+		   enum vf_step step, sr_error *err)
+{
+	int vf = ep->vf;
+	switch (step) {
+	case STEP_MAC:
+		return nlk_vf_set_mac(d->nl, pf, vf, ep->mac, err);
+	case STEP_VLAN:
+		return nlk_vf_set_vlan(d->nl, pf, vf, cfg->vlan, cfg->qos, cfg->vlan_proto, err);
+	case STEP_SPOOFCHK:
+		if (nlk_vf_set_spoofchk(d->nl, pf, vf, cfg->spoofchk, err) < 0 && !tolerable(err, cfg->spoofchk))
+			return -1;
+		return 0;
+	case STEP_TRUST:
+		if (nlk_vf_set_trust(d->nl, pf, vf, cfg->trust, err) < 0 && !tolerable(err, !cfg->trust))
+			return -1;
+		return 0;
+	case STEP_LINK_STATE:
+		return cfg->link_state_set ? nlk_vf_set_link_state(d->nl, pf, vf, cfg->link_state, err) : 0;
+	case STEP_RATE:
+		return cfg->rate_set ? nlk_vf_set_rate(d->nl, pf, vf, cfg->min_tx_rate, cfg->max_tx_rate, err) : 0;
+	case STEP_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Restore one field to what it was before us (best effort, used while undoing). */
+static void undo_step(struct daemon *d, const char *pf, const struct ep_record *ep, enum vf_step step)
+{
+	const struct nlk_vf_config *s = &ep->saved;
+	sr_error e = {0};
+	int rc = 0;
+	switch (step) {
+	case STEP_MAC:
+		rc = nlk_vf_set_mac(d->nl, pf, ep->vf, s->mac, &e);
+		break;
+	case STEP_VLAN:
+		rc = nlk_vf_set_vlan(d->nl, pf, ep->vf, s->vlan, s->qos, s->vlan_proto ? s->vlan_proto : NLK_VLAN_8021Q,
+				     &e);
+		break;
+	case STEP_SPOOFCHK:
+		rc = s->has_spoofchk ? nlk_vf_set_spoofchk(d->nl, pf, ep->vf, s->spoofchk, &e) : 0;
+		break;
+	case STEP_TRUST:
+		rc = s->has_trust ? nlk_vf_set_trust(d->nl, pf, ep->vf, s->trust, &e) : 0;
+		break;
+	case STEP_LINK_STATE:
+		rc = s->has_link_state ? nlk_vf_set_link_state(d->nl, pf, ep->vf, s->link_state, &e) : 0;
+		break;
+	case STEP_RATE:
+		rc = s->has_rate ? nlk_vf_set_rate(d->nl, pf, ep->vf, s->min_tx_rate, s->max_tx_rate, &e) : 0;
+		break;
+	case STEP_COUNT:
+		break;
+	}
+	if (rc < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "undo on %s VF %d: %s", pf, ep->vf, e.msg);
+}
+
+int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct ep_record *ep, sr_error *err)
+{
+	char netdev[SYSFS_IFNAME_MAX];
+	struct nlk_link_info info;
+	if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0)
+		return -1;
+	if (nlk_link_set_up(d->nl, netdev, false, err) < 0)
+		return sr_error_wrap(err, "VF %d netdev", ep->vf);
+	/* igbvf and friends read the admin MAC only when they initialise: set it on the
+	 * netdev too, and if the VF driver refuses, make it initialise again. */
+	if (nlk_link_set_mac(d->nl, netdev, ep->mac, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0 ||
+	    memcmp(info.mac, ep->mac, 6) != 0) {
+		sr_log_msg(&d->log, SR_LOG_INFO, "VF %s: netdev %s did not take the admin MAC (%s); rebinding its driver",
+			   ep->vf_pci, netdev, err->msg[0] ? err->msg : "MAC differs");
+		sr_error_clear(err);
+		if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0 ||
+		    vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d", ep->vf);
+		if (memcmp(info.mac, ep->mac, 6) != 0) {
+			char want[18], got[18];
+			nlk_mac_format(ep->mac, want);
+			nlk_mac_format(info.mac, got);
+			return sr_error_set(err, EIO, "VF %d netdev %s has MAC %s after a driver rebind, not the admin MAC %s",
+					    ep->vf, netdev, got, want);
+		}
+	}
+	if (cfg->mtu && nlk_link_set_mtu(d->nl, netdev, cfg->mtu, err) < 0)
+		return sr_error_wrap(err, "VF %d netdev", ep->vf);
+	return 0;
+}
+
+int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, struct ep_record *ep,
+	     sr_error *err)
+{
+	int done = 0;
+	if (nlk_vf_get(d->nl, pf_ifname, ep->vf, &ep->saved, err) < 0)
+		return -1;
+	for (; done < STEP_COUNT; done++) {
+		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)done, err) < 0)
+			goto undo;
+		daemon_fault_point(d, "configure VF");
+	}
+	if (vf_sync_netdev(d, cfg, ep, err) < 0)
+		goto undo;
+	daemon_fault_point(d, "sync VF netdev");
+	return 0;
+undo:
+	for (int s = done; s >= 0; s--)
+		undo_step(d, pf_ifname, ep, (enum vf_step)s);
+	return -1;
+}
+
+int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err)
+{
+	const struct nlk_vf_config *s = &ep->saved;
+	sr_error e = {0};
+	int vf = ep->vf, failed = 0;
+	sr_error_clear(err);
+#define RESET_STEP(call)                                         \
+	do {                                                     \
+		if ((call) < 0) {                                \
+			if (!failed++)                           \
+				*err = e;                        \
+			sr_log_msg(&d->log, SR_LOG_WARN, "reset: %s", e.msg); \
+		}                                                \
+	} while (0)
+	RESET_STEP(nlk_vf_set_mac(d->nl, pf_ifname, vf, s->mac, &e));
+	RESET_STEP(nlk_vf_set_vlan(d->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
+	if (nlk_vf_set_spoofchk(d->nl, pf_ifname, vf, true, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (nlk_vf_set_trust(d->nl, pf_ifname, vf, false, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (s->has_rate && nlk_vf_set_rate(d->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (nlk_vf_set_link_state(d->nl, pf_ifname, vf, NLK_VF_LINK_AUTO, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+#undef RESET_STEP
+	return failed ? -1 : 0;
+}

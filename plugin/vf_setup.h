@@ -1,0 +1,22 @@
+/* vf_setup: configure a VF through its PF for an endpoint, and reset it.
+ *
+ * vf_apply saves the VF's current settings into ep->saved, then sets admin
+ * MAC, VLAN (+QoS, protocol), spoof check, trust, link state and rates, then
+ * makes the VF netdev's own MAC equal the admin MAC and sets its MTU, leaving
+ * it down. On any failure every step already done is undone, and the error
+ * names the step, PF, VF index and the kernel's reason.
+ * vf_reset puts the VF back (MAC as before us, VLAN 0/QoS 0, spoof check on,
+ * trust off, rates 0, link state auto) wherever its netdev is, even when it is
+ * bound to vfio-pci; it carries on past failures and reports the first. */
+#ifndef VF_SETUP_H
+#define VF_SETUP_H
+
+#include "daemon.h"
+
+int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, struct ep_record *ep,
+	     sr_error *err);
+int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err);
+/* Makes the VF netdev (in this namespace) carry the admin MAC and the MTU, down. */
+int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct ep_record *ep, sr_error *err);
+
+#endif

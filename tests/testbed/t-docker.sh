@@ -1,0 +1,86 @@
+#!/bin/bash
+# Guest suite: Kata's SR-IOV guide commands with a real dockerd, runc and the plugin.
+source "$(dirname "$0")/lib.sh"
+D=$TB_DOCKER
+tb_load_modules || { echo "cannot load modules"; exit 1; }
+PF=$(tb_pfs | head -1)
+tb_start_plugin --log-level debug || exit 1
+tb_start_dockerd || exit 1
+tb_import_busybox || { echo "cannot import busybox"; exit 1; }
+
+# container_pid NAME -> its PID, for nsenter
+cpid() { $D inspect -f '{{.State.Pid}}' "$1"; }
+# in_ct NAME CMD... : runs a host binary in the container's network namespace
+in_ct() { local p; p=$(cpid "$1"); shift; nsenter -t "$p" -n "$@"; }
+ct_mac() { in_ct "$1" cat /sys/class/net/eth0/address; }
+docker_mac() { $D inspect -f '{{(index .NetworkSettings.Networks "vfnet").MacAddress}}' "$1"; }
+# vf_of_mac MAC -> the VF index whose admin MAC it is
+vf_of_mac() {
+	ip -j link show "$PF" | "$TB_PY" -c 'import json,sys
+m=sys.argv[1]
+print(next((v["vf"] for v in json.load(sys.stdin)[0].get("vfinfo_list",[]) if v["address"]==m), ""))' "$1"
+}
+
+tb_check "docker network create (Kata guide command)" \
+	$D network create -d sriov --internal --opt pf_iface="$PF" --opt vlanid=100 --subnet=192.168.0.0/24 vfnet
+tb_check_eq "VFs enabled on $PF" 7 "$(cat /sys/class/net/$PF/device/sriov_numvfs)"
+ORIG_MAC=()
+for i in 0 1 2 3 4 5 6; do ORIG_MAC[$i]=$(tb_vf_get "$PF" $i mac); done
+
+tb_check "docker run c1 --ip 192.168.0.10" $D run -d --name c1 --net=vfnet --ip=192.168.0.10 bb sleep 900
+tb_check "docker run c2 --ip 192.168.0.11" $D run -d --name c2 --net=vfnet --ip=192.168.0.11 bb sleep 900
+
+for c in c1 c2; do
+	drv=$(in_ct $c ethtool -i eth0 | awk '/^driver:/{print $2}')
+	bus=$(in_ct $c ethtool -i eth0 | awk '/^bus-info:/{print $2}')
+	tb_check_eq "$c eth0 is an igbvf VF" igbvf "$drv"
+	tb_check "$c eth0 bus-info is a PCI address ($bus)" grep -Eq '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$' <<<"$bus"
+	mac=$(ct_mac $c)
+	tb_check_eq "$c eth0 MAC = Docker's endpoint MAC" "$(docker_mac $c)" "$mac"
+	vf=$(vf_of_mac "$mac")
+	tb_check "$c MAC is the admin MAC of a VF of $PF (VF '$vf')" test -n "$vf"
+	[ -n "$vf" ] && tb_check_eq "$c VF $vf is on VLAN 100" 100 "$(tb_vf_get "$PF" "$vf" vlan)"
+done
+tb_check "c1 eth0 has 192.168.0.10/24" sh -c "$D exec c1 ip -o addr show eth0 | grep -q 'inet 192.168.0.10/24'"
+tb_check "c2 eth0 has 192.168.0.11/24" sh -c "$D exec c2 ip -o addr show eth0 | grep -q 'inet 192.168.0.11/24'"
+tb_check "c1 pings c2 over the VFs (VLAN 100)" $D exec c1 ping -c 3 -W 3 192.168.0.11
+
+for i in 3 4 5 6 7; do
+	tb_check "docker run c$i" $D run -d --name c$i --net=vfnet bb sleep 900
+done
+out=$($D run -d --name c8 --net=vfnet bb sleep 900 2>&1)
+tb_check_not "8th container fails" $D inspect -f '{{.State.Running}}' c8 --format '{{if .State.Running}}x{{else}}{{exit}}{{end}}'
+tb_check "8th container's error says all 7 VFs are in use" grep -q "all 7 VFs in use" <<<"$out"
+tb_log "8th container error: $out"
+$D rm -f c8 >/dev/null 2>&1
+tb_check_eq "the 7 others keep running" 7 "$($D ps -q --filter network=vfnet | wc -l)"
+tb_check "c1 still pings c2" $D exec c1 ping -c 2 -W 3 192.168.0.11
+
+mac1=$(ct_mac c1)
+vf1=$(vf_of_mac "$mac1")
+tb_check "docker rm c1" $D rm -f c1
+tb_wait 10 sh -c "[ \"\$(tb_vf_get $PF $vf1 vlan 2>/dev/null)\" = 0 ]" 2>/dev/null
+tb_check_eq "docker rm resets VF $vf1: VLAN 0" 0 "$(tb_vf_get "$PF" "$vf1" vlan)"
+tb_check_eq "docker rm resets VF $vf1: MAC back" "${ORIG_MAC[$vf1]}" "$(tb_vf_get "$PF" "$vf1" mac)"
+tb_check_eq "docker rm resets VF $vf1: spoofchk on" true "$(tb_vf_get "$PF" "$vf1" spoofchk)"
+tb_check_eq "docker rm resets VF $vf1: trust off" false "$(tb_vf_get "$PF" "$vf1" trust)"
+tb_check "a new container gets the freed VF" $D run -d --name c9 --net=vfnet --ip=192.168.0.12 bb sleep 900
+tb_check "c9 pings c2" $D exec c9 ping -c 2 -W 3 192.168.0.11
+
+out=$($D network create -d sriov --opt pf_iface="$PF" --opt vlanid=5000 --subnet=192.168.5.0/24 bad5000 2>&1)
+tb_check "vlanid=5000 fails with a clear message" grep -q "vlanid 5000 out of range 0-4094" <<<"$out"
+tb_log "vlanid=5000: $out"
+ip link add sriovtv0 type veth peer name sriovtv1
+out=$($D network create -d sriov --opt pf_iface=sriovtv0 --subnet=192.168.6.0/24 badpf 2>&1)
+tb_check "non-SR-IOV pf_iface fails with a clear message" grep -q "sriovtv0 does not support SR-IOV" <<<"$out"
+tb_log "non-SR-IOV pf_iface: $out"
+tb_check_not "no half-created network" $D network inspect badpf
+
+$D rm -f $($D ps -aq) >/dev/null 2>&1
+tb_check "docker network rm vfnet" $D network rm vfnet
+for i in 0 1 2 3 4 5 6; do
+	[ "$(tb_vf_get "$PF" $i vlan)" = 0 ] || tb_fail "VF $i not reset after all containers left"
+done
+tb_check_eq "plugin state has no endpoints left" 0 \
+	"$("$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))')"
+tb_summary || { echo "--- plugin log"; tail -50 "$TB_PLUGIN_LOG"; echo "--- dockerd errors"; grep -iE 'level=(error|warn)' "$TB_DOCKERD_LOG" | tail -20; exit 1; }
