@@ -22,7 +22,10 @@ struct ipam_store;
 
 /* Opens (creating if absent) the store in state_dir. default_pools is a
  * comma-separated list of CIDRs handed out when RequestPool names none
- * (NULL = the built-in list). */
+ * (NULL = the built-in list: 10.200.0.0/16 .. 10.215.0.0/16 and
+ * fd5e:2f0a:70c5:0::/64 .. fd5e:2f0a:70c5:f::/64). A state file that cannot be
+ * read or understood is an error naming the file and the reason; it is never
+ * silently reset. A stale ipam.json.tmp (crash mid-save) is removed. */
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
 void ipam_store_close(struct ipam_store *store);
 
@@ -30,21 +33,35 @@ struct ipam_pool_request {
 	const char *address_space; /* may be "" */
 	const char *pool;          /* CIDR or "" = choose a default pool */
 	const char *sub_pool;      /* CIDR or "" (--ip-range) */
-	const char *exclude;       /* "IP,IP-IP,..." (--ipam-opt exclude=) or NULL */
+	const char *exclude;       /* "IP,IP-IP,..." (--ipam-opt exclude=) or NULL; inside the pool */
 	bool v6;
 };
 struct ipam_pool_result {
 	char pool_id[IPAM_POOL_ID_MAX + 1];
 	char pool[IPAM_CIDR_MAX]; /* CIDR */
 };
+/* pool given: error if it overlaps a pool held in the same address space
+ * ("pool 10.1.0.0/16 overlaps pool 10.1.0.0/16 already in use"). pool "":
+ * the first default pool of the family overlapping no held pool (in any
+ * space), so dockerd, which holds the pools it rejects while asking again,
+ * gets a different one each time, then "no free default pool (tried: ...)".
+ * pool_id is "sriov-<n>-<cidr>" ('/' -> '_', ':' -> '-'), n never reused. */
 int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *req,
 		      struct ipam_pool_result *out, sr_error *err);
+/* An unknown pool_id is success (Docker repeats releases). */
 int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *err);
 
 /* address: plain IP to reserve that exact one, or "" for the lowest free one
  * within the sub-pool (or pool). is_gateway: the request carried
  * RequestAddressType=com.docker.network.gateway (the gateway may lie outside
- * the sub-pool). out: "ip/poolLen". */
+ * the sub-pool). out: "ip/poolLen".
+ * A static address may be anywhere in the pool (also outside the sub-pool),
+ * but not excluded, reserved (network/broadcast, IPv6 anycast) or taken
+ * ("address X already allocated in pool P"). A gateway with address "" gets
+ * the lowest free usable address of the whole pool (.1); an explicit gateway
+ * may be an excluded address (the explicit gateway wins). Exhaustion:
+ * "pool S (in P): no free address". Unknown pool_id: ENOENT.
+ * ReleaseAddress of an unknown pool or an unallocated address is success. */
 int ipam_request_address(struct ipam_store *store, const char *pool_id, const char *address,
 			 bool is_gateway, char out[IPAM_CIDR_MAX], sr_error *err);
 int ipam_release_address(struct ipam_store *store, const char *pool_id, const char *address, sr_error *err);

@@ -22,7 +22,10 @@ struct ipam_pool {
 	uint32_t *chunk_used;  /* bits set per chunk */
 	size_t chunks_live;    /* non-NULL chunks, for accounting */
 	uint64_t win_allocated;
-	uint64_t hint;         /* no free window index below it */
+	/* Pool offset below which the window has no address a dynamic endpoint
+	 * request could get: every one is taken, reserved or excluded. Without
+	 * it, filling a /8 would rescan from the start each time (quadratic). */
+	ipam_u128 dyn_hint;
 
 	ipam_u128 *extra; /* sorted pool offsets allocated outside the window */
 	size_t n_extra, cap_extra;
@@ -65,8 +68,6 @@ static int bit_set(struct ipam_pool *p, uint64_t i, sr_error *err)
 	p->chunks[c][b / 64] |= (uint64_t)1 << (b % 64);
 	p->chunk_used[c]++;
 	p->win_allocated++;
-	if (i == p->hint)
-		p->hint = i + 1;
 	return 0;
 }
 
@@ -83,8 +84,6 @@ static void bit_clear(struct ipam_pool *p, uint64_t i)
 		p->chunks[c] = NULL;
 		p->chunks_live--;
 	}
-	if (i < p->hint)
-		p->hint = i;
 }
 
 /* Lowest window index in [from, to] whose bit equals want_set. */
@@ -92,8 +91,6 @@ static bool bit_find(const struct ipam_pool *p, uint64_t from, uint64_t to, bool
 {
 	size_t c;
 
-	if (!want_set && from < p->hint)
-		from = p->hint;
 	for (c = (size_t)(from / CHUNK_BITS); c < p->n_chunks && (uint64_t)c * CHUNK_BITS <= to; c++) {
 		uint64_t base = (uint64_t)c * CHUNK_BITS;
 		uint64_t start = from > base ? from - base : 0;
@@ -172,7 +169,11 @@ static void extra_remove(struct ipam_pool *p, ipam_u128 off)
 
 	if (i < p->n_extra && p->extra[i] == off) {
 		memmove(p->extra + i, p->extra + i + 1, (p->n_extra - i - 1) * sizeof(*p->extra));
-		p->n_extra--;
+		if (--p->n_extra == 0) { /* an empty pool holds no more than a fresh one */
+			free(p->extra);
+			p->extra = NULL;
+			p->cap_extra = 0;
+		}
 	}
 }
 
@@ -197,9 +198,11 @@ static int take(struct ipam_pool *p, ipam_u128 off, sr_error *err)
 
 static void untake(struct ipam_pool *p, ipam_u128 off)
 {
-	if (in_window(p, off))
+	if (in_window(p, off)) {
 		bit_clear(p, (uint64_t)(off - p->win_start));
-	else
+		if (off < p->dyn_hint)
+			p->dyn_hint = off;
+	} else
 		extra_remove(p, off);
 }
 
@@ -410,6 +413,7 @@ int ipam_pool_create(const char *pool_text, const char *sub_text, const char *ex
 	char pool_name[IPAM_CIDR_MAX];
 	const struct ipam_prefix *range;
 	ipam_u128 range_last;
+	uint64_t window_max;
 
 	if (!p)
 		return sr_error_set_errno(err, ENOMEM, "pool");
@@ -433,7 +437,9 @@ int ipam_pool_create(const char *pool_text, const char *sub_text, const char *ex
 	range = p->has_sub ? &p->sub : &p->prefix;
 	p->win_start = ipam_prefix_offset(&p->prefix, &range->base);
 	range_last = ipam_prefix_last_offset(range);
-	p->win_size = range_last >= IPAM_WINDOW_MAX - 1 ? IPAM_WINDOW_MAX : (uint64_t)range_last + 1;
+	window_max = p->prefix.base.family == AF_INET6 ? IPAM_WINDOW_MAX_V6 : IPAM_WINDOW_MAX_V4;
+	p->win_size = range_last >= window_max - 1 ? window_max : (uint64_t)range_last + 1;
+	p->dyn_hint = p->win_start;
 	p->n_chunks = (size_t)((p->win_size + CHUNK_BITS - 1) / CHUNK_BITS);
 	p->chunks = calloc(p->n_chunks, sizeof(*p->chunks));
 	p->chunk_used = calloc(p->n_chunks, sizeof(*p->chunk_used));
@@ -483,24 +489,34 @@ void ipam_pool_describe(const struct ipam_pool *pool, char *out, size_t size)
 	snprintf(out, size, "%s (in %s)", b, a);
 }
 
+/* "address X <relation> pool P"; the pool is formatted only on this error path. */
+static int refuse(const struct ipam_pool *p, sr_error *err, int code, const char *address, const char *relation)
+{
+	char name[IPAM_CIDR_MAX];
+
+	ipam_prefix_format(&p->prefix, name);
+	return sr_error_set(err, code, "address %s %s pool %s", address, relation, name);
+}
+
 int ipam_pool_request(struct ipam_pool *p, const char *address, bool is_gateway, struct ipam_addr *out,
 		      sr_error *err)
 {
-	char pool_name[IPAM_CIDR_MAX];
+	char relation[64];
 	const char *why;
 	struct ipam_addr a;
 	ipam_u128 off;
+	bool address_given = address && address[0];
 
-	ipam_prefix_format(&p->prefix, pool_name);
-	if (!address || !address[0]) {
-		ipam_u128 lo = is_gateway ? 0 : p->win_start;
+	if (!address_given) {
+		/* max(): dyn_hint wraps to 0 past the last IPv6 address; start over then. */
+		ipam_u128 lo = is_gateway ? 0 : p->dyn_hint > p->win_start ? p->dyn_hint : p->win_start;
 		ipam_u128 hi = is_gateway ? p->last : p->win_start + p->win_size - 1;
 
-		if (!lowest_free(p, lo, hi, &off)) {
+		if (lo > hi || !lowest_free(p, lo, hi, &off)) {
 			char name[2 * IPAM_CIDR_MAX + 8];
 
 			if (is_gateway)
-				snprintf(name, sizeof(name), "%s", pool_name);
+				ipam_prefix_format(&p->prefix, name);
 			else
 				ipam_pool_describe(p, name, sizeof(name));
 			return sr_error_set(err, ENOSPC, "pool %s: no free address", name);
@@ -509,19 +525,22 @@ int ipam_pool_request(struct ipam_pool *p, const char *address, bool is_gateway,
 		if (ipam_addr_parse(address, &a, err) < 0)
 			return -1;
 		if (!ipam_prefix_contains(&p->prefix, &a))
-			return sr_error_set(err, EINVAL, "address %s is not in pool %s", address, pool_name);
+			return refuse(p, err, EINVAL, address, "is not in");
 		off = ipam_prefix_offset(&p->prefix, &a);
 		why = reserved_reason(p, off);
-		if (why)
-			return sr_error_set(err, EINVAL, "address %s is %s of pool %s", address, why, pool_name);
+		if (why) {
+			snprintf(relation, sizeof(relation), "is %s of", why);
+			return refuse(p, err, EINVAL, address, relation);
+		}
 		if (!is_gateway && exclusion_of(p, off))
-			return sr_error_set(err, EINVAL, "address %s is excluded in pool %s", address, pool_name);
+			return refuse(p, err, EINVAL, address, "is excluded in");
 		if (is_taken(p, off))
-			return sr_error_set(err, EEXIST, "address %s already allocated in pool %s", address,
-					    pool_name);
+			return refuse(p, err, EEXIST, address, "already allocated in");
 	}
 	if (take(p, off, err) < 0)
-		return sr_error_wrap(err, "pool %s", pool_name);
+		return -1;
+	if (!address_given && !is_gateway)
+		p->dyn_hint = off + 1; /* off was the lowest one a dynamic request could get */
 	*out = ipam_prefix_addr_at(&p->prefix, off);
 	return 0;
 }

@@ -7,9 +7,10 @@
  * convention: .1). Static requests may name any address of the pool.
  *
  * Allocation state lives in a bitmap over the dynamic window: the allocatable
- * range, capped to its first IPAM_WINDOW_MAX (2^24) addresses, so every IPv4
- * pool of /8 or longer is covered whole while an IPv6 /64 hands out only its
- * first 2^24 addresses dynamically. The bitmap is split into 4096-bit chunks
+ * range, capped to its first 2^24 addresses for IPv4 (so every IPv4 pool of
+ * /8 or longer is covered whole) and its first 2^20 for IPv6 (an IPv6 /64
+ * hands out only fd00::1 .. fd00::f:ffff dynamically; static requests may
+ * still name any address of it). The bitmap is split into 4096-bit chunks
  * allocated on first use and freed when empty: an empty /16 costs a few
  * hundred bytes, a full one about 8 KiB, a full /8 about 2 MiB. Addresses
  * taken outside the window (a gateway outside the sub-pool, a static address
@@ -29,7 +30,8 @@
 
 #include "ipam_addr.h"
 
-#define IPAM_WINDOW_MAX ((uint64_t)1 << 24)
+#define IPAM_WINDOW_MAX_V4 ((uint64_t)1 << 24)
+#define IPAM_WINDOW_MAX_V6 ((uint64_t)1 << 20)
 /* "IP" or "IP-IP" */
 #define IPAM_RANGE_STR_MAX (2 * IPAM_ADDR_STR_MAX + 2)
 
