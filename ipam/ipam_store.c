@@ -132,10 +132,9 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 	if (!store)
 		return sr_error_set_errno(err, ENOMEM, "IPAM store");
 	store->next_id = 1;
-	store->dir = strdup(state_dir);
 	store->path = join_path(state_dir, STATE_FILE);
 	store->tmp_path = join_path(state_dir, STATE_FILE ".tmp");
-	if (!store->dir || !store->path || !store->tmp_path) {
+	if (!store->path || !store->tmp_path) {
 		sr_error_set_errno(err, ENOMEM, "IPAM store");
 		goto fail;
 	}
@@ -172,7 +171,6 @@ void ipam_store_close(struct ipam_store *store)
 		ipam_store_entry_free(store->entries[i]);
 	free(store->entries);
 	free(store->defaults);
-	free(store->dir);
 	free(store->path);
 	free(store->tmp_path);
 	free(store);

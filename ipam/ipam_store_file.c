@@ -17,13 +17,13 @@
  * fsync of the directory), so a crash leaves either the old or the new file. */
 #include "ipam_store_internal.h"
 
+#include "../common/atomic_file.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define IPAM_FILE_VERSION 1
@@ -95,79 +95,16 @@ out:
 	return text;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir, sr_error *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return sr_error_set_errno(err, errno, "open directory %s", dir);
-	if (fsync(fd) < 0) {
-		int e = errno;
-
-		close(fd);
-		return sr_error_set_errno(err, e, "fsync directory %s", dir);
-	}
-	close(fd);
-	return 0;
-}
-
 int ipam_store_save(const struct ipam_store *store, sr_error *err)
 {
 	char *text = store_to_text(store);
-	int fd = -1, rc = -1;
+	int rc;
 
 	if (!text)
 		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
-	fd = open(store->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		sr_error_set_errno(err, errno, "save %s: create %s", store->path, store->tmp_path);
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0) {
-		sr_error_set_errno(err, errno, "save %s: write %s", store->path, store->tmp_path);
-		goto out;
-	}
-	if (fsync(fd) < 0) {
-		sr_error_set_errno(err, errno, "save %s: fsync %s", store->path, store->tmp_path);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		sr_error_set_errno(err, errno, "save %s: close %s", store->path, store->tmp_path);
-		goto out;
-	}
-	fd = -1;
-	if (rename(store->tmp_path, store->path) < 0) {
-		sr_error_set_errno(err, errno, "save %s: rename %s", store->path, store->tmp_path);
-		goto out;
-	}
-	if (fsync_dir(store->dir, err) < 0) {
-		sr_error_wrap(err, "save %s", store->path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(store->tmp_path); /* may already be renamed away: ENOENT is fine */
+	rc = atomic_file_write(store->path, text, strlen(text), err);
 	free(text);
-	return rc;
+	return rc < 0 ? sr_error_wrap(err, "save %s", store->path) : 0;
 }
 
 /* ---- load ---- */

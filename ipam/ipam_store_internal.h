@@ -16,7 +16,6 @@ struct ipam_store_entry {
 };
 
 struct ipam_store {
-	char *dir;
 	char *path;     /* <dir>/ipam.json */
 	char *tmp_path; /* <dir>/ipam.json.tmp */
 	struct ipam_prefix *defaults;
@@ -33,7 +32,8 @@ void ipam_store_entry_free(struct ipam_store_entry *entry);
 /* Reads store->path into the empty store; a missing file is an empty store.
  * A file that cannot be read or understood is an error naming it and why. */
 int ipam_store_load(struct ipam_store *store, sr_error *err);
-/* Writes the whole store to store->path atomically: tmp file, fsync, rename, fsync dir. */
+/* Writes the whole store to store->path atomically (atomic_file_write:
+ * <path>.tmp, fsync, rename, fsync of the directory). */
 int ipam_store_save(const struct ipam_store *store, sr_error *err);
 
 #endif
