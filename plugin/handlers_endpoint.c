@@ -55,6 +55,16 @@ static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, 
 	return 0;
 }
 
+/* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
+ * which the next start resets and drops. */
+static void forget_endpoint(struct daemon *d, const char *id)
+{
+	sr_error err = {0};
+	state_remove_ep(&d->state, id);
+	if (state_save(&d->state, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "forget endpoint %.12s: %s", id, err.msg);
+}
+
 void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_create_endpoint req;
@@ -98,15 +108,30 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep.vf = vf.vf;
-	if (vf_apply(d, pf, &net->cfg, &ep, &err) < 0)
+	if (nlk_vf_get(d->nl, pf, ep.vf, &ep.saved, &err) < 0)
 		goto fail;
-	if (!state_add_ep(&d->state, &ep, &err) || state_save(&d->state, &err) < 0) {
-		sr_error reset_err = {0};
+	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
+	ep.phase = EP_CREATING;
+	if (!state_add_ep(&d->state, &ep, &err))
+		goto fail;
+	if (state_save(&d->state, &err) < 0) {
 		state_remove_ep(&d->state, ep.id);
-		if (vf_reset(d, pf, &ep, &reset_err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
 		goto fail;
 	}
+	daemon_fault_point(d, "record endpoint");
+	if (vf_apply(d, pf, &net->cfg, &ep, &err) < 0) {
+		forget_endpoint(d, ep.id);
+		goto fail;
+	}
+	state_find_ep(&d->state, ep.id)->phase = EP_READY;
+	if (state_save(&d->state, &err) < 0) {
+		sr_error reset_err = {0};
+		if (vf_reset(d, pf, &ep, &reset_err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
+		forget_endpoint(d, ep.id);
+		goto fail;
+	}
+	daemon_fault_point(d, "endpoint ready");
 	nlk_mac_format(ep.mac, mac_text);
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
 		   mac_text, net->cfg.vlan);
@@ -271,13 +296,21 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 		return;
 	}
 	copy = *ep;
+	/* Marked first: a crash during the reset is finished at the next start. */
+	ep->phase = EP_DELETING;
+	if (state_save(&d->state, &err) < 0) {
+		ep->phase = copy.phase;
+		respond_error(resp, 500, err.msg);
+		return;
+	}
+	daemon_fault_point(d, "mark endpoint deleting");
 	if (pf_ifname(d, copy.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &copy, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
 			   copy.vf_pci, err.msg);
 	daemon_fault_point(d, "reset VF");
 	state_remove_ep(&d->state, copy.id);
 	if (state_save(&d->state, &err) < 0) {
-		state_add_ep(&d->state, &copy, NULL);
+		/* the DELETING record stays on disk; the next start finishes it */
 		respond_error(resp, 500, err.msg);
 		return;
 	}

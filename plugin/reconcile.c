@@ -81,9 +81,32 @@ int reconcile_stale_endpoints(struct daemon *d)
 	return reclaimed;
 }
 
+/* A crash between recording an endpoint and finishing its set-up (or its deletion):
+ * Docker never got a success for it (or already forgot it), so reset the VF and drop it. */
+static void finish_interrupted_endpoints(struct daemon *d)
+{
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record e = d->state.eps[i];
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (e.phase == EP_READY)
+			continue;
+		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e.id,
+				   e.vf, err.msg);
+		state_remove_ep(&d->state, e.id);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
+			   e.id, e.phase == EP_CREATING ? "being created" : "being deleted", e.vf, e.vf_pci);
+	}
+	sr_error err = {0};
+	if (state_save(&d->state, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "save after finishing interrupted endpoints: %s", err.msg);
+}
+
 void reconcile_at_start(struct daemon *d)
 {
 	reconcile_networks(d);
+	finish_interrupted_endpoints(d);
 	reconcile_endpoints(d);
 	reconcile_stale_endpoints(d);
 }

@@ -190,12 +190,15 @@ static json_t *vf_config_to_json(const struct nlk_vf_config *v)
 			 "has_link_state", v->has_link_state, "has_rate", v->has_rate);
 }
 
+static const char *const phase_names[] = {"ready", "creating", "deleting"};
+
 static json_t *ep_to_json(const struct ep_record *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:o}", "id", e->id, "network_id",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:o, s:s}", "id", e->id, "network_id",
 			 e->network_id, "pf_pci", e->pf_pci, "vf", e->vf, "vf_pci", e->vf_pci, "mac",
 			 mac_json(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
-			 "sandbox_key", e->sandbox_key, "saved", vf_config_to_json(&e->saved));
+			 "sandbox_key", e->sandbox_key, "saved", vf_config_to_json(&e->saved), "phase",
+			 phase_names[e->phase >= EP_READY && e->phase <= EP_DELETING ? e->phase : EP_READY]);
 }
 
 char *state_to_json(const struct state *st)
@@ -337,6 +340,7 @@ static int vf_config_from_json(json_t *o, struct nlk_vf_config *v, sr_error *err
 static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 {
 	const char *w = "endpoint";
+	char phase[16];
 	unsigned vf;
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(o))
@@ -349,8 +353,15 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	    get_str(o, "address6", e->address6, sizeof(e->address6), w, err) < 0 ||
 	    get_bool(o, "joined", &e->joined, w, err) < 0 ||
 	    get_str(o, "sandbox_key", e->sandbox_key, sizeof(e->sandbox_key), w, err) < 0 ||
-	    vf_config_from_json(json_object_get(o, "saved"), &e->saved, err) < 0)
+	    vf_config_from_json(json_object_get(o, "saved"), &e->saved, err) < 0 ||
+	    get_str(o, "phase", phase, sizeof(phase), w, err) < 0)
 		return -1;
+	e->phase = -1;
+	for (int i = EP_READY; i <= EP_DELETING; i++)
+		if (!strcmp(phase, phase_names[i]))
+			e->phase = i;
+	if (e->phase < 0)
+		return sr_error_set(err, EINVAL, "endpoint %s: unknown phase '%s'", e->id, phase);
 	e->vf = (int)vf;
 	e->saved.vf = e->vf;
 	if (!spec_id_valid(e->id))

@@ -28,6 +28,11 @@ struct net_record {
 	char pool6[SPEC_CIDR_MAX];
 };
 
+/* An endpoint is written down before its VF is touched (CREATING) and marked before its
+ * VF is reset (DELETING), so a crash at any step leaves a record that says what to undo
+ * or finish at the next start (reconcile.c). */
+enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2 };
+
 struct ep_record {
 	char id[SPEC_ID_MAX + 1];
 	char network_id[SPEC_ID_MAX + 1];
@@ -40,6 +45,7 @@ struct ep_record {
 	bool joined;
 	char sandbox_key[SPEC_PATH_MAX];
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
+	int phase;                  /* enum ep_phase */
 };
 
 struct state {

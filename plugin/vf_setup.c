@@ -78,26 +78,25 @@ int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct 
 {
 	char netdev[SYSFS_IFNAME_MAX];
 	struct nlk_link_info info;
-	if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0)
-		return -1;
-	if (nlk_link_set_up(d->nl, netdev, false, err) < 0)
+	/* VF drivers (igbvf, ixgbevf, iavf) read the admin MAC and port VLAN from the PF only
+	 * when they initialise: rebind the VF so its netdev starts with exactly what we set. */
+	if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0)
+		return sr_error_wrap(err, "VF %d", ep->vf);
+	daemon_fault_point(d, "rebind VF driver");
+	if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
+		return sr_error_wrap(err, "VF %d", ep->vf);
+	if (info.up && nlk_link_set_up(d->nl, netdev, false, err) < 0)
 		return sr_error_wrap(err, "VF %d netdev", ep->vf);
-	/* igbvf and friends read the admin MAC only when they initialise: set it on the
-	 * netdev too, and if the VF driver refuses, make it initialise again. */
-	if (nlk_link_set_mac(d->nl, netdev, ep->mac, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0 ||
-	    memcmp(info.mac, ep->mac, 6) != 0) {
-		sr_log_msg(&d->log, SR_LOG_INFO, "VF %s: netdev %s did not take the admin MAC (%s); rebinding its driver",
-			   ep->vf_pci, netdev, err->msg[0] ? err->msg : "MAC differs");
-		sr_error_clear(err);
-		if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0 ||
-		    vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
-			return sr_error_wrap(err, "VF %d", ep->vf);
+	if (memcmp(info.mac, ep->mac, 6) != 0) {
+		/* a driver that ignores the admin MAC at probe: set it on the netdev, then check */
+		if (nlk_link_set_mac(d->nl, netdev, ep->mac, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d netdev", ep->vf);
 		if (memcmp(info.mac, ep->mac, 6) != 0) {
 			char want[18], got[18];
 			nlk_mac_format(ep->mac, want);
 			nlk_mac_format(info.mac, got);
-			return sr_error_set(err, EIO, "VF %d netdev %s has MAC %s after a driver rebind, not the admin MAC %s",
-					    ep->vf, netdev, got, want);
+			return sr_error_set(err, EIO, "VF %d netdev %s has MAC %s, not the admin MAC %s", ep->vf, netdev,
+					    got, want);
 		}
 	}
 	if (cfg->mtu && nlk_link_set_mtu(d->nl, netdev, cfg->mtu, err) < 0)
@@ -105,12 +104,10 @@ int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct 
 	return 0;
 }
 
-int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, struct ep_record *ep,
+int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err)
 {
 	int done = 0;
-	if (nlk_vf_get(d->nl, pf_ifname, ep->vf, &ep->saved, err) < 0)
-		return -1;
 	for (; done < STEP_COUNT; done++) {
 		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)done, err) < 0)
 			goto undo;

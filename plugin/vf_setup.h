@@ -1,6 +1,6 @@
 /* vf_setup: configure a VF through its PF for an endpoint, and reset it.
  *
- * vf_apply saves the VF's current settings into ep->saved, then sets admin
+ * vf_apply (ep->saved already read by the caller, and recorded) sets admin
  * MAC, VLAN (+QoS, protocol), spoof check, trust, link state and rates, then
  * makes the VF netdev's own MAC equal the admin MAC and sets its MTU, leaving
  * it down. On any failure every step already done is undone, and the error
@@ -13,7 +13,7 @@
 
 #include "daemon.h"
 
-int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, struct ep_record *ep,
+int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err);
 int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err);
 /* Makes the VF netdev (in this namespace) carry the admin MAC and the MTU, down. */

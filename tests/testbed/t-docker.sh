@@ -12,7 +12,7 @@ tb_import_busybox || { echo "cannot import busybox"; exit 1; }
 cpid() { $D inspect -f '{{.State.Pid}}' "$1"; }
 # in_ct NAME CMD... : runs a host binary in the container's network namespace
 in_ct() { local p; p=$(cpid "$1"); shift; nsenter -t "$p" -n "$@"; }
-ct_mac() { in_ct "$1" cat /sys/class/net/eth0/address; }
+ct_mac() { in_ct "$1" ip -o link show eth0 | sed -n "s/.*link\/ether \([0-9a-f:]*\).*/\1/p"; }
 docker_mac() { $D inspect -f '{{(index .NetworkSettings.Networks "vfnet").MacAddress}}' "$1"; }
 # vf_of_mac MAC -> the VF index whose admin MAC it is
 vf_of_mac() {
