@@ -55,6 +55,21 @@ static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, 
 	return 0;
 }
 
+/* The same CreateEndpoint again (same network, same requested MAC or none): fills mac_text
+ * with the MAC to return ("" when Docker gave it). */
+static bool retried_create(const struct ep_record *ep, const struct spec_create_endpoint *req, char mac_text[18])
+{
+	uint8_t mac[6];
+	mac_text[0] = '\0';
+	if (ep->phase != EP_READY || strcmp(ep->network_id, req->network_id) != 0)
+		return false;
+	if (!req->mac_address[0]) {
+		nlk_mac_format(ep->mac, mac_text);
+		return true;
+	}
+	return nlk_mac_parse(req->mac_address, mac) == 0 && !memcmp(mac, ep->mac, 6);
+}
+
 /* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
  * which the next start resets and drops. */
 static void forget_endpoint(struct daemon *d, const char *id)
@@ -87,7 +102,15 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 		status = 404;
 		goto fail;
 	}
-	if (state_find_ep(&d->state, req.endpoint_id)) {
+	struct ep_record *existing = state_find_ep(&d->state, req.endpoint_id);
+	if (existing) {
+		if (retried_create(existing, &req, mac_text)) {
+			/* dockerd retries a call whose connection broke (we crashed after doing it):
+			 * answer as the first time */
+			spec_create_endpoint_free(&req);
+			respond_json(resp, spec_encode_create_endpoint(mac_text[0] ? mac_text : NULL));
+			return;
+		}
 		sr_error_set(&err, EEXIST, "endpoint %s already exists", req.endpoint_id);
 		status = 409;
 		goto fail;

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Crash consistency, run inside the test bed. Rounds of endpoint create/join/leave/delete while the
+plugin is killed, either by its fault-injection switch (--fault-after-step N: _exit after the Nth kernel
+or state step of an endpoint operation) or by SIGKILL from a timer. After every restart the interrupted
+call is retried as dockerd retries transport errors, and the invariants are checked:
+state loads; no VF owned twice; no half-done endpoint left; every VF the kernel shows configured by us
+belongs to a live endpoint; Docker's view (the endpoints it still has) and ours agree and keep working.
+Usage: crash_suite.py PLUGIN_BINARY [ROUNDS]"""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from plugin_client import PluginClient, Results, docker_create_endpoint, docker_create_network  # noqa: E402
+
+BIN = sys.argv[1]
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 24
+SOCK = "/run/docker/plugins/sriov.sock"
+STATE = "/scratch/crash-state"
+LOG = "/scratch/plugin-crash.log"
+VLAN = 777
+SEED = int(os.environ.get("SRIOV_CRASH_SEED", "4242"))
+rnd = random.Random(SEED)
+R = Results("crash")
+C = PluginClient(SOCK, timeout=30)
+NET = "crashnet" + "0" * 56
+proc = None
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
+
+
+def start(*extra):
+    global proc
+    logf = open(LOG, "a")
+    proc = subprocess.Popen([BIN, "--socket", SOCK, "--state-dir", STATE, "--reclaim-interval", "0", *extra],
+                            stdout=logf, stderr=logf)
+    for _ in range(200):
+        if proc.poll() is not None:
+            return False
+        try:
+            if C.call("Plugin.Activate")[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def alive():
+    return proc is not None and proc.poll() is None
+
+
+def pf_name():
+    for n in sorted(os.listdir("/sys/class/net")):
+        if os.path.basename(os.path.realpath("/sys/class/net/%s/device/driver" % n)) == "igb":
+            return n
+    raise SystemExit("no igb PF")
+
+
+PF = pf_name()
+
+
+def vfs_kernel():
+    link = json.loads(sh("ip -j link show " + PF).stdout)[0]
+    out = {}
+    for v in link.get("vfinfo_list", []):
+        vl = (v.get("vlan_list") or [{}])[0]
+        out[v["vf"]] = (v["address"], vl.get("vlan", 0))
+    return out
+
+
+def mac_for(n):
+    return "02:cc:00:00:%02x:%02x" % (n >> 8 & 0xff, n & 0xff)
+
+
+class Model:
+    """What dockerd believes: endpoint id -> {"joined": bool, "mac": str}."""
+
+    def __init__(self):
+        self.eps = {}
+        self.n = 0
+
+
+def call_retrying(method, body):
+    """Like dockerd: a transport error is retried (after the plugin is back); HTTP errors are not."""
+    try:
+        return C.call(method, body), False
+    except OSError:
+        pass
+    # the plugin died during the call: restart it without faults and retry once
+    if proc is not None:
+        proc.wait(timeout=10)
+    R.check(start(), "plugin restarts after a crash (state loads)", open(LOG).read()[-600:])
+    return C.call(method, body), True
+
+
+def one_op(model):
+    """One random dockerd-like operation. Returns True if the plugin crashed during it."""
+    choice = rnd.random()
+    live = list(model.eps)
+    if not live or (choice < 0.45 and len(live) < 7):
+        model.n += 1
+        ep = "ep%062d" % model.n
+        mac = mac_for(model.n)
+        (s, b), crashed = call_retrying("NetworkDriver.CreateEndpoint",
+                                        docker_create_endpoint(NET, ep, "10.7.0.%d/24" % (model.n % 250 + 2), mac))
+        if s == 200:
+            model.eps[ep] = {"joined": False, "mac": mac}
+        else:
+            R.check("in use" in (b or {}).get("Err", ""), "a refused CreateEndpoint only says the pool is full", b)
+        return crashed
+    ep = rnd.choice(live)
+    st = model.eps[ep]
+    if not st["joined"] and choice < 0.7:
+        ns = "crash" + ep[-6:]
+        sh("ip netns add " + ns)
+        (s, b), crashed = call_retrying("NetworkDriver.Join", {"NetworkID": NET, "EndpointID": ep,
+                                                               "SandboxKey": "/run/netns/" + ns, "Options": {}})
+        R.check(s == 200, "Join of a live endpoint works", b)
+        st["joined"] = s == 200
+        return crashed
+    if st["joined"]:
+        (s, b), crashed = call_retrying("NetworkDriver.Leave", {"NetworkID": NET, "EndpointID": ep})
+        R.check(s == 200, "Leave works", b)
+        st["joined"] = False
+        sh("ip netns del crash" + ep[-6:])
+        return crashed
+    (s, b), crashed = call_retrying("NetworkDriver.DeleteEndpoint", {"NetworkID": NET, "EndpointID": ep})
+    R.check(s == 200, "DeleteEndpoint works", b)
+    del model.eps[ep]
+    return crashed
+
+
+def check_invariants(model, where):
+    state = json.load(open(STATE + "/state.json"))
+    eps = [e for e in state["endpoints"] if e["network_id"] == NET]
+    vfs = [e["vf"] for e in eps]
+    R.check(len(vfs) == len(set(vfs)), where + ": no VF owned twice", vfs)
+    R.check(all(e["phase"] == "ready" for e in eps), where + ": no half-done endpoint left",
+            [e["phase"] for e in eps])
+    R.check(sorted(e["id"] for e in eps) == sorted(model.eps), where + ": plugin and dockerd agree on endpoints",
+            (sorted(e["id"][-4:] for e in eps), sorted(k[-4:] for k in model.eps)))
+    owner = {e["vf"]: e["mac"] for e in eps}
+    bad = []
+    for vf, (mac, vlan) in vfs_kernel().items():
+        ours = mac.startswith("02:cc:") or vlan == VLAN
+        if ours and owner.get(vf) != mac:
+            bad.append((vf, mac, vlan))
+    R.check(not bad, where + ": every VF configured by us belongs to a live endpoint", bad)
+
+
+def main():
+    os.makedirs("/run/docker/plugins", exist_ok=True)
+    R.check(start(), "plugin starts")
+    s, b = C.call("NetworkDriver.CreateNetwork", docker_create_network(NET, {"pf_iface": PF, "vlanid": str(VLAN)},
+                                                                       pool="10.7.0.0/24", gateway="10.7.0.1/24"))
+    R.check(s == 200, "network created", b)
+    model = Model()
+    crashes = 0
+    for rnd_no in range(ROUNDS):
+        # even rounds: fault injection at a random step; odd rounds: SIGKILL from a timer
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        if rnd_no % 2 == 0:
+            step = rnd.randint(1, 12)
+            start("--fault-after-step", str(step))
+            how = "fault after step %d" % step
+            timer = None
+        else:
+            start()
+            delay = rnd.uniform(0.05, 1.5)
+            timer = threading.Timer(delay, lambda p=proc: p.poll() is None and p.send_signal(signal.SIGKILL))
+            timer.start()
+            how = "SIGKILL after %.2fs" % delay
+        crashed = False
+        for _ in range(14):
+            crashed = one_op(model) or crashed
+            if crashed:
+                break
+        if timer:
+            timer.cancel()
+        if not alive():
+            proc.wait(timeout=10)
+            R.check(start(), "plugin restarts after " + how)
+            crashed = True
+        crashes += crashed
+        check_invariants(model, "round %d (%s%s)" % (rnd_no, how, ", crashed" if crashed else ""))
+    R.check(crashes >= ROUNDS // 3, "crashes really happened (%d of %d rounds)" % (crashes, ROUNDS))
+    # wind down: everything Docker still has leaves and is deleted; the pool is whole again
+    for ep, st in list(model.eps.items()):
+        if st["joined"]:
+            C.call("NetworkDriver.Leave", {"NetworkID": NET, "EndpointID": ep})
+            sh("ip netns del crash" + ep[-6:])
+        C.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET, "EndpointID": ep})
+    model.eps.clear()
+    check_invariants(model, "end")
+    got = [C.call("NetworkDriver.CreateEndpoint", docker_create_endpoint(NET, "full%060d" % i))[0] for i in range(7)]
+    R.check(got == [200] * 7, "pool full at the end: 7 VFs handed out again", got)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    print("# seed %d" % SEED)
+    return R.summary()
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        R.check(False, "suite crashed: %r" % e)
+        code = R.summary()
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+    if code:
+        print("--- end of plugin log")
+        print(open(LOG).read()[-3000:])
+    sys.exit(code)
