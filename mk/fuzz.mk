@@ -26,13 +26,18 @@ FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUN_FLAGS     ?= -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
                       -dict=tests/fuzz/spec.dict
 
+# The dispatcher target needs the whole daemon library.
+FUZZ_SRCS_fuzz_dispatch := $(filter-out plugin/main.c,$(wildcard plugin/*.c ipam/*.c netlink/*.c))
+FUZZ_PKGS_fuzz_dispatch := libmicrohttpd libnl-3.0 libnl-route-3.0
+FUZZ_CFLAGS_EXTRA_fuzz_dispatch := -DSRIOV_PLUGIN_VERSION='"fuzz"'
+
 .PHONY: fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
 # Any source or header change rebuilds: a handful of files, seconds with clang.
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard */*.c */*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson $(FUZZ_PKGS_fuzz_$*)) -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_EXTRA_fuzz_$*) $(shell pkg-config --cflags jansson $(FUZZ_PKGS_fuzz_$*)) -o $@ $< \
 	  $(FUZZ_LIB_SRCS) $(FUZZ_SRCS_fuzz_$*) $(shell pkg-config --libs jansson $(FUZZ_PKGS_fuzz_$*))
 
 # $(1) = seconds per target. libFuzzer exits non-zero on a crash, leak, timeout

@@ -35,6 +35,16 @@ static const struct {
 	{"/SriovPlugin.Status", handle_status},
 };
 
+size_t dispatch_route_count(void)
+{
+	return sizeof(routes) / sizeof(routes[0]);
+}
+
+const char *dispatch_route_path(size_t i)
+{
+	return i < dispatch_route_count() ? routes[i].path : NULL;
+}
+
 void respond_json(struct http_response *resp, char *body)
 {
 	if (!body) {

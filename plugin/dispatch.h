@@ -13,6 +13,10 @@ typedef void (*handler_fn)(struct daemon *d, const char *body, size_t len, struc
 
 void dispatch_request(struct daemon *d, const char *path, const char *body, size_t len, struct http_response *resp);
 
+/* The routes, for the fuzz target and tests. */
+size_t dispatch_route_count(void);
+const char *dispatch_route_path(size_t i);
+
 /* Helpers for handlers. */
 void respond_json(struct http_response *resp, char *body); /* 200; NULL body -> 500 out of memory */
 void respond_error(struct http_response *resp, unsigned status, const char *message);
