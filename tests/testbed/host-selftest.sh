@@ -69,13 +69,14 @@ case "$err" in *"last kernel log lines"*"Linux version"*) ok "kernel log printed
 dir=$(printf '%s\n' "$err" | sed -n 's/.*run dir kept: //p' | tail -1)
 [ -n "$dir" ] && rm -rf "$dir"
 
-echo "# a hung guest: TESTBED_TIMEOUT=40 gives 124 and leaves no QEMU"
+echo "# a hung guest: TESTBED_TIMEOUT=60 gives 124 and leaves no QEMU"
 t0=$(date +%s)
-TESTBED_TIMEOUT=40 "$RUN" "$T/hang.sh" >"$T/outh" 2>"$T/errh"; rc=$?
+TESTBED_TIMEOUT=60 "$RUN" "$T/hang.sh" >"$T/outh" 2>"$T/errh"; rc=$?
 took=$(($(date +%s) - t0))
 expect_eq "timeout: exit 124" 124 "$rc"
-[ "$took" -ge 40 ] && [ "$took" -le 60 ] && ok "stopped after ${took} s (40 s timeout)" || nok "stopped after ${took} s (40 s timeout)"
-grep -q hanging "$T/outh" && ok "the hung script had started" || nok "the hung script had started"
+if [ "$took" -ge 60 ] && [ "$took" -le 80 ]; then ok "stopped after ${took} s (60 s timeout)"; else nok "stopped after ${took} s (60 s timeout)"; fi
+# 60 s rather than 30: on a loaded 2-core host the boot alone can take 30-40 s under TCG.
+if grep -q hanging "$T/outh"; then ok "the hung script had started"; else nok "the hung script had started"; fi
 dir=$(sed -n 's/.*run dir kept: //p' "$T/errh" | tail -1)
 if [ -n "$dir" ] && [ -d "$dir" ]; then
 	ok "run dir kept after a timeout"

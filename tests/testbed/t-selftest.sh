@@ -73,6 +73,8 @@ tb_check "back in VLAN 100: c0 pings c1 again" tb_wait 15 tb_ping c0 10.10.0.2 1
 # trust off and with trust on; and does the VF then pass traffic in its VLAN without an
 # igbvf unbind/bind? Answered for a pair of VFs per trust setting.
 # mac_pair TRUST VFa VFb VLAN NET: prints facts, sets Q1_<trust> / Q2_<trust>.
+Q1_off=unknown Q1_on=unknown Q2_off=unknown Q2_on=unknown Q2_on_then_off=unknown
+Q_cycle_mac=unknown Q_cycle_ping=unknown
 mac_pair() {
 	local trust=$1 a=$2 b=$3 vlan=$4 net=$5 vf n mac out rc ok=yes
 	for vf in "$a" "$b"; do
@@ -90,10 +92,10 @@ mac_pair() {
 		[ $rc = 0 ] && [ "$(cat "/sys/class/net/$n/address")" = "$mac" ] || ok=no
 		tb_netns_vf "q$vf" "$n" "$net.$((vf + 1))/24"
 	done
-	eval "Q1_$trust=$ok"
+	printf -v "Q1_$trust" %s "$ok"
 	if tb_wait 10 tb_ping "q$a" "$net.$((b + 1))" 1; then out=yes; else out=no; fi
 	tb_fact "trust $trust: VF $a pings VF $b in port VLAN $vlan without igbvf rebind" "$out"
-	eval "Q2_$trust=$out"
+	printf -v "Q2_$trust" %s "$out"
 	if [ "$trust" = on ]; then
 		# Can trust go back off once the netdev has the admin MAC (a user asking trust off)?
 		ip link set "$PF" vf "$a" trust off && ip link set "$PF" vf "$b" trust off
