@@ -73,6 +73,8 @@ tb_check "back in VLAN 100: c0 pings c1 again" tb_wait 15 tb_ping c0 10.10.0.2 1
 # trust off and with trust on; and does the VF then pass traffic in its VLAN without an
 # igbvf unbind/bind? Answered for a pair of VFs per trust setting.
 # mac_pair TRUST VFa VFb VLAN NET: prints facts, sets Q1_<trust> / Q2_<trust>.
+Q1_off=unknown Q1_on=unknown Q2_off=unknown Q2_on=unknown Q2_on_then_off=unknown
+Q_cycle_mac=unknown Q_cycle_ping=unknown
 mac_pair() {
 	local trust=$1 a=$2 b=$3 vlan=$4 net=$5 vf n mac out rc ok=yes
 	for vf in "$a" "$b"; do
@@ -90,10 +92,10 @@ mac_pair() {
 		[ $rc = 0 ] && [ "$(cat "/sys/class/net/$n/address")" = "$mac" ] || ok=no
 		tb_netns_vf "q$vf" "$n" "$net.$((vf + 1))/24"
 	done
-	eval "Q1_$trust=$ok"
+	printf -v "Q1_$trust" %s "$ok"
 	if tb_wait 10 tb_ping "q$a" "$net.$((b + 1))" 1; then out=yes; else out=no; fi
 	tb_fact "trust $trust: VF $a pings VF $b in port VLAN $vlan without igbvf rebind" "$out"
-	eval "Q2_$trust=$out"
+	printf -v "Q2_$trust" %s "$out"
 	if [ "$trust" = on ]; then
 		# Can trust go back off once the netdev has the admin MAC (a user asking trust off)?
 		ip link set "$PF" vf "$a" trust off && ip link set "$PF" vf "$b" trust off
@@ -104,8 +106,13 @@ mac_pair() {
 	else
 		# Does a down/up of the netdev (an igbvf reset) pick up the admin MAC? (It need not.)
 		ip -n "q$a" link set eth0 down; ip -n "q$a" link set eth0 up
-		tb_fact "trust off: VF $a netdev MAC after a down/up in its netns" \
-			"$(ip netns exec "q$a" cat /sys/class/net/eth0/address)"
+		# Observed: yes, igbvf_reset on the way down fetches the admin MAC from the PF.
+		ip -n "q$b" link set eth0 down; ip -n "q$b" link set eth0 up
+		Q_cycle_mac=$(ip netns exec "q$a" cat /sys/class/net/eth0/address)
+		tb_fact "trust off: VF $a netdev MAC after an up -> down -> up cycle" "$Q_cycle_mac"
+		if tb_wait 10 tb_ping "q$a" "$net.$((b + 1))" 1; then out=yes; else out=no; fi
+		tb_fact "trust off: after that cycle VF $a pings VF $b in port VLAN $vlan" "$out"
+		Q_cycle_ping=$out
 	fi
 }
 section "Q1/Q2: VF netdev MAC set directly, trust off (VFs 2, 3)"
@@ -119,6 +126,9 @@ tb_check_eq "Q1 trust on: netdev takes the admin MAC directly" yes "$Q1_on"
 tb_check_eq "Q2 trust on: VLAN traffic without rebind" yes "$Q2_on"
 tb_check_eq "Q2 trust on then off: still VLAN traffic" yes "$Q2_on_then_off"
 tb_check_eq "Q1 trust off: the netdev MAC cannot be set (igb refuses, EADDRNOTAVAIL)" no "$Q1_off"
+tb_check_eq "trust off: an up/down cycle of the VF netdev takes the admin MAC" \
+	02:00:00:00:2c:02 "$Q_cycle_mac"
+tb_check_eq "trust off: after that cycle the VFs ping in their port VLAN" yes "$Q_cycle_ping"
 
 section "teardown of VFs"
 for ns in c0 c1 q2 q3 q4 q5; do ip netns del "$ns" 2>/dev/null; done

@@ -1,0 +1,90 @@
+#!/bin/bash
+# tests/testbed/host-selftest.sh: host-side checks of scripts/testbed/run itself: the guest
+# script's exit status comes back unchanged (0, 7), its arguments, environment (TESTBED_*,
+# SRIOV_*), cwd and /hostout reach it, its output is streamed; a hung guest is stopped at
+# TESTBED_TIMEOUT with 124 and leaves no QEMU behind; a guest that cannot boot gives 125 with
+# the kernel log; a missing test bed or script fails loudly.
+set -u
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN=$REPO/scripts/testbed/run
+PASS=0 FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+nok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1  [expected '$2', got '$3']"; fi; }
+T=$(mktemp -d /tmp/tb-host-selftest.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+cat > "$T/exit0.sh" <<'G'
+echo "guest-says-hello uptime=$(cut -d' ' -f1 /proc/uptime)"
+exit 0
+G
+cat > "$T/exit7.sh" <<'G'
+bad=
+[ "$#" = 3 ] || bad="$bad argc=$#"
+[ "${1-}" = "a b" ] || bad="$bad arg1=${1-}"
+[ "${2-}" = '$x "q"' ] || bad="$bad arg2=${2-}"
+[ "${3-}" = "" ] || bad="$bad arg3=${3-}"
+[ "${SRIOV_SELFTEST-}" = "s p a c e" ] || bad="$bad SRIOV_SELFTEST=${SRIOV_SELFTEST-}"
+[ "${TESTBED_SELFTEST-}" = "x;y" ] || bad="$bad TESTBED_SELFTEST=${TESTBED_SELFTEST-}"
+[ -z "${OTHER_SELFTEST-}" ] || bad="$bad OTHER_SELFTEST leaked"
+[ "$(id -u)" = 0 ] || bad="$bad uid=$(id -u)"
+[ -n "${BASH_VERSION-}" ] || bad="$bad not-bash"
+echo "cwd=$PWD" > /hostout/marker
+[ -z "$bad" ] || { echo "guest saw:$bad"; exit 3; }
+exit 7
+G
+cat > "$T/hang.sh" <<'G'
+echo hanging
+while :; do sleep 1000; done
+G
+
+echo "# exit 0 and output streaming"
+t0=$(date +%s)
+out=$("$RUN" "$T/exit0.sh" 2>"$T/err0"); rc=$?
+expect_eq "exit 0 comes back as 0" 0 "$rc"
+case "$out" in *guest-says-hello*) ok "guest output reaches stdout";; *) nok "guest output reaches stdout [got '$out']";; esac
+echo "# boot + exit took $(($(date +%s) - t0)) s; guest: $out"
+
+echo "# exit 7, arguments, environment, cwd, /hostout"
+mkdir -p "$T/out"
+out=$(cd "$T" && SRIOV_SELFTEST="s p a c e" TESTBED_SELFTEST="x;y" OTHER_SELFTEST=1 TESTBED_OUT="$T/out" \
+	"$RUN" "$T/exit7.sh" "a b" '$x "q"' "" 2>"$T/err7"); rc=$?
+expect_eq "exit 7 comes back as 7 (args and env arrived intact)" 7 "$rc"
+[ "$rc" = 3 ] && echo "# $out"
+expect_eq "/hostout is TESTBED_OUT, writable, cwd kept" "cwd=$T" "$(cat "$T/out/marker" 2>&1)"
+
+echo "# usage error and missing test bed fail loudly without booting"
+"$RUN" "$T/nonexistent.sh" >/dev/null 2>&1; rc=$?
+expect_eq "unreadable guest script: exit 2" 2 "$rc"
+mkdir -p "$T/empty"
+err=$(TESTBED_DIR="$T/empty" "$RUN" "$T/exit0.sh" 2>&1 >/dev/null); rc=$?
+expect_eq "no kernel in TESTBED_DIR: exit 125" 125 "$rc"
+case "$err" in *setup*) ok "missing kernel message names the setup";; *) nok "missing kernel message [got '$err']";; esac
+
+echo "# a guest that cannot boot: 125 with the kernel log"
+err=$(TESTBED_KARGS="tb.stage2=/nonexistent/stage2" "$RUN" "$T/exit0.sh" 2>&1 >/dev/null); rc=$?
+expect_eq "stage 2 missing: exit 125" 125 "$rc"
+case "$err" in *"last kernel log lines"*"Linux version"*) ok "kernel log printed on boot failure";;
+	*) nok "kernel log printed on boot failure [got '$(printf '%s' "$err" | tail -c 300)']";; esac
+dir=$(printf '%s\n' "$err" | sed -n 's/.*run dir kept: //p' | tail -1)
+[ -n "$dir" ] && rm -rf "$dir"
+
+echo "# a hung guest: TESTBED_TIMEOUT=60 gives 124 and leaves no QEMU"
+t0=$(date +%s)
+TESTBED_TIMEOUT=60 "$RUN" "$T/hang.sh" >"$T/outh" 2>"$T/errh"; rc=$?
+took=$(($(date +%s) - t0))
+expect_eq "timeout: exit 124" 124 "$rc"
+if [ "$took" -ge 60 ] && [ "$took" -le 80 ]; then ok "stopped after ${took} s (60 s timeout)"; else nok "stopped after ${took} s (60 s timeout)"; fi
+# 60 s rather than 30: on a loaded 2-core host the boot alone can take 30-40 s under TCG.
+if grep -q hanging "$T/outh"; then ok "the hung script had started"; else nok "the hung script had started"; fi
+dir=$(sed -n 's/.*run dir kept: //p' "$T/errh" | tail -1)
+if [ -n "$dir" ] && [ -d "$dir" ]; then
+	ok "run dir kept after a timeout"
+	if pgrep -f -- "$dir" >/dev/null; then nok "no QEMU left for $dir"; else ok "no QEMU left for $dir"; fi
+	rm -rf "$dir"
+else
+	nok "run dir kept after a timeout [stderr: $(tail -c 300 "$T/errh")]"
+fi
+
+echo "host-selftest: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
