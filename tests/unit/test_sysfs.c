@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../plugin/pf.h"
 #include "../../plugin/sysfs.h"
 #include "check.h"
 
@@ -320,6 +321,34 @@ static void test_rebind(void)
 	CHECK(sysfs_pci_rebind_host_driver(root, "0000:01:10.0/../../x", &err) == -1);
 }
 
+/* pf_resolve only reads the fake tree (d->cfg.sysfs_root); its messages are what Docker shows. */
+static void test_pf_resolve(void)
+{
+	struct daemon d;
+	char pci[SYSFS_PCI_MAX];
+	sr_error err = {0};
+	memset(&d, 0, sizeof(d));
+	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
+	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == 0);
+	CHECK_STR_EQ(pci, PF);
+	CHECK(pf_resolve(&d, PF, pci, &err) == 0);
+	CHECK_STR_EQ(pci, PF);
+	CHECK(pf_resolve(&d, "lo", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface: lo does not support SR-IOV: not a PCI device (no device link)");
+	CHECK(pf_resolve(&d, "virt0", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface: virt0 does not support SR-IOV: not a PCI device (its device is virt0)");
+	CHECK(pf_resolve(&d, "plain0", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface: plain0 does not support SR-IOV: no sriov_totalvfs");
+	CHECK(pf_resolve(&d, "nope0", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface: nope0: no such network interface");
+	CHECK(pf_resolve(&d, "0000:09:00.0", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface 0000:09:00.0: no such PCI device");
+	writef("0\n", "bus/pci/devices/" PF "/sriov_totalvfs");
+	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == -1);
+	CHECK_STR_EQ(err.msg, "pf_iface: enp1s0f0 does not support SR-IOV: sriov_totalvfs is 0");
+	writef("8\n", "bus/pci/devices/" PF "/sriov_totalvfs");
+}
+
 static void test_long_root(void)
 {
 	char big[5000];
@@ -350,6 +379,7 @@ int main(void)
 	test_vf_pci();
 	test_driver_and_group();
 	test_rebind();
+	test_pf_resolve();
 	test_long_root();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
