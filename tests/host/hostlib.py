@@ -20,7 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 FAKESYS = os.path.join(REPO, "tests", "fakesys", "make-fake-sysfs.sh")
 ACCEPT = "application/vnd.docker.plugins.v1.2+json"
-CALL_TIMEOUT = float(os.environ.get("HOST_CALL_TIMEOUT", "10"))
+# Slow daemons (valgrind, sanitizers) get proportionally longer bounds.
+SLOW = float(os.environ.get("HOST_SLOW", "10" if os.environ.get("VALGRIND") == "1" else "1"))
+CALL_TIMEOUT = 10 * SLOW
 
 PF = "sriovpf0"          # the fake PF: a veth in the namespace and class/net/sriovpf0 in the fake sysfs
 PF_PCI = "0000:01:00.0"

@@ -6,7 +6,7 @@ connection that must not block other clients."""
 import socket
 import time
 
-from hostlib import (ACCEPT, PF, Env, endpoint_body, go_json, hexid, network_body, raw_exchange,
+from hostlib import (ACCEPT, PF, SLOW, Env, endpoint_body, go_json, hexid, network_body, raw_exchange,
                      seed_endpoint)
 
 NET_A, NET_X = hexid("a"), hexid("e")
@@ -241,11 +241,11 @@ def check_case(env, r, label, send, want_status, want_err):
     if want_err is not None:
         ok = ok and err is not None and want_err in err
     r.check(ok, "%s -> %s %s" % (label, want_status or "non-200", want_err or ""), (status, detail))
-    r.check(elapsed < 5, "%s answered in %.1fs" % (label, elapsed), elapsed)
+    r.check(elapsed < 5 * SLOW, "%s answered in %.1fs" % (label, elapsed), elapsed)
     after = env.snapshot()
     changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
     r.check(not changed, "%s changed no state" % label, changed)
-    a = env.call("Plugin.Activate", timeout=5)
+    a = env.call("Plugin.Activate", timeout=5 * SLOW)
     r.check(a.status == 200, "%s: daemon still serving" % label, a)
     if changed and any(n["id"] == NET_X for n in (env.state() or {}).get("networks", [])):
         env.call(DN, {"NetworkID": NET_X})  # the case was wrongly accepted: undo it for the next ones
@@ -263,7 +263,7 @@ def test_table(env, r, pool_id):
         check_case(env, r, label, send, want_status, want_err)
     for label, payload, want_status, want_err in raw_cases():
         def send(payload=payload):
-            status, body = raw_exchange(env.sock, payload, timeout=5)
+            status, body = raw_exchange(env.sock, payload, timeout=5 * SLOW)
             err = None
             try:
                 import json
@@ -288,7 +288,7 @@ def test_slow_clients(env, r):
     before = env.snapshot()
     for i in range(6):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(5)
+        s.settimeout(5 * SLOW)
         s.connect(env.sock)
         s.sendall(partials[i % len(partials)])
         stalled.append(s)
@@ -296,23 +296,23 @@ def test_slow_clients(env, r):
         time.sleep(0.3)
         for i in range(5):
             t0 = time.monotonic()
-            a = env.call("Plugin.Activate", timeout=5)
+            a = env.call("Plugin.Activate", timeout=5 * SLOW)
             dt = time.monotonic() - t0
-            r.check(a.status == 200 and dt < 1.0, "request %d while 6 clients stall: %.2fs" % (i, dt), a)
-        x = env.call("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": EP_S}, timeout=5)
+            r.check(a.status == 200 and dt < 1.0 * SLOW, "request %d while 6 clients stall: %.2fs" % (i, dt), a)
+        x = env.call("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": EP_S}, timeout=5 * SLOW)
         r.check(x.status == 200 and x.json["Value"].get("vf_index") == 1, "a handler runs while clients stall", x)
     finally:
         for s in stalled:
             s.close()
     # a client that promises a body and hangs up halfway
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
+    s.settimeout(5 * SLOW)
     s.connect(env.sock)
     s.sendall(b"POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
               + go_json(cn())[:50])
     s.close()
     time.sleep(0.2)
-    r.check(env.call("Plugin.Activate", timeout=5).status == 200, "serving after a client hung up mid-body")
+    r.check(env.call("Plugin.Activate", timeout=5 * SLOW).status == 200, "serving after a client hung up mid-body")
     r.check(env.snapshot() == before, "stalled and cut requests changed no state")
 
 
