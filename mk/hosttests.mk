@@ -27,3 +27,6 @@ check-host-asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" build/asan/sriov-plugin
 	PLUGIN_BIN=build/asan/sriov-plugin ASAN_OPTIONS=detect_leaks=1 python3 tests/host/run.py $(HOST_SUITES)
+
+# C tests that build a fake sysfs tree share tests/fakesys/fakesys.h.
+$(BUILD)/tests/test_sysfs $(BUILD)/tests/test_vf_pool: tests/fakesys/fakesys.h

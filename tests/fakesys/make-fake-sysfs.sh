@@ -11,7 +11,7 @@
 # Usage: make-fake-sysfs.sh -r ROOT -p PF_NAME [-a PF_PCI] [-t TOTALVFS] [-n NUMVFS] [--no-sriov]
 #        [--unbound N] (VF N has no driver)  [--vfio N] (VF N is on vfio-pci, no netdev)
 set -eu
-root= pf= pci=0000:01:00.0 total=4 num=0 sriov=1
+root='' pf='' pci=0000:01:00.0 total=4 num=0 sriov=1
 unbound=() vfio=()
 usage() { sed -n '2,14p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	*) echo "make-fake-sysfs: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ -n "$root" ] && [ -n "$pf" ] || usage
+if [ -z "$root" ] || [ -z "$pf" ]; then usage; fi
 case "$pf" in */*|.|..|'') echo "make-fake-sysfs: bad PF name '$pf'" >&2; exit 2 ;; esac
 [[ "$pci" =~ ^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]] || { echo "make-fake-sysfs: bad PCI address '$pci'" >&2; exit 2; }
 

@@ -12,6 +12,7 @@
 
 #include "../../plugin/pf.h"
 #include "../../plugin/sysfs.h"
+#include "../fakesys/fakesys.h"
 #include "check.h"
 
 #define PF "0000:01:00.0"
@@ -20,91 +21,7 @@
 #define VF1 "0000:01:10.1"
 #define VF2 "0000:01:10.2"
 
-static char root[256];
-
-static void pathf(char *out, size_t size, const char *fmt, va_list ap)
-{
-	int n = snprintf(out, size, "%s/", root);
-	if (n > 0 && (size_t)n < size)
-		vsnprintf(out + n, size - (size_t)n, fmt, ap);
-}
-
-/* mkdir -p ROOT/<fmt> */
-static void mkdirs(const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	pathf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		fprintf(stderr, "mkdir %s: %s\n", path, strerror(errno));
-}
-
-/* ROOT/<link> -> target (relative, as given) */
-static void symlinkf(const char *target, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	pathf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	unlink(path);
-	if (symlink(target, path) < 0)
-		fprintf(stderr, "symlink %s: %s\n", path, strerror(errno));
-}
-
-static void writef(const char *text, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	FILE *f;
-	va_start(ap, fmt);
-	pathf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "write %s: %s\n", path, strerror(errno));
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
-static void readf(char *out, size_t size, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	FILE *f;
-	size_t n;
-	va_start(ap, fmt);
-	pathf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	out[0] = '\0';
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	n = fread(out, 1, size - 1, f);
-	out[n] = '\0';
-	fclose(f);
-}
-
-static void removef(const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	pathf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	unlink(path);
-}
+#define root fakesys_root
 
 /* PF enp1s0f0 (PF) with 3 VFs: VF0 on igbvf with netdev enp1s0f0v0, VF1 unbound, VF2 on vfio-pci.
  * PF2 "plain0" is a PCI NIC without SR-IOV; "lo" has no device link; "virt0" points at a non-PCI device. */
@@ -366,8 +283,7 @@ static void test_long_root(void)
 
 int main(void)
 {
-	snprintf(root, sizeof(root), "/tmp/test_sysfs.XXXXXX");
-	if (!mkdtemp(root)) {
+	if (fakesys_create("test_sysfs") < 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -381,9 +297,6 @@ int main(void)
 	test_rebind();
 	test_pf_resolve();
 	test_long_root();
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", root);
+	fakesys_remove();
 	return check_summary("sysfs");
 }
