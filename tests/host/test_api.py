@@ -12,8 +12,8 @@ import stat
 import subprocess
 import time
 
-from hostlib import (GHOST_PCI, PF, PF_PCI, PLAIN, TOTALVFS, Env, endpoint_body, hexid, network_body,
-                     seed_endpoint, vf_netdev, vf_pci)
+from hostlib import (ACCEPT, GHOST_PCI, PF, PF_PCI, PLAIN, TOTALVFS, Env, UnixHTTPConnection, endpoint_body,
+                     go_json, hexid, network_body, seed_endpoint, vf_netdev, vf_pci)
 
 NET_A, NET_B, NET_C = hexid("a"), hexid("b"), hexid("c")
 EP_1, EP_S, EP_T = hexid("1"), hexid("5"), hexid("6")
@@ -295,6 +295,40 @@ def test_lifecycle(env, r):
     r.check(open(env.state_path()).read() == '{"version": 1, "networks": [', "corrupt state file left untouched")
 
 
+def test_keepalive(env, r):
+    """dockerd keeps connections open (MaxIdleConns 6): several calls on one connection."""
+    conn = UnixHTTPConnection(env.sock)
+    try:
+        for i in range(3):
+            conn.request("POST", "/Plugin.Activate", body=b"", headers={"Accept": ACCEPT, "Content-Length": "0"})
+            a = conn.getresponse()
+            body = a.read()
+            r.check(a.status == 200 and b"NetworkDriver" in body, "keep-alive call %d on one connection" % i, body)
+        conn.request("POST", "/NetworkDriver.EndpointOperInfo", body=go_json({"NetworkID": NET_A, "EndpointID": EP_1}),
+                     headers={"Accept": ACCEPT})
+        a = conn.getresponse()
+        r.check(a.status == 200 and a.read() == b'{"Value":{}}', "a body after bodiless calls on one connection")
+    finally:
+        conn.close()
+
+
+def test_reclaim_at_start(env, r):
+    """At start, a joined endpoint whose sandbox is gone is reset and freed; one whose sandbox exists stays."""
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    alive = os.path.join(env.tmp, "netns-alive")
+    open(alive, "w").close()
+    seed_endpoint(env, NET_A, EP_S, 1, mac="02:42:0a:09:00:63", joined=True, sandbox=alive)
+    seed_endpoint(env, NET_A, EP_T, 2, mac="02:42:0a:09:00:64", joined=True,
+                  sandbox=os.path.join(env.tmp, "netns-gone"))
+    env.start()
+    ids = [e["id"] for e in env.state()["endpoints"]]
+    r.check(ids == [EP_S], "stale endpoint reclaimed at start, live one kept", (ids, env.log()[-600:]))
+    r.check("stale endpoint %s reclaimed" % EP_T[:12] in env.log(), "reclaim is logged")
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_numvfs_option(env, r):
     x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "numvfs": "2"}))
     r.check(x.status == 200 and env.numvfs() == "2", "numvfs=2 writes 2 to sriov_numvfs", (x, env.numvfs()))
@@ -327,5 +361,10 @@ def run_all(r):
         check_valgrind(env, r)
     with Env() as env:
         env.start()
+        test_keepalive(env, r)
         test_numvfs_option(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_reclaim_at_start(env, r)
         check_valgrind(env, r)
