@@ -322,10 +322,17 @@ def test_reclaim_at_start(env, r):
     seed_endpoint(env, NET_A, EP_S, 1, mac="02:42:0a:09:00:63", joined=True, sandbox=alive)
     seed_endpoint(env, NET_A, EP_T, 2, mac="02:42:0a:09:00:64", joined=True,
                   sandbox=os.path.join(env.tmp, "netns-gone"))
+    # endpoints a crash left half-created or half-deleted are finished (dropped) at start
+    seed_endpoint(env, NET_A, hexid("3"), 0, mac="02:42:0a:09:00:65", phase="creating")
+    seed_endpoint(env, NET_A, hexid("4"), 3, mac="02:42:0a:09:00:66", joined=True, sandbox=alive,
+                  phase="deleting")
     env.start()
     ids = [e["id"] for e in env.state()["endpoints"]]
-    r.check(ids == [EP_S], "stale endpoint reclaimed at start, live one kept", (ids, env.log()[-600:]))
+    r.check(ids == [EP_S], "stale and interrupted endpoints dropped at start, live one kept",
+            (ids, env.log()[-800:]))
     r.check("stale endpoint %s reclaimed" % EP_T[:12] in env.log(), "reclaim is logged")
+    r.check("interrupted while being created" in env.log() and "interrupted while being deleted" in env.log(),
+            "interrupted endpoints are logged")
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 

@@ -72,6 +72,7 @@ static void fill_ep(struct ep_record *e, const char *id, const char *net, int vf
 	e->saved.has_trust = false;
 	e->saved.has_link_state = true;
 	e->saved.has_rate = true;
+	e->phase = vf == 4 ? EP_DELETING : vf == 5 ? EP_CREATING : EP_READY;
 }
 
 static void build_state(struct state *st)
@@ -172,6 +173,7 @@ static void test_round_trip(void)
 		CHECK(e->saved.vlan == 3 && e->saved.qos == 1 && e->saved.max_tx_rate == 5);
 		CHECK(e->saved.has_spoofchk && !e->saved.has_trust && e->saved.has_link_state && e->saved.has_rate);
 		CHECK(!b.eps[1].joined);
+		CHECK(b.eps[0].phase == EP_READY && b.eps[1].phase == EP_DELETING);
 	}
 	/* An empty state round-trips too. */
 	{
@@ -383,6 +385,8 @@ static void test_corrupt(void)
 		       "saved VF settings: field mac is not a MAC address");
 	expect_corrupt(base, "\"has_rate\": true", "\"has_rate\": \"yes\"", "saved VF settings: field has_rate");
 	expect_corrupt(base, "\"joined\": true", "\"joined\": 1", "endpoint: field joined missing or not a boolean");
+	expect_corrupt(base, "\"phase\": \"deleting\"", "\"phase\": \"bogus\"", "unknown phase 'bogus'");
+	expect_corrupt(base, "\"phase\": \"ready\"", "\"phase\": 0", "endpoint: field phase missing or not a string");
 	expect_corrupt(base, "\"vf\": 3", "\"vf\": -3", "endpoint: field vf missing or not a number");
 	expect_corrupt(base, "\"network_id\": \"" NET_A "\"", "\"network_id\": \"cccc\"",
 		       "endpoint " EP_1 " names unknown network cccc");
