@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ipam/ipam_addr.h"
 #include "../spec/spec.h"
 #include "handlers.h"
 #include "pf.h"
@@ -33,6 +34,23 @@ static void plain_ip(const char *cidr, char *out, size_t size)
 		n = size - 1;
 	memcpy(out, cidr, n);
 	out[n] = '\0';
+}
+
+/* IPvNData arrive from dockerd's IPAM; a Pool that is no prefix or a Gateway that is no address would
+ * only surface later, as the Gateway of Join's answer. Refuse them while nothing has been done. */
+static int check_ipdata(const struct spec_ipdata *ip, const char *label, sr_error *err)
+{
+	struct ipam_prefix pool;
+	struct ipam_addr gateway;
+	char plain[SPEC_CIDR_MAX];
+	if (ip->pool[0] && ipam_prefix_parse(ip->pool, &pool, err) < 0)
+		return sr_error_wrap(err, "%s.Pool", label);
+	if (!ip->gateway[0])
+		return 0;
+	plain_ip(ip->gateway, plain, sizeof(plain));
+	if (ipam_addr_parse(plain, &gateway, err) < 0)
+		return sr_error_wrap(err, "%s.Gateway", label);
+	return 0;
 }
 
 static int check_vfs_fit(const struct net_config *cfg, const char *pf_spec, int total, sr_error *err)
@@ -77,6 +95,9 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 	snprintf(rec.id, sizeof(rec.id), "%s", req.network_id);
 	rec.internal = req.internal;
 	if (net_config_parse(&req.generic, &rec.cfg, &err) < 0)
+		goto fail;
+	if ((req.ipv4_count > 0 && check_ipdata(&req.ipv4[0], "IPv4Data[0]", &err) < 0) ||
+	    (req.ipv6_count > 0 && check_ipdata(&req.ipv6[0], "IPv6Data[0]", &err) < 0))
 		goto fail;
 	if (req.ipv4_count > 0) {
 		plain_ip(req.ipv4[0].gateway, rec.gateway4, sizeof(rec.gateway4));

@@ -388,12 +388,31 @@ int state_from_json(const char *text, struct state *st, sr_error *err)
 	}
 	json_array_foreach(nets, i, item) {
 		struct net_record n;
-		if (net_from_json(item, &n, err) < 0 || !state_add_net(st, &n, err))
+		if (net_from_json(item, &n, err) < 0)
+			goto out;
+		if (state_find_net(st, n.id)) {
+			sr_error_set(err, EINVAL, "network %s is listed twice", n.id);
+			goto out;
+		}
+		if (!state_add_net(st, &n, err))
 			goto out;
 	}
 	json_array_foreach(eps, i, item) {
 		struct ep_record e;
-		if (ep_from_json(item, &e, err) < 0 || !state_add_ep(st, &e, err))
+		if (ep_from_json(item, &e, err) < 0)
+			goto out;
+		if (state_find_ep(st, e.id)) {
+			sr_error_set(err, EINVAL, "endpoint %s is listed twice", e.id);
+			goto out;
+		}
+		/* VF ownership is derived from the endpoints: two owners would hand one VF out twice */
+		const struct ep_record *owner = state_find_vf_owner(st, e.pf_pci, e.vf);
+		if (owner) {
+			sr_error_set(err, EINVAL, "endpoints %s and %s both own VF %d of %s", owner->id, e.id, e.vf,
+				     e.pf_pci);
+			goto out;
+		}
+		if (!state_add_ep(st, &e, err))
 			goto out;
 		if (!state_find_net(st, e.network_id)) {
 			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", e.id, e.network_id);

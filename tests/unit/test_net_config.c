@@ -1,0 +1,309 @@
+/* net_config: every CreateNetwork generic option, its aliases, ranges and conflicts. Pure, no I/O. */
+#include <string.h>
+
+#include "../../netlink/nlk.h"
+#include "../../plugin/net_config.h"
+#include "check.h"
+
+/* Parses key/value pairs given as a NULL-terminated list of strings. */
+static int parse_kv(const char *const *kv, struct net_config *cfg, sr_error *err)
+{
+	struct spec_kv items[32];
+	struct spec_map map = {items, 0};
+	for (size_t i = 0; kv[i] && kv[i + 1] && map.count < 32; i += 2) {
+		items[map.count].key = (char *)kv[i];
+		items[map.count].value = (char *)kv[i + 1];
+		map.count++;
+	}
+	sr_error_clear(err);
+	memset(cfg, 0x5a, sizeof(*cfg)); /* the parser must not rely on a zeroed output */
+	return net_config_parse(&map, cfg, err);
+}
+
+#define PARSE_OK(...)                                                                          \
+	do {                                                                                   \
+		const char *kv_[] = {__VA_ARGS__, NULL};                                       \
+		int rc_ = parse_kv(kv_, &cfg, &err);                                           \
+		CHECK(rc_ == 0);                                                               \
+		if (rc_ != 0)                                                                  \
+			fprintf(stderr, "  unexpected error: %s\n", err.msg);                   \
+	} while (0)
+
+/* Expects failure and a message containing want. */
+#define PARSE_FAIL(want, ...)                                                                  \
+	do {                                                                                   \
+		const char *kv_[] = {__VA_ARGS__, NULL};                                       \
+		int rc_ = parse_kv(kv_, &cfg, &err);                                           \
+		CHECK(rc_ == -1);                                                              \
+		CHECK(strstr(err.msg, want) != NULL);                                          \
+		if (rc_ != -1 || !strstr(err.msg, want))                                       \
+			fprintf(stderr, "  wanted '%s', got rc %d '%s'\n", want, rc_, err.msg);  \
+	} while (0)
+
+static void test_defaults(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "enp1s0f0");
+	CHECK_STR_EQ(cfg.pf_spec, "enp1s0f0");
+	CHECK(cfg.vlan == 0 && cfg.qos == 0);
+	CHECK(cfg.vlan_proto == NLK_VLAN_8021Q);
+	CHECK(cfg.spoofchk == true);
+	CHECK(cfg.trust == false);
+	CHECK(cfg.link_state_set == false);
+	CHECK(cfg.rate_set == false);
+	CHECK(cfg.mtu == 0 && cfg.numvfs == 0);
+	CHECK(cfg.vfs_set == false);
+	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 255));
+	CHECK(!net_config_vf_allowed(&cfg, -1) && !net_config_vf_allowed(&cfg, 256));
+	CHECK_STR_EQ(cfg.prefix, "eth");
+
+	/* A NULL map (no generic options at all) is "pf_iface missing", not a crash. */
+	sr_error_clear(&err);
+	CHECK(net_config_parse(NULL, &cfg, &err) == -1);
+	CHECK(strstr(err.msg, "pf_iface") != NULL && strstr(err.msg, "required") != NULL);
+}
+
+static void test_pf(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("netdevice", "ens1f1");
+	CHECK_STR_EQ(cfg.pf_spec, "ens1f1");
+	PARSE_OK("pf_iface", "0000:03:00.1");
+	CHECK_STR_EQ(cfg.pf_spec, "0000:03:00.1");
+	PARSE_OK("pf_iface", "abcdefghijklmno"); /* 15 bytes: the longest name the kernel takes */
+	/* Both aliases with the same value are fine; different values conflict. */
+	PARSE_OK("pf_iface", "eth1", "netdevice", "eth1");
+	PARSE_FAIL("conflicts with the PF already given ('eth1')", "pf_iface", "eth1", "netdevice", "eth2");
+	PARSE_FAIL("netdevice 'eth2' conflicts", "pf_iface", "eth1", "netdevice", "eth2");
+	PARSE_FAIL("pf_iface: required option missing", "vlanid", "5");
+	PARSE_FAIL("pf_iface: required", "prefix", "net");
+	/* Hostile names: never reach a sysfs path. */
+	PARSE_FAIL("pf_iface '../../etc' is neither", "pf_iface", "../../etc");
+	PARSE_FAIL("pf_iface 'a/b' is neither", "pf_iface", "a/b");
+	PARSE_FAIL("pf_iface '..' is neither", "pf_iface", "..");
+	PARSE_FAIL("pf_iface '.' is neither", "pf_iface", ".");
+	PARSE_FAIL("pf_iface 'eth 0' is neither", "pf_iface", "eth 0");
+	PARSE_FAIL("pf_iface '' is neither", "pf_iface", "");
+	PARSE_FAIL("pf_iface 'abcdefghijklmnop' is neither", "pf_iface", "abcdefghijklmnop"); /* 16 bytes */
+	PARSE_FAIL("netdevice 'eth0\t' is neither", "netdevice", "eth0\t");
+	PARSE_FAIL("is neither", "pf_iface", "0000:03:00.8"); /* function 8: not PCI, and ':' is no ifname */
+	PARSE_FAIL("is neither", "pf_iface", "a:b");
+	PARSE_FAIL("is neither", "pf_iface", "0000:03:00.1/../x");
+}
+
+static void test_vlan(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "eth1", "vlanid", "100");
+	CHECK(cfg.vlan == 100);
+	PARSE_OK("pf_iface", "eth1", "vlan", "4094");
+	CHECK(cfg.vlan == 4094);
+	PARSE_OK("pf_iface", "eth1", "vlan", "0");
+	CHECK(cfg.vlan == 0);
+	PARSE_OK("pf_iface", "eth1", "vlanid", "7", "vlan", "7");
+	CHECK(cfg.vlan == 7);
+	PARSE_FAIL("vlan 8 conflicts with the VLAN already given (7)", "pf_iface", "eth1", "vlanid", "7", "vlan", "8");
+	PARSE_FAIL("vlanid 5000 out of range 0-4094", "pf_iface", "eth1", "vlanid", "5000");
+	PARSE_FAIL("vlan 4095 out of range 0-4094", "pf_iface", "eth1", "vlan", "4095");
+	PARSE_FAIL("vlanid '-1' is not a number", "pf_iface", "eth1", "vlanid", "-1");
+	PARSE_FAIL("vlanid '+5' is not a number", "pf_iface", "eth1", "vlanid", "+5");
+	PARSE_FAIL("vlanid '' is not a number", "pf_iface", "eth1", "vlanid", "");
+	PARSE_FAIL("vlanid '10x' is not a number", "pf_iface", "eth1", "vlanid", "10x");
+	PARSE_FAIL("vlanid ' 10' is not a number", "pf_iface", "eth1", "vlanid", " 10");
+	PARSE_FAIL("vlanid '99999999999999999999999' is not a number", "pf_iface", "eth1", "vlanid",
+		   "99999999999999999999999");
+	PARSE_FAIL("vlanid '0x10' is not a number", "pf_iface", "eth1", "vlanid", "0x10");
+
+	PARSE_OK("pf_iface", "eth1", "vlanid", "10", "vlan_qos", "7");
+	CHECK(cfg.qos == 7);
+	PARSE_OK("pf_iface", "eth1", "vlan_qos", "3", "vlan", "10"); /* order does not matter */
+	CHECK(cfg.qos == 3 && cfg.vlan == 10);
+	PARSE_FAIL("vlan_qos 8 out of range 0-7", "pf_iface", "eth1", "vlanid", "10", "vlan_qos", "8");
+	PARSE_FAIL("vlan_qos 3 needs a vlanid other than 0", "pf_iface", "eth1", "vlan_qos", "3");
+
+	PARSE_OK("pf_iface", "eth1", "vlanid", "10", "vlan_proto", "802.1ad");
+	CHECK(cfg.vlan_proto == NLK_VLAN_8021AD);
+	PARSE_OK("pf_iface", "eth1", "vlanid", "10", "vlan_proto", "802.1AD");
+	CHECK(cfg.vlan_proto == NLK_VLAN_8021AD);
+	PARSE_OK("pf_iface", "eth1", "vlan_proto", "802.1Q");
+	CHECK(cfg.vlan_proto == NLK_VLAN_8021Q);
+	PARSE_FAIL("vlan_proto 'qinq' is not 802.1Q or 802.1ad", "pf_iface", "eth1", "vlanid", "10", "vlan_proto",
+		   "qinq");
+	PARSE_FAIL("vlan_proto 802.1ad needs a vlanid other than 0", "pf_iface", "eth1", "vlan_proto", "802.1ad");
+}
+
+static void test_flags(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	static const char *const on[] = {"on", "true", "1", "yes"};
+	static const char *const off[] = {"off", "false", "0", "no"};
+	for (size_t i = 0; i < 4; i++) {
+		PARSE_OK("pf_iface", "eth1", "spoofchk", off[i], "trust", on[i]);
+		CHECK(cfg.spoofchk == false && cfg.trust == true);
+		PARSE_OK("pf_iface", "eth1", "spoofchk", on[i], "trust", off[i]);
+		CHECK(cfg.spoofchk == true && cfg.trust == false);
+	}
+	PARSE_FAIL("spoofchk 'maybe' is not on or off", "pf_iface", "eth1", "spoofchk", "maybe");
+	PARSE_FAIL("trust 'ON' is not on or off", "pf_iface", "eth1", "trust", "ON");
+	PARSE_FAIL("trust '' is not on or off", "pf_iface", "eth1", "trust", "");
+
+	PARSE_OK("pf_iface", "eth1", "privileged", "1");
+	CHECK(cfg.trust == true && cfg.spoofchk == false);
+	PARSE_OK("pf_iface", "eth1", "privileged", "0");
+	CHECK(cfg.trust == false && cfg.spoofchk == true);
+	PARSE_OK("pf_iface", "eth1", "privileged", "1", "trust", "on", "spoofchk", "off");
+	CHECK(cfg.trust == true && cfg.spoofchk == false);
+	PARSE_FAIL("privileged=1 means trust on and spoofchk off", "pf_iface", "eth1", "privileged", "1", "trust",
+		   "off");
+	PARSE_FAIL("conflicts with the trust/spoofchk given", "pf_iface", "eth1", "privileged", "1", "spoofchk", "on");
+	PARSE_FAIL("privileged 2 out of range 0-1", "pf_iface", "eth1", "privileged", "2");
+	PARSE_FAIL("privileged 'yes' is not a number", "pf_iface", "eth1", "privileged", "yes");
+
+	PARSE_OK("pf_iface", "eth1", "link_state", "auto");
+	CHECK(cfg.link_state_set && cfg.link_state == NLK_VF_LINK_AUTO);
+	PARSE_OK("pf_iface", "eth1", "link_state", "enable");
+	CHECK(cfg.link_state_set && cfg.link_state == NLK_VF_LINK_ENABLE);
+	PARSE_OK("pf_iface", "eth1", "link_state", "disable");
+	CHECK(cfg.link_state_set && cfg.link_state == NLK_VF_LINK_DISABLE);
+	PARSE_FAIL("link_state 'up' is not auto, enable or disable", "pf_iface", "eth1", "link_state", "up");
+}
+
+static void test_numbers(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "eth1", "min_tx_rate", "100", "max_tx_rate", "1000");
+	CHECK(cfg.rate_set && cfg.min_tx_rate == 100 && cfg.max_tx_rate == 1000);
+	PARSE_OK("pf_iface", "eth1", "max_tx_rate", "10");
+	CHECK(cfg.rate_set && cfg.min_tx_rate == 0 && cfg.max_tx_rate == 10);
+	PARSE_OK("pf_iface", "eth1", "min_tx_rate", "500"); /* max 0 = no limit: min alone is fine */
+	CHECK(cfg.rate_set && cfg.min_tx_rate == 500 && cfg.max_tx_rate == 0);
+	PARSE_FAIL("min_tx_rate 2000 is above max_tx_rate 1000", "pf_iface", "eth1", "min_tx_rate", "2000",
+		   "max_tx_rate", "1000");
+	PARSE_FAIL("max_tx_rate 1000001 out of range", "pf_iface", "eth1", "max_tx_rate", "1000001");
+	PARSE_FAIL("min_tx_rate 'fast' is not a number", "pf_iface", "eth1", "min_tx_rate", "fast");
+
+	PARSE_OK("pf_iface", "eth1", "mtu", "68");
+	CHECK(cfg.mtu == 68);
+	PARSE_OK("pf_iface", "eth1", "mtu", "9000");
+	CHECK(cfg.mtu == 9000);
+	PARSE_FAIL("mtu 67 out of range 68-65535", "pf_iface", "eth1", "mtu", "67");
+	PARSE_FAIL("mtu 65536 out of range 68-65535", "pf_iface", "eth1", "mtu", "65536");
+
+	PARSE_OK("pf_iface", "eth1", "numvfs", "8");
+	CHECK(cfg.numvfs == 8);
+	PARSE_OK("pf_iface", "eth1", "numvfs", "256");
+	PARSE_FAIL("numvfs 0 out of range 1-256", "pf_iface", "eth1", "numvfs", "0");
+	PARSE_FAIL("numvfs 257 out of range 1-256", "pf_iface", "eth1", "numvfs", "257");
+
+	PARSE_OK("pf_iface", "eth1", "prefix", "net");
+	CHECK_STR_EQ(cfg.prefix, "net");
+	PARSE_OK("pf_iface", "eth1", "prefix", "abcdefghij_-"); /* 12 = NET_PREFIX_MAX */
+	CHECK_STR_EQ(cfg.prefix, "abcdefghij_-");
+	PARSE_FAIL("prefix 'abcdefghijklm' must be 1-12 characters", "pf_iface", "eth1", "prefix", "abcdefghijklm");
+	PARSE_FAIL("prefix '' must be 1-12 characters", "pf_iface", "eth1", "prefix", "");
+	PARSE_FAIL("prefix 'e/th': only letters", "pf_iface", "eth1", "prefix", "e/th");
+	PARSE_FAIL("prefix '..': only letters", "pf_iface", "eth1", "prefix", "..");
+	PARSE_FAIL("prefix 'e th': only letters", "pf_iface", "eth1", "prefix", "e th");
+	PARSE_FAIL("prefix 'e:': only letters", "pf_iface", "eth1", "prefix", "e:");
+}
+
+static void test_unknown(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_FAIL("unknown option 'vlan_id'", "pf_iface", "eth1", "vlan_id", "5");
+	CHECK(strstr(err.msg, "accepted: pf_iface, netdevice, vlanid, vlan") != NULL);
+	CHECK(strstr(err.msg, "prefix") != NULL && strstr(err.msg, "numvfs") != NULL);
+	PARSE_FAIL("unknown option 'mode'", "netdevice", "eth1", "mode", "passthrough");
+	/* The first error wins, before the missing-PF check. */
+	PARSE_FAIL("unknown option 'x'", "x", "y");
+}
+
+static void test_vf_list(void)
+{
+	uint64_t mask[NET_MAX_VFS / 64];
+	char text[1024];
+	sr_error err = {0};
+	struct net_config cfg;
+
+	CHECK(net_config_parse_vf_list("0-3,6", mask, &err) == 0);
+	CHECK(mask[0] == 0x4f && mask[1] == 0 && mask[3] == 0);
+	net_config_format_vf_list(mask, text, sizeof(text));
+	CHECK_STR_EQ(text, "0-3,6");
+	CHECK(net_config_parse_vf_list("7", mask, &err) == 0);
+	CHECK(mask[0] == 0x80);
+	CHECK(net_config_parse_vf_list("255", mask, &err) == 0);
+	CHECK(mask[3] == (uint64_t)1 << 63 && mask[0] == 0);
+	CHECK(net_config_parse_vf_list("0-255", mask, &err) == 0);
+	net_config_format_vf_list(mask, text, sizeof(text));
+	CHECK_STR_EQ(text, "0-255");
+	CHECK(net_config_parse_vf_list("5,1-2,2,63-64", mask, &err) == 0);
+	net_config_format_vf_list(mask, text, sizeof(text));
+	CHECK_STR_EQ(text, "1-2,5,63-64");
+	CHECK(net_config_parse_vf_list("3-3", mask, &err) == 0);
+	net_config_format_vf_list(mask, text, sizeof(text));
+	CHECK_STR_EQ(text, "3");
+
+	/* Bad lists: each error names the list and the bad part. */
+	CHECK(net_config_parse_vf_list("", mask, &err) == -1 && strstr(err.msg, "empty list"));
+	CHECK(net_config_parse_vf_list("3-1", mask, &err) == -1 && strstr(err.msg, "range 3-1 is backwards"));
+	CHECK(net_config_parse_vf_list("256", mask, &err) == -1 && strstr(err.msg, "VF index 256 out of range 0-255"));
+	CHECK(net_config_parse_vf_list("0-300", mask, &err) == -1 && strstr(err.msg, "out of range"));
+	CHECK(net_config_parse_vf_list("0-99999999999999999999999", mask, &err) == -1 &&
+	      strstr(err.msg, "out of range"));
+	CHECK(net_config_parse_vf_list("1,", mask, &err) == -1 && strstr(err.msg, "trailing comma"));
+	CHECK(net_config_parse_vf_list(",1", mask, &err) == -1 && strstr(err.msg, "expected a VF index at ',1'"));
+	CHECK(net_config_parse_vf_list("1-", mask, &err) == -1 && strstr(err.msg, "expected a VF index"));
+	CHECK(net_config_parse_vf_list("1--2", mask, &err) == -1 && strstr(err.msg, "expected a VF index at '-2'"));
+	CHECK(net_config_parse_vf_list("a", mask, &err) == -1 && strstr(err.msg, "vfs 'a'"));
+	CHECK(net_config_parse_vf_list("1 2", mask, &err) == -1 && strstr(err.msg, "unexpected ' '"));
+	CHECK(net_config_parse_vf_list("1;2", mask, &err) == -1 && strstr(err.msg, "unexpected ';'"));
+	CHECK(net_config_parse_vf_list("-1", mask, &err) == -1);
+	CHECK(net_config_parse_vf_list("1,,2", mask, &err) == -1);
+
+	/* Through net_config_parse. */
+	PARSE_OK("pf_iface", "eth1", "vfs", "0-3,6");
+	CHECK(cfg.vfs_set);
+	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 3) && net_config_vf_allowed(&cfg, 6));
+	CHECK(!net_config_vf_allowed(&cfg, 4) && !net_config_vf_allowed(&cfg, 5) && !net_config_vf_allowed(&cfg, 7));
+	PARSE_FAIL("vfs '0-3,x'", "pf_iface", "eth1", "vfs", "0-3,x");
+
+	/* Formatting into a short buffer stays NUL-terminated and inside it. */
+	CHECK(net_config_parse_vf_list("0-3,6,8", mask, &err) == 0);
+	memset(text, 'Z', sizeof(text));
+	net_config_format_vf_list(mask, text, 4);
+	CHECK(strlen(text) < 4);
+	CHECK(text[4] == 'Z');
+}
+
+static void test_pci_address(void)
+{
+	CHECK(net_config_is_pci_address("0000:01:00.0"));
+	CHECK(net_config_is_pci_address("0000:aF:1f.7"));
+	CHECK(!net_config_is_pci_address("0000:01:00.8"));
+	CHECK(!net_config_is_pci_address("0000:01:00"));
+	CHECK(!net_config_is_pci_address("0000:01:00.00"));
+	CHECK(!net_config_is_pci_address("0000-01:00.0"));
+	CHECK(!net_config_is_pci_address("000g:01:00.0"));
+	CHECK(!net_config_is_pci_address("../01:00.0"));
+	CHECK(!net_config_is_pci_address(""));
+	CHECK(!net_config_is_pci_address(NULL));
+}
+
+int main(void)
+{
+	test_defaults();
+	test_pf();
+	test_vlan();
+	test_flags();
+	test_numbers();
+	test_unknown();
+	test_vf_list();
+	test_pci_address();
+	return check_summary("net_config");
+}

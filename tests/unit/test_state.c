@@ -1,0 +1,455 @@
+/* state: JSON round trip, corrupt files rejected with a message, atomic save, lookups. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../plugin/state.h"
+#include "check.h"
+
+#define NET_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define NET_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define EP_1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define EP_2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static char tmpdir[256];
+
+static void fill_net(struct net_record *n, const char *id, unsigned vlan)
+{
+	sr_error err = {0};
+	memset(n, 0, sizeof(*n));
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	snprintf(n->pf_pci, sizeof(n->pf_pci), "0000:01:00.0");
+	snprintf(n->cfg.pf_spec, sizeof(n->cfg.pf_spec), "enp1s0f0");
+	snprintf(n->cfg.prefix, sizeof(n->cfg.prefix), "net");
+	snprintf(n->gateway4, sizeof(n->gateway4), "10.9.0.1");
+	snprintf(n->pool4, sizeof(n->pool4), "10.9.0.0/16");
+	snprintf(n->gateway6, sizeof(n->gateway6), "fd00::1");
+	snprintf(n->pool6, sizeof(n->pool6), "fd00::/64");
+	n->internal = true;
+	n->cfg.vlan = vlan;
+	n->cfg.qos = 5;
+	n->cfg.vlan_proto = NLK_VLAN_8021AD;
+	n->cfg.spoofchk = false;
+	n->cfg.trust = true;
+	n->cfg.link_state_set = true;
+	n->cfg.link_state = NLK_VF_LINK_DISABLE;
+	n->cfg.rate_set = true;
+	n->cfg.min_tx_rate = 10;
+	n->cfg.max_tx_rate = 900;
+	n->cfg.mtu = 9000;
+	n->cfg.numvfs = 7;
+	n->cfg.vfs_set = true;
+	CHECK(net_config_parse_vf_list("0-3,6", n->cfg.vfs_mask, &err) == 0);
+}
+
+static void fill_ep(struct ep_record *e, const char *id, const char *net, int vf)
+{
+	const uint8_t mac[6] = {0x02, 0x42, 0x0a, 0x09, 0x00, (uint8_t)vf};
+	const uint8_t old[6] = {0, 0, 0, 0, 0, 0};
+	memset(e, 0, sizeof(*e));
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	snprintf(e->network_id, sizeof(e->network_id), "%s", net);
+	snprintf(e->pf_pci, sizeof(e->pf_pci), "0000:01:00.0");
+	snprintf(e->vf_pci, sizeof(e->vf_pci), "0000:01:10.%d", vf);
+	e->vf = vf;
+	memcpy(e->mac, mac, 6);
+	snprintf(e->address4, sizeof(e->address4), "10.9.0.%d/16", vf + 2);
+	snprintf(e->sandbox_key, sizeof(e->sandbox_key), "/var/run/docker/netns/abcdef%d", vf);
+	e->joined = vf % 2;
+	e->saved.vf = vf;
+	memcpy(e->saved.mac, old, 6);
+	e->saved.vlan = 3;
+	e->saved.qos = 1;
+	e->saved.vlan_proto = NLK_VLAN_8021Q;
+	e->saved.spoofchk = true;
+	e->saved.link_state = NLK_VF_LINK_AUTO;
+	e->saved.max_tx_rate = 5;
+	e->saved.has_spoofchk = true;
+	e->saved.has_trust = false;
+	e->saved.has_link_state = true;
+	e->saved.has_rate = true;
+	e->phase = vf == 4 ? EP_DELETING : vf == 5 ? EP_CREATING : EP_READY;
+}
+
+static void build_state(struct state *st)
+{
+	struct net_record n;
+	struct ep_record e;
+	sr_error err = {0};
+	fill_net(&n, NET_A, 100);
+	CHECK(state_add_net(st, &n, &err) != NULL);
+	fill_net(&n, NET_B, 200);
+	n.cfg.vfs_set = false;
+	memset(n.cfg.vfs_mask, 0, sizeof(n.cfg.vfs_mask));
+	n.internal = false;
+	CHECK(state_add_net(st, &n, &err) != NULL);
+	fill_ep(&e, EP_1, NET_A, 3);
+	CHECK(state_add_ep(st, &e, &err) != NULL);
+	fill_ep(&e, EP_2, NET_B, 4);
+	CHECK(state_add_ep(st, &e, &err) != NULL);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_round_trip(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char *ja, *jb;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	build_state(&a);
+	ja = state_to_json(&a);
+	CHECK(ja != NULL);
+	CHECK(state_from_json(ja, &b, &err) == 0);
+	if (err.msg[0])
+		fprintf(stderr, "  %s\n", err.msg);
+	jb = state_to_json(&b);
+	CHECK_STR_EQ(ja, jb);
+	CHECK(b.net_count == 2 && b.ep_count == 2);
+	if (b.net_count == 2 && b.ep_count == 2) {
+		const struct net_record *n = &b.nets[0];
+		const struct ep_record *e = &b.eps[0];
+		CHECK_STR_EQ(n->id, NET_A);
+		CHECK(n->cfg.vlan == 100 && n->cfg.qos == 5 && n->cfg.vlan_proto == NLK_VLAN_8021AD);
+		CHECK(!n->cfg.spoofchk && n->cfg.trust && n->internal);
+		CHECK(n->cfg.link_state_set && n->cfg.link_state == NLK_VF_LINK_DISABLE);
+		CHECK(n->cfg.rate_set && n->cfg.min_tx_rate == 10 && n->cfg.max_tx_rate == 900);
+		CHECK(n->cfg.mtu == 9000 && n->cfg.numvfs == 7);
+		CHECK(n->cfg.vfs_set && memcmp(n->cfg.vfs_mask, a.nets[0].cfg.vfs_mask, sizeof(n->cfg.vfs_mask)) == 0);
+		CHECK_STR_EQ(n->cfg.prefix, "net");
+		CHECK_STR_EQ(n->gateway6, "fd00::1");
+		CHECK(!b.nets[1].cfg.vfs_set && !b.nets[1].internal);
+		CHECK_STR_EQ(e->id, EP_1);
+		CHECK(e->vf == 3 && e->saved.vf == 3 && e->joined);
+		CHECK(memcmp(e->mac, a.eps[0].mac, 6) == 0);
+		CHECK_STR_EQ(e->vf_pci, "0000:01:10.3");
+		CHECK_STR_EQ(e->sandbox_key, "/var/run/docker/netns/abcdef3");
+		CHECK(e->saved.vlan == 3 && e->saved.qos == 1 && e->saved.max_tx_rate == 5);
+		CHECK(e->saved.has_spoofchk && !e->saved.has_trust && e->saved.has_link_state && e->saved.has_rate);
+		CHECK(!b.eps[1].joined);
+		CHECK(b.eps[0].phase == EP_READY && b.eps[1].phase == EP_DELETING);
+	}
+	/* An empty state round-trips too. */
+	{
+		struct state empty, back;
+		char *je;
+		memset(&empty, 0, sizeof(empty));
+		memset(&back, 0, sizeof(back));
+		je = state_to_json(&empty);
+		CHECK(je && state_from_json(je, &back, &err) == 0 && back.net_count == 0 && back.ep_count == 0);
+		free(je);
+		state_free(&back);
+	}
+	free(ja);
+	free(jb);
+	state_free(&a);
+	state_free(&b);
+}
+
+static void test_lookups(void)
+{
+	struct state st;
+	memset(&st, 0, sizeof(st));
+	build_state(&st);
+	CHECK(state_find_net(&st, NET_B) == &st.nets[1]);
+	CHECK(state_find_net(&st, "nope") == NULL);
+	CHECK(state_find_ep(&st, EP_2) == &st.eps[1]);
+	CHECK(state_find_ep(&st, NET_A) == NULL);
+	CHECK(state_find_vf_owner(&st, "0000:01:00.0", 3) == &st.eps[0]);
+	CHECK(state_find_vf_owner(&st, "0000:01:00.0", 5) == NULL);
+	CHECK(state_find_vf_owner(&st, "0000:02:00.0", 3) == NULL);
+	state_remove_ep(&st, EP_1);
+	CHECK(st.ep_count == 1 && state_find_ep(&st, EP_1) == NULL && state_find_ep(&st, EP_2) != NULL);
+	state_remove_ep(&st, EP_1); /* absent: no-op */
+	CHECK(st.ep_count == 1);
+	state_remove_net(&st, NET_A);
+	CHECK(st.net_count == 1 && state_find_net(&st, NET_A) == NULL);
+	CHECK_STR_EQ(st.nets[0].id, NET_B);
+	/* Growth past the first allocation keeps every record. */
+	for (int i = 0; i < 40; i++) {
+		struct ep_record e;
+		char id[80];
+		snprintf(id, sizeof(id), "ep%02d", i);
+		fill_ep(&e, id, NET_B, i);
+		CHECK(state_add_ep(&st, &e, NULL) != NULL);
+	}
+	CHECK(st.ep_count == 41);
+	CHECK(state_find_ep(&st, "ep39") != NULL && state_find_ep(&st, "ep39")->vf == 39);
+	CHECK(state_find_vf_owner(&st, "0000:01:00.0", 20) == state_find_ep(&st, "ep20"));
+	state_free(&st);
+	CHECK(st.nets == NULL && st.eps == NULL && st.net_count == 0 && st.ep_count == 0);
+}
+
+static void test_save_reopen(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char dir[512], path[600], *before, *after, *ja, *jb;
+	snprintf(dir, sizeof(dir), "%s/deep/state", tmpdir);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+
+	/* A missing dir is created (mkdir -p) and gives an empty state. */
+	CHECK(state_open(dir, &a, &err) == 0);
+	CHECK(a.net_count == 0 && a.ep_count == 0);
+	CHECK(access(path, F_OK) < 0); /* nothing written until the first save */
+	build_state(&a);
+	CHECK(state_save(&a, &err) == 0);
+	CHECK(access(path, F_OK) == 0);
+	CHECK(count_entries(dir) == 1); /* no state.json.tmp left behind */
+	{
+		struct stat sb;
+		CHECK(stat(path, &sb) == 0 && (sb.st_mode & 077) == 0); /* private to root */
+	}
+	before = read_file(path);
+	CHECK(state_open(dir, &b, &err) == 0);
+	CHECK(b.net_count == 2 && b.ep_count == 2);
+	ja = state_to_json(&a);
+	jb = state_to_json(&b);
+	CHECK_STR_EQ(ja, jb);
+	/* Saving what was loaded gives the identical file. */
+	CHECK(state_save(&b, &err) == 0);
+	after = read_file(path);
+	CHECK_STR_EQ(before, after);
+	CHECK(count_entries(dir) == 1);
+	free(before);
+	free(after);
+	free(ja);
+	free(jb);
+	state_free(&b);
+
+	/* A save into a dir that went away fails with a message and leaves no debris. */
+	{
+		struct state c = a;
+		snprintf(c.dir, sizeof(c.dir), "%s/gone", tmpdir);
+		CHECK(state_save(&c, &err) == -1);
+		CHECK(strstr(err.msg, "save state") != NULL);
+	}
+	/* A corrupt file makes state_open fail with the path in the message. */
+	write_file(path, "{\"version\":1,");
+	CHECK(state_open(dir, &b, &err) == -1);
+	CHECK(strstr(err.msg, "load ") && strstr(err.msg, "state.json") && strstr(err.msg, "invalid JSON"));
+	state_free(&b);
+	state_free(&a);
+	/* A state dir that is a file is an error, not a crash. */
+	{
+		char file_dir[512];
+		snprintf(file_dir, sizeof(file_dir), "%s/plainfile", tmpdir);
+		write_file(file_dir, "x");
+		CHECK(state_open(file_dir, &b, &err) == -1);
+		CHECK(err.msg[0] != '\0');
+		state_free(&b);
+	}
+}
+
+/* Replaces the first occurrence of from with to in a copy of text. */
+static char *replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t n;
+	char *out;
+	if (!at)
+		return NULL;
+	n = strlen(text) - strlen(from) + strlen(to) + 1;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	snprintf(out, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	return out;
+}
+
+static void expect_corrupt(const char *base, const char *from, const char *to, const char *want)
+{
+	struct state st;
+	sr_error err = {0};
+	char *text = replace(base, from, to);
+	CHECK(text != NULL);
+	if (!text) {
+		fprintf(stderr, "  pattern '%s' not in the state JSON\n", from);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	int rc = state_from_json(text, &st, &err);
+	CHECK(rc == -1);
+	CHECK(strstr(err.msg, want) != NULL);
+	if (rc != -1 || !strstr(err.msg, want))
+		fprintf(stderr, "  %s -> %s: wanted '%s', got rc %d '%s'\n", from, to, want, rc, err.msg);
+	state_free(&st);
+	free(text);
+}
+
+static void test_corrupt(void)
+{
+	struct state st;
+	sr_error err = {0};
+	char *base;
+	memset(&st, 0, sizeof(st));
+	build_state(&st);
+	base = state_to_json(&st);
+	state_free(&st);
+	CHECK(base != NULL);
+	if (!base)
+		return;
+
+	static const struct {
+		const char *text, *want;
+	} whole[] = {
+		{"", "invalid JSON"},
+		{"{", "invalid JSON"},
+		{"[]", "not a version 1 state file"},
+		{"null", "invalid JSON"},
+		{"{}", "not a version 1 state file"},
+		{"{\"version\":2,\"networks\":[],\"endpoints\":[]}", "not a version 1 state file"},
+		{"{\"version\":\"1\",\"networks\":[],\"endpoints\":[]}", "not a version 1 state file"},
+		{"{\"version\":1,\"networks\":{},\"endpoints\":[]}", "not a version 1 state file"},
+		{"{\"version\":1,\"networks\":[]}", "not a version 1 state file"},
+		{"{\"version\":1,\"version\":1,\"networks\":[],\"endpoints\":[]}", "invalid JSON"},
+		{"{\"version\":1,\"networks\":[1],\"endpoints\":[]}", "network entry is not an object"},
+		{"{\"version\":1,\"networks\":[{}],\"endpoints\":[]}", "network entry is not an object with a config"},
+		{"{\"version\":1,\"networks\":[],\"endpoints\":[\"x\"]}", "endpoint entry is not an object"},
+	};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		sr_error_clear(&err);
+		CHECK(state_from_json(whole[i].text, &st, &err) == -1);
+		CHECK(strstr(err.msg, whole[i].want) != NULL);
+		if (!strstr(err.msg, whole[i].want))
+			fprintf(stderr, "  '%s': wanted '%s', got '%s'\n", whole[i].text, whole[i].want, err.msg);
+		state_free(&st);
+	}
+
+	/* One field at a time: wrong type, missing, out of range, invalid content. */
+	expect_corrupt(base, "\"vlan\": 100", "\"vlan\": \"100\"", "network: field vlan missing or not a number");
+	expect_corrupt(base, "\"vlan\": 100", "\"vlan\": -1", "field vlan missing or not a number");
+	expect_corrupt(base, "\"vlan\": 100", "\"vlan\": 1.5", "field vlan missing or not a number");
+	expect_corrupt(base, "\"vlan\": 100", "\"vlam\": 100", "field vlan missing");
+	expect_corrupt(base, "\"mtu\": 9000", "\"mtu\": 99999999999", "field mtu missing or not a number");
+	expect_corrupt(base, "\"spoofchk\": false", "\"spoofchk\": 0", "field spoofchk missing or not a boolean");
+	expect_corrupt(base, "\"internal\": true", "\"internal\": null", "field internal missing or not a boolean");
+	expect_corrupt(base, "\"pf_pci\": \"0000:01:00.0\"", "\"pf_pci\": 7", "field pf_pci missing or not a string");
+	expect_corrupt(base, "\"id\": \"" NET_A "\"", "\"id\": \"a/b\"", "network id 'a/b' is not valid");
+	expect_corrupt(base, "\"id\": \"" NET_A "\"", "\"id\": \"\"", "network id '' is not valid");
+	expect_corrupt(base, "\"id\": \"" EP_1 "\"", "\"id\": \"../x\"", "endpoint id '../x' is not valid");
+	expect_corrupt(base, "\"prefix\": \"net\"", "\"prefix\": \"abcdefghijklmnopqrstuvwxyz\"",
+		       "field prefix too long");
+	expect_corrupt(base, "\"vfs\": \"0-3,6\"", "\"vfs\": \"0-3,x\"", "vfs '0-3,x'");
+	expect_corrupt(base, "\"vfs\": \"0-3,6\"", "\"vfs\": \"999\"", "out of range");
+	expect_corrupt(base, "\"mac\": \"02:42:0a:09:00:03\"", "\"mac\": \"02:42:0a:09:00\"",
+		       "endpoint: field mac is not a MAC address");
+	expect_corrupt(base, "\"mac\": \"00:00:00:00:00:00\"", "\"mac\": \"zz\"",
+		       "saved VF settings: field mac is not a MAC address");
+	expect_corrupt(base, "\"has_rate\": true", "\"has_rate\": \"yes\"", "saved VF settings: field has_rate");
+	expect_corrupt(base, "\"joined\": true", "\"joined\": 1", "endpoint: field joined missing or not a boolean");
+	expect_corrupt(base, "\"phase\": \"deleting\"", "\"phase\": \"bogus\"", "unknown phase 'bogus'");
+	expect_corrupt(base, "\"phase\": \"ready\"", "\"phase\": 0", "endpoint: field phase missing or not a string");
+	expect_corrupt(base, "\"vf\": 3", "\"vf\": -3", "endpoint: field vf missing or not a number");
+	expect_corrupt(base, "\"network_id\": \"" NET_A "\"", "\"network_id\": \"cccc\"",
+		       "endpoint " EP_1 " names unknown network cccc");
+	free(base);
+}
+
+/* A state file that names the same network, endpoint or VF twice cannot have been written by us. */
+static void test_duplicates_rejected(void)
+{
+	struct state st;
+	sr_error err = {0};
+	char *base, *text;
+	memset(&st, 0, sizeof(st));
+	build_state(&st);
+	base = state_to_json(&st);
+	state_free(&st);
+	if (!base)
+		return;
+	/* network B renamed to A: two networks with one id */
+	text = replace(base, "\"id\": \"" NET_B "\"", "\"id\": \"" NET_A "\"");
+	if (text) {
+		char *t2 = replace(text, "\"network_id\": \"" NET_B "\"", "\"network_id\": \"" NET_A "\"");
+		memset(&st, 0, sizeof(st));
+		CHECK(t2 && state_from_json(t2, &st, &err) == -1);
+		CHECK(strstr(err.msg, NET_A) != NULL && strstr(err.msg, "twice") != NULL);
+		state_free(&st);
+		free(t2);
+	}
+	free(text);
+	/* endpoint 2 renamed to 1 */
+	text = replace(base, "\"id\": \"" EP_2 "\"", "\"id\": \"" EP_1 "\"");
+	memset(&st, 0, sizeof(st));
+	sr_error_clear(&err);
+	CHECK(text && state_from_json(text, &st, &err) == -1);
+	CHECK(strstr(err.msg, EP_1) != NULL && strstr(err.msg, "twice") != NULL);
+	state_free(&st);
+	free(text);
+	/* endpoint 2 on endpoint 1's VF 3 */
+	text = replace(base, "\"vf\": 4", "\"vf\": 3");
+	memset(&st, 0, sizeof(st));
+	sr_error_clear(&err);
+	CHECK(text && state_from_json(text, &st, &err) == -1);
+	CHECK(strstr(err.msg, "VF 3") != NULL);
+	state_free(&st);
+	free(text);
+	free(base);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_state.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_round_trip();
+	test_lookups();
+	test_save_reopen();
+	test_corrupt();
+	test_duplicates_rejected();
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return check_summary("state");
+}
