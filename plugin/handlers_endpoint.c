@@ -251,8 +251,12 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 	if (memcmp(info.mac, ep->mac, 6) != 0) {
 		if (vf_sync_netdev(d, &net->cfg, ep, &err) < 0)
 			goto fail;
-		if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0 || !found)
+		if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
 			goto fail;
+		if (!found) {
+			sr_error_set(&err, ENODEV, "VF %d (%s) has no netdev after syncing its MAC", ep->vf, ep->vf_pci);
+			goto fail;
+		}
 	}
 	saved = *ep;
 	ep->joined = true;

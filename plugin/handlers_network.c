@@ -170,6 +170,8 @@ void handle_delete_network(struct daemon *d, const char *body, size_t len, struc
 	}
 	release_network_endpoints(d, req.network_id);
 	state_remove_net(&d->state, req.network_id);
+	/* Docker deletes the network on its side whatever we answer; a failed save leaves the
+	 * record on disk, and the next start finds its VFs already reset. */
 	if (state_save(&d->state, &err) < 0) {
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err.msg);
 		respond_error(resp, 500, err.msg);

@@ -96,7 +96,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sr_log_msg(&srv->d->log, SR_LOG_WARN, "%s: request body over %d bytes refused", url, HTTP_BODY_MAX);
 		return send_answer(conn, 413, spec_encode_error("request body larger than 1 MiB"));
 	}
-	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0) {
+	if (strcmp(method, "POST") != 0) {
 		return send_answer(conn, 405, spec_encode_error("only POST is supported"));
 	}
 	sr_log_msg(&srv->d->log, SR_LOG_DEBUG, "%s %s (%zu bytes)", method, url, ctx->len);

@@ -45,17 +45,48 @@ int pf_resolve(struct daemon *d, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX]
 	return 0;
 }
 
-/* VFs appear asynchronously after sriov_numvfs is written; wait (bounded) for the last one. */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000L * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+/* VFs appear, and their drivers probe them, asynchronously after sriov_numvfs is written;
+ * configuring a VF in the middle of that gets undone by its own reset. Wait (bounded) until
+ * every VF is bound and has its netdev. */
 static void wait_for_vfs(struct daemon *d, const char *pf_pci, int count)
 {
-	char vf_pci[SYSFS_PCI_MAX];
-	sr_error err = {0};
-	for (int i = 0; i < 100; i++) {
-		if (sysfs_vf_pci(d->cfg.sysfs_root, pf_pci, count - 1, vf_pci, &err) == 0)
-			return;
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+	for (int vf = 0, tries = 0; vf < count && tries < 200; tries++) {
+		char vf_pci[SYSFS_PCI_MAX], netdev[SYSFS_IFNAME_MAX];
+		bool found = false;
+		sr_error err = {0};
+		if (sysfs_vf_pci(d->cfg.sysfs_root, pf_pci, vf, vf_pci, &err) == 0 &&
+		    sysfs_pci_netdev(d->cfg.sysfs_root, vf_pci, netdev, &found, &err) == 0 && found) {
+			vf++;
+			continue;
+		}
+		sleep_ms(100);
 	}
+}
+
+/* igb refuses to hand a VF its admin MAC while the PF has no link; wait (bounded) for carrier. */
+static void wait_for_carrier(struct daemon *d, const char *ifname)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/class/net/%s/carrier", d->cfg.sysfs_root, ifname);
+	for (int tries = 0; tries < 100; tries++) {
+		char c = '0';
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return;
+		if (fread(&c, 1, 1, f) != 1)
+			c = '0';
+		fclose(f);
+		if (c == '1')
+			return;
+		sleep_ms(100);
+	}
+	sr_log_msg(&d->log, SR_LOG_WARN, "PF %s has no carrier after 10 s", ifname);
 }
 
 int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *err)
@@ -71,6 +102,7 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 		if (nlk_link_set_up(d->nl, ifname, true, err) < 0)
 			return sr_error_wrap(err, "bring PF %s up", ifname);
 		sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s) brought up", ifname, pf_pci);
+		wait_for_carrier(d, ifname);
 	}
 	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, pf_pci, &total, err) < 0 ||
 	    sysfs_pf_numvfs(d->cfg.sysfs_root, pf_pci, &current, err) < 0)

@@ -52,7 +52,7 @@ static int write_small_file(const char *path, const char *text, sr_error *err)
 {
 	size_t len = strlen(text);
 	ssize_t n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return sr_error_set_errno(err, errno, "open %s", path);
 	n = write(fd, text, len);

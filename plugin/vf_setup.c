@@ -104,19 +104,52 @@ int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct 
 	return 0;
 }
 
+/* What the PF reports now against what we set; names the first difference. */
+static int check_vf_config(struct daemon *d, const char *pf, const struct net_config *cfg, const struct ep_record *ep,
+			   sr_error *err)
+{
+	struct nlk_vf_config now;
+	if (nlk_vf_get(d->nl, pf, ep->vf, &now, err) < 0)
+		return -1;
+	if (memcmp(now.mac, ep->mac, 6) != 0)
+		return sr_error_set(err, EIO, "VF %d of %s lost its admin MAC", ep->vf, pf);
+	if (now.vlan != cfg->vlan || now.qos != cfg->qos)
+		return sr_error_set(err, EIO, "VF %d of %s has VLAN %u QoS %u, not %u QoS %u", ep->vf, pf, now.vlan,
+				    now.qos, cfg->vlan, cfg->qos);
+	if (now.has_spoofchk && now.spoofchk != cfg->spoofchk)
+		return sr_error_set(err, EIO, "VF %d of %s lost its spoof check setting", ep->vf, pf);
+	if (now.has_trust && now.trust != cfg->trust)
+		return sr_error_set(err, EIO, "VF %d of %s lost its trust setting", ep->vf, pf);
+	return 0;
+}
+
+static int apply_once(struct daemon *d, const char *pf_ifname, const struct net_config *cfg,
+		      const struct ep_record *ep, int *done, sr_error *err)
+{
+	for (*done = 0; *done < STEP_COUNT; (*done)++) {
+		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)*done, err) < 0)
+			return -1;
+		daemon_fault_point(d, "configure VF");
+	}
+	if (vf_sync_netdev(d, cfg, ep, err) < 0)
+		return -1;
+	daemon_fault_point(d, "sync VF netdev");
+	return check_vf_config(d, pf_ifname, cfg, ep, err);
+}
+
 int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err)
 {
 	int done = 0;
-	for (; done < STEP_COUNT; done++) {
-		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)done, err) < 0)
-			goto undo;
-		daemon_fault_point(d, "configure VF");
+	if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
+		return 0;
+	/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us: once more. */
+	if (done == STEP_COUNT) {
+		sr_log_msg(&d->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
+		sr_error_clear(err);
+		if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
+			return 0;
 	}
-	if (vf_sync_netdev(d, cfg, ep, err) < 0)
-		goto undo;
-	daemon_fault_point(d, "sync VF netdev");
-	return 0;
 undo:
 	for (int s = done; s >= 0; s--)
 		undo_step(d, pf_ifname, ep, (enum vf_step)s);
