@@ -53,7 +53,7 @@ static void wait_for_vfs(struct daemon *d, const char *pf_pci, int count)
 	for (int i = 0; i < 100; i++) {
 		if (sysfs_vf_pci(d->cfg.sysfs_root, pf_pci, count - 1, vf_pci, &err) == 0)
 			return;
-		struct timespec ts = {0, 50 * 1000 * 1000};
+		struct timespec ts = {0, 50L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }
