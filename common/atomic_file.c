@@ -82,7 +82,7 @@ int atomic_file_read(const char *path, char **data, size_t *len, sr_error *err)
 		sr_error_set_errno(err, errno, "stat %s", path);
 		goto fail;
 	}
-	if (sb.st_size > 64 * 1024 * 1024) {
+	if (sb.st_size > (off_t)64 * 1024 * 1024) {
 		sr_error_set(err, EFBIG, "%s: larger than 64 MiB", path);
 		goto fail;
 	}

@@ -285,9 +285,11 @@ int ipam_pool_parse_range(const struct ipam_pool *pool, const char *item, struct
 	char *dash;
 
 	ipam_prefix_format(&pool->prefix, pool_text);
-	if (strlen(item) >= sizeof(text))
+	size_t item_len = strlen(item);
+
+	if (item_len >= sizeof(text))
 		return sr_error_set(err, EINVAL, "%.64s: too long", item);
-	strcpy(text, item);
+	memcpy(text, item, item_len + 1);
 	dash = strchr(text, '-');
 	if (dash)
 		*dash = '\0';

@@ -33,6 +33,7 @@ int ipam_store_append(struct ipam_store *store, struct ipam_store_entry *entry, 
 {
 	if (store->n_entries == store->cap_entries) {
 		size_t cap = store->cap_entries ? store->cap_entries * 2 : 8;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 		struct ipam_store_entry **grown = realloc(store->entries, cap * sizeof(*grown));
 
 		if (!grown)
@@ -63,6 +64,7 @@ static struct ipam_store_entry *find_entry(const struct ipam_store *store, const
 
 static void remove_at(struct ipam_store *store, size_t i)
 {
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 	memmove(store->entries + i, store->entries + i + 1, (store->n_entries - i - 1) * sizeof(*store->entries));
 	store->n_entries--;
 }
@@ -241,7 +243,7 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 {
 	const char *space = req->address_space ? req->address_space : "";
 	const char *sub = req->sub_pool ? req->sub_pool : "";
-	char chosen[IPAM_CIDR_MAX];
+	char chosen[IPAM_CIDR_MAX] = ""; /* "" for the analyzer: sr_error_set's -1 is in another file */
 	struct ipam_store_entry *e = NULL;
 	const struct ipam_store_entry *other;
 	struct ipam_prefix prefix;
@@ -306,6 +308,7 @@ int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *e
 	remove_at(store, i);
 	if (ipam_store_save(store, err) < 0) {
 		/* Put it back where it was: the pool stays held. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 		memmove(store->entries + i + 1, store->entries + i, (store->n_entries - i) * sizeof(*store->entries));
 		store->entries[i] = e;
 		store->n_entries++;

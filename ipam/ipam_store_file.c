@@ -175,7 +175,9 @@ static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *e
 
 static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 {
-	const char *id, *space, *pool_text, *sub_text, *exclude;
+	/* set by get_string on success; initialised because the analyzer cannot see
+	 * that sr_error_set (another file) always returns -1 */
+	const char *id = "", *space = "", *pool_text = "", *sub_text = "", *exclude = "";
 	struct ipam_store_entry *e = NULL;
 
 	if (!json_is_object(obj))
@@ -192,7 +194,7 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return sr_error_set_errno(err, ENOMEM, "pool %s", id);
-	strcpy(e->id, id);
+	memcpy(e->id, id, strlen(id) + 1); /* id_valid: at most IPAM_POOL_ID_MAX chars */
 	e->address_space = strdup(space);
 	if (!e->address_space) {
 		sr_error_set_errno(err, ENOMEM, "pool %s", id);

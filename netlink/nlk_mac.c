@@ -21,7 +21,7 @@ int nlk_mac_parse(const char *text, uint8_t mac[6])
 
 	if (!text || strlen(text) != 17)
 		return -1;
-	for (int i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		const char *p = text + i * 3;
 		int hi = hex_value(p[0]);
 		int lo = hex_value(p[1]);

@@ -48,7 +48,7 @@ static bool append_body(struct request_ctx *ctx, const char *data, size_t size)
 {
 	if (ctx->too_large)
 		return true;
-	if (ctx->len + size > HTTP_BODY_MAX) {
+	if (ctx->len + size > (size_t)HTTP_BODY_MAX) {
 		ctx->too_large = true;
 		free(ctx->body);
 		ctx->body = NULL;
@@ -165,11 +165,11 @@ void http_server_stop(struct http_server *srv)
 		return;
 	MHD_quiesce_daemon(srv->mhd);
 	for (int waited = 0; waited < HTTP_DRAIN_WAIT_MS && atomic_load(&srv->in_flight) > 0; waited += 20) {
-		struct timespec ts = {0, 20 * 1000 * 1000};
+		struct timespec ts = {0, 20L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	/* let the answers of the requests just finished reach their clients */
-	struct timespec flush = {0, 200 * 1000 * 1000};
+	struct timespec flush = {0, 200L * 1000 * 1000};
 	nanosleep(&flush, NULL);
 	MHD_stop_daemon(srv->mhd);
 	free(srv);

@@ -158,7 +158,7 @@ static int parse_pf(const char *key, const char *text, struct net_config *cfg, s
 /* vlanid and vlan mean the same; a second, different value is a conflict, not a silent override. */
 static int parse_vlan(const char *key, const char *text, bool *seen, struct net_config *cfg, sr_error *err)
 {
-	unsigned v;
+	unsigned v = 0;
 	if (parse_uint(key, text, 0, 4094, &v, err) < 0)
 		return -1;
 	if (*seen && v != cfg->vlan)
@@ -200,7 +200,7 @@ struct parse_flags {
 static int parse_one(const char *key, const char *value, struct net_config *cfg, struct parse_flags *f,
 		     sr_error *err)
 {
-	unsigned v;
+	unsigned v = 0;
 	if (!strcmp(key, "pf_iface") || !strcmp(key, "netdevice"))
 		return parse_pf(key, value, cfg, err);
 	if (!strcmp(key, "vlanid") || !strcmp(key, "vlan"))

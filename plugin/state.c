@@ -285,8 +285,8 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 	const char *w = "network";
 	json_t *c = json_object_get(o, "config");
 	struct net_config *cfg = &n->cfg;
-	unsigned link_state;
-	char vfs[1024];
+	unsigned link_state = 0;
+	char vfs[1024] = "";
 	memset(n, 0, sizeof(*n));
 	if (!json_is_object(o) || !json_is_object(c))
 		return sr_error_set(err, EINVAL, "network entry is not an object with a config");
@@ -319,7 +319,7 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 static int vf_config_from_json(json_t *o, struct nlk_vf_config *v, sr_error *err)
 {
 	const char *w = "saved VF settings";
-	unsigned link_state;
+	unsigned link_state = 0;
 	if (!json_is_object(o))
 		return sr_error_set(err, EINVAL, "%s: not an object", w);
 	if (get_mac(o, "mac", v->mac, w, err) < 0 || get_uint(o, "vlan", &v->vlan, w, err) < 0 ||
@@ -340,8 +340,8 @@ static int vf_config_from_json(json_t *o, struct nlk_vf_config *v, sr_error *err
 static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 {
 	const char *w = "endpoint";
-	char phase[16];
-	unsigned vf;
+	char phase[16] = "";
+	unsigned vf = 0;
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(o))
 		return sr_error_set(err, EINVAL, "endpoint entry is not an object");

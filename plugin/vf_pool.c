@@ -59,7 +59,7 @@ int vf_wait_netdev(struct daemon *d, const char *vf_pci, char netdev[SYSFS_IFNAM
 			return -1;
 		if (found)
 			return 0;
-		struct timespec ts = {0, 50 * 1000 * 1000};
+		struct timespec ts = {0, 50L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	return sr_error_set(err, ETIMEDOUT, "VF %s: no netdev appeared within 5 s", vf_pci);
