@@ -40,11 +40,13 @@ $(BUILD)/libsriov.a: $(LIB_OBJS)
 	@$(AR) rcs $@ $^
 
 $(BUILD)/sriov-plugin: $(BUILD)/obj/plugin/main.o $(BUILD)/libsriov.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsriov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 	@bash tests/unit/run-all.sh $(UNIT_BINS)
@@ -77,10 +79,10 @@ TIDY_CHECKS = -*,clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-paramete
 static:
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q --std=c11 \
 	  -D_GNU_SOURCE $(PKG_CFLAGS) common spec netlink ipam plugin
-	@ls $(LIB_SRCS) plugin/main.c | xargs -P 2 -n 4 clang-tidy --quiet --warnings-as-errors='*' \
-	  -checks='$(TIDY_CHECKS)' --header-filter='^(common|spec|netlink|ipam|plugin)/' -- \
-	  $(CSTD) $(PKG_CFLAGS) -DSRIOV_PLUGIN_VERSION='"x"' 2>&1 | grep -v 'warnings generated' ; \
-	  test $${PIPESTATUS[0]} -eq 0 && echo "static: clean"
+	@ls $(LIB_SRCS) plugin/main.c | xargs -P 2 -n 4 sh -c "clang-tidy --quiet --warnings-as-errors='*' \
+	  -checks='$(TIDY_CHECKS)' --header-filter='^(common|spec|netlink|ipam|plugin)/' \"\$$@\" -- \
+	  $(CSTD) $(PKG_CFLAGS) -DSRIOV_PLUGIN_VERSION='\"x\"'" clang-tidy 2>&1 | grep -v 'warnings generated' ; \
+	  test $${PIPESTATUS[1]} -eq 0 && echo "static: clean"
 
 clean:
 	rm -rf build

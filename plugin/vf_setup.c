@@ -150,7 +150,6 @@ int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *c
 		if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
 			return 0;
 	}
-undo:
 	for (int s = done; s >= 0; s--)
 		undo_step(d, pf_ifname, ep, (enum vf_step)s);
 	return -1;
