@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "../spec/spec.h"
 #include "handlers.h"
@@ -259,6 +260,10 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 		}
 	}
 	saved = *ep;
+	if (!ep->joined) {
+		ep->joined_at = (long long)time(NULL);
+		ep->sandbox_seen = false;
+	}
 	ep->joined = true;
 	snprintf(ep->sandbox_key, sizeof(ep->sandbox_key), "%s", req.sandbox_key);
 	if (state_save(&d->state, &err) < 0) {
@@ -298,6 +303,7 @@ void handle_leave(struct daemon *d, const char *body, size_t len, struct http_re
 	saved = *ep;
 	ep->joined = false;
 	ep->sandbox_key[0] = '\0';
+	ep->sandbox_seen = false;
 	if (state_save(&d->state, &err) < 0) {
 		*ep = saved;
 		respond_error(resp, 500, err.msg);

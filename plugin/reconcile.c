@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pf.h"
@@ -54,15 +55,37 @@ static bool vf_back_home(struct daemon *d, const struct ep_record *e)
 	return found;
 }
 
+/* dockerd sends Join before it creates the SandboxKey file (the container's netns is bound
+ * there when the container starts), so a missing file means "gone" only once it has been seen,
+ * or when the Join is older than this. */
+#define SANDBOX_GRACE_S 120
+
+/* true: stale. Marks the sandbox seen when its file exists (and saves that). */
+static bool sandbox_gone(struct daemon *d, struct ep_record *e)
+{
+	if (access(e->sandbox_key, F_OK) == 0) {
+		if (!e->sandbox_seen) {
+			sr_error err = {0};
+			e->sandbox_seen = true;
+			if (state_save(&d->state, &err) < 0)
+				sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s: %s", e->id, err.msg);
+		}
+		return false;
+	}
+	if (errno != ENOENT)
+		return false;
+	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
+}
+
 int reconcile_stale_endpoints(struct daemon *d)
 {
 	int reclaimed = 0;
 	for (size_t i = d->state.ep_count; i-- > 0;) {
+		if (!d->state.eps[i].joined || !d->state.eps[i].sandbox_key[0] || !sandbox_gone(d, &d->state.eps[i]))
+			continue;
 		struct ep_record e = d->state.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (!e.joined || !e.sandbox_key[0] || access(e.sandbox_key, F_OK) == 0 || errno != ENOENT)
-			continue;
 		if (!vf_back_home(d, &e))
 			continue;
 		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)

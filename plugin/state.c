@@ -194,10 +194,12 @@ static const char *const phase_names[] = {"ready", "creating", "deleting"};
 
 static json_t *ep_to_json(const struct ep_record *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:o, s:s}", "id", e->id, "network_id",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:I, s:b, s:o, s:s}", "id", e->id,
+			 "network_id",
 			 e->network_id, "pf_pci", e->pf_pci, "vf", e->vf, "vf_pci", e->vf_pci, "mac",
 			 mac_json(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
-			 "sandbox_key", e->sandbox_key, "saved", vf_config_to_json(&e->saved), "phase",
+			 "sandbox_key", e->sandbox_key, "joined_at", (json_int_t)e->joined_at, "sandbox_seen",
+			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_DELETING ? e->phase : EP_READY]);
 }
 
@@ -356,6 +358,12 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	    vf_config_from_json(json_object_get(o, "saved"), &e->saved, err) < 0 ||
 	    get_str(o, "phase", phase, sizeof(phase), w, err) < 0)
 		return -1;
+	/* optional (absent in files written before they existed) */
+	json_t *joined_at = json_object_get(o, "joined_at"), *seen = json_object_get(o, "sandbox_seen");
+	if ((joined_at && !json_is_integer(joined_at)) || (seen && !json_is_boolean(seen)))
+		return sr_error_set(err, EINVAL, "endpoint %s: joined_at or sandbox_seen of the wrong type", e->id);
+	e->joined_at = joined_at ? (long long)json_integer_value(joined_at) : 0;
+	e->sandbox_seen = seen && json_is_true(seen);
 	e->phase = -1;
 	for (int i = EP_READY; i <= EP_DELETING; i++)
 		if (!strcmp(phase, phase_names[i]))

@@ -44,6 +44,8 @@ struct ep_record {
 	char address6[SPEC_CIDR_MAX];
 	bool joined;
 	char sandbox_key[SPEC_PATH_MAX];
+	long long joined_at; /* wall clock (s) of the Join */
+	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
 	int phase;                  /* enum ep_phase */
 };

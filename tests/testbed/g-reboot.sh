@@ -12,13 +12,14 @@ endpoints() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_D
 networks() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_DIR'/state.json"))["networks"]))'; }
 
 if [ "$1" = before ]; then
-	tb_start_plugin --log-level debug || exit 1
+	tb_start_plugin --log-level debug --reclaim-interval 1 || exit 1
 	tb_start_dockerd || exit 1
 	tb_import_busybox || exit 1
 	tb_check "network" $D network create -d sriov --opt pf_iface="$PF" --opt vlanid=100 --subnet=192.168.0.0/24 vfnet
 	tb_check "container r1" $D run -d --name r1 --net=vfnet --ip=192.168.0.10 bb sleep 900
 	tb_check "container r2" $D run -d --name r2 --net=vfnet --ip=192.168.0.11 bb sleep 900
 	tb_check_eq "two endpoints in the saved state" 2 "$(endpoints)"
+	tb_check "the plugin has seen both sandboxes" tb_wait 20 sh -c "[ \$(grep -c '\"sandbox_seen\": true' $SRIOV_STATE_DIR/state.json) = 2 ]"
 	sync
 	echo "# power off with everything running"
 	tb_summary

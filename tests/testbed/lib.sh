@@ -206,10 +206,17 @@ tb_ping() { ip netns exec "$1" /bin/busybox ping -c "${3:-2}" -W 2 "$2"; }
 tb_start_dockerd() {
 	mkdir -p /var/lib/docker
 	mountpoint -q /var/lib/docker || mount -t tmpfs tmpfs /var/lib/docker || return 1
-	dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false \
+	# containerd of our own, started once and waited for: dockerd's built-in start gives up
+	# after a few seconds, too short for an emulated CPU on a busy host.
+	if [ ! -S /run/containerd/containerd.sock ] || ! tb_wait 2 ctr version; then
+		containerd >> /scratch/containerd.log 2>&1 &
+		tb_wait 90 ctr version || { echo "tb_start_dockerd: containerd not ready" >&2; return 1; }
+	fi
+	dockerd --containerd=/run/containerd/containerd.sock --bridge=none --iptables=false \
+		--ip6tables=false --ip-forward=false \
 		--ip-masq=false --data-root /var/lib/docker "$@" >> "$TB_DOCKERD_LOG" 2>&1 &
 	TB_DOCKERD_PID=$!
-	if ! tb_wait 60 tb_dockerd_ready || tb_gone "$TB_DOCKERD_PID"; then
+	if ! tb_wait 120 tb_dockerd_ready || tb_gone "$TB_DOCKERD_PID"; then
 		echo "tb_start_dockerd: dockerd not ready (or exited); end of $TB_DOCKERD_LOG:" >&2
 		tail -20 "$TB_DOCKERD_LOG" >&2
 		return 1
