@@ -56,13 +56,14 @@ static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, 
 	return 0;
 }
 
-/* The same CreateEndpoint again (same network, same requested MAC or none): fills mac_text
+/* The same CreateEndpoint again (same network and addresses, same requested MAC or none): fills mac_text
  * with the MAC to return ("" when Docker gave it). */
 static bool retried_create(const struct ep_record *ep, const struct spec_create_endpoint *req, char mac_text[18])
 {
 	uint8_t mac[6];
 	mac_text[0] = '\0';
-	if (ep->phase != EP_READY || strcmp(ep->network_id, req->network_id) != 0)
+	if (ep->phase != EP_READY || strcmp(ep->network_id, req->network_id) != 0 ||
+	    strcmp(ep->address4, req->address) != 0 || strcmp(ep->address6, req->address_ipv6) != 0)
 		return false;
 	if (!req->mac_address[0]) {
 		nlk_mac_format(ep->mac, mac_text);
