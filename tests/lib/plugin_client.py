@@ -100,3 +100,30 @@ class Results:
             self.check(False, "no assertion ran")
         print("%s: %d passed, %d failed" % (self.suite, self.passed, self.failed), flush=True)
         return 0 if self.failed == 0 else 1
+
+
+def sh(cmd):
+    """A shell command with a bound on its time; output captured."""
+    import subprocess
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
+
+
+def spawn_plugin(binary, sock, state_dir, log_path, extra=(), tries=200):
+    """Starts the daemon (log appended to log_path) and waits until it answers Activate.
+    Returns (process, answered); answered is False if it exited or never answered."""
+    import subprocess
+    import time
+    client = PluginClient(sock, timeout=10)
+    logf = open(log_path, "a")
+    proc = subprocess.Popen([binary, "--socket", sock, "--state-dir", state_dir, *extra], stdout=logf, stderr=logf)
+    logf.close()
+    for _ in range(tries):
+        if proc.poll() is not None:
+            return proc, False
+        try:
+            if client.call("Plugin.Activate")[0] == 200:
+                return proc, True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return proc, False

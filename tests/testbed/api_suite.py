@@ -7,12 +7,11 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from plugin_client import PluginClient, Results, docker_create_endpoint, docker_create_network  # noqa: E402
+from plugin_client import (PluginClient, Results, docker_create_endpoint, docker_create_network,  # noqa: E402
+                           sh, spawn_plugin)
 
 BIN = sys.argv[1]
 SOCK = "/run/docker/plugins/sriov.sock"
@@ -23,25 +22,11 @@ C = PluginClient(SOCK)
 proc = None
 
 
-def sh(cmd):
-    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
-
-
 def start_plugin(*extra):
     global proc
-    logf = open(LOG, "a")
-    proc = subprocess.Popen([BIN, "--socket", SOCK, "--state-dir", STATE, "--log-level", "debug", *extra],
-                            stdout=logf, stderr=logf)
-    for _ in range(100):
-        if proc.poll() is not None:
-            raise SystemExit("plugin exited at start: " + open(LOG).read()[-2000:])
-        try:
-            if C.call("Plugin.Activate")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("plugin did not answer")
+    proc, answered = spawn_plugin(BIN, SOCK, STATE, LOG, ("--log-level", "debug", *extra))
+    if not answered:
+        raise SystemExit("plugin did not start: " + open(LOG).read()[-2000:])
 
 
 def stop_plugin(sig=signal.SIGTERM):

@@ -10,13 +10,12 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from plugin_client import PluginClient, Results, docker_create_endpoint, docker_create_network  # noqa: E402
+from plugin_client import (PluginClient, Results, docker_create_endpoint, docker_create_network,  # noqa: E402
+                           sh, spawn_plugin)
 
 BIN = sys.argv[1]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 24
@@ -32,25 +31,10 @@ NET = "crashnet" + "0" * 56
 proc = None
 
 
-def sh(cmd):
-    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60)
-
-
 def start(*extra):
     global proc
-    logf = open(LOG, "a")
-    proc = subprocess.Popen([BIN, "--socket", SOCK, "--state-dir", STATE, "--reclaim-interval", "0", *extra],
-                            stdout=logf, stderr=logf)
-    for _ in range(200):
-        if proc.poll() is not None:
-            return False
-        try:
-            if C.call("Plugin.Activate")[0] == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
+    proc, answered = spawn_plugin(BIN, SOCK, STATE, LOG, ("--reclaim-interval", "0", *extra))
+    return answered
 
 
 def alive():
