@@ -68,7 +68,7 @@ static json_t *vf_json(struct builder *b, struct daemon *d, const char *pf_pci, 
 {
 	const char *root = d->cfg.sysfs_root;
 	char vf_pci[SYSFS_PCI_MAX] = "", driver[SYSFS_DRIVER_MAX] = "", netdev[SYSFS_IFNAME_MAX] = "";
-	struct nlk_vf_config cfg;
+	struct nlk_vf_config cfg = {0};
 	sr_error err = {0};
 	bool found = false, have_cfg = false;
 	json_t *o = json_object();
