@@ -91,6 +91,13 @@ owned = [f for f in v["pfs"][0]["vfs"] if f["owner"]]
 if len(owned) != 2 or any(f["vlan"] != 200 for f in owned):
     sys.exit("owned VFs: %s" % owned)
 ' /scratch/mstatus.json
+# The containers' namespaces must be visible inside the plugin (its /run/docker/netns mount,
+# /var/run -> /run in its rootfs): its stale-endpoint sweep reclaims VFs whose SandboxKey is gone.
+P=$(pgrep -x sriov-plugin | head -1)
+for c in m1 m2; do
+	sk=$("$D" inspect -f '{{.NetworkSettings.SandboxKey}}' "$c")
+	tb_check "$c's SandboxKey $sk exists inside the plugin's mount namespace" test -e "/proc/$P/root$sk"
+done
 # The plugin's stale-endpoint sweep (every 30 s) must see the containers' namespaces through
 # the /run/docker/netns mount, or it would reclaim their VFs.
 sleep 35
