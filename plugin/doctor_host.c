@@ -17,9 +17,17 @@ static bool cmdline_has(const char *cmdline, const char *word)
 	return false;
 }
 
+/* The firmware's ACPI table names the IOMMU the platform has (DMAR: Intel VT-d, IVRS: AMD-Vi);
+ * without either (firmware has it off), the CPU vendor is the best guess. */
 static const char *iommu_parameter(const struct doctor_env *env)
 {
 	char path[PATH_LEN];
+	snprintf(path, sizeof(path), "%s/firmware/acpi/tables/DMAR", env->sysfs);
+	if (doctor_exists(path))
+		return "intel_iommu=on";
+	snprintf(path, sizeof(path), "%s/firmware/acpi/tables/IVRS", env->sysfs);
+	if (doctor_exists(path))
+		return "amd_iommu=on";
 	snprintf(path, sizeof(path), "%s/cpuinfo", env->proc);
 	return doctor_file_contains(path, "AuthenticAMD") ? "amd_iommu=on" : "intel_iommu=on";
 }
@@ -95,10 +103,12 @@ int doctor_check_vfio(const struct doctor_env *env, struct doctor_report *rep, s
 	if (rc < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/module/vfio/parameters/enable_unsafe_noiommu_mode", env->sysfs);
-	if (!doctor_read(path, mode, sizeof(mode)))
-		return doctor_add(rep, DOCTOR_PASS, "VFIO no-IOMMU mode", NULL, err,
-				  "not available (vfio not loaded, or a kernel without CONFIG_VFIO_NOIOMMU): VFIO "
-				  "relies on the IOMMU");
+	if (!doctor_read(path, mode, sizeof(mode))) {
+		snprintf(path, sizeof(path), "%s/module/vfio", env->sysfs);
+		return doctor_add(rep, DOCTOR_PASS, "VFIO no-IOMMU mode", NULL, err, "%s: VFIO relies on the IOMMU",
+				  doctor_exists(path) ? "not built into this kernel (no CONFIG_VFIO_NOIOMMU)"
+						      : "not available (vfio not loaded)");
+	}
 	if (mode[0] == 'Y' || mode[0] == 'y' || mode[0] == '1')
 		return doctor_add(rep, DOCTOR_WARN, "VFIO no-IOMMU mode", "echo N > " "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode (and turn the IOMMU on)",
 				  err, "enabled: devices given to VFIO have no DMA isolation (unsafe, taints the kernel)");

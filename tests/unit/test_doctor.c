@@ -180,6 +180,12 @@ static void test_iommu(void)
 	c = run_one(doctor_check_iommu, &rep, "IOMMU");
 	CHECK(c && c->result == DOCTOR_FAIL && strstr(c->fix, "add amd_iommu=on"));
 
+	/* The ACPI table wins over the CPU vendor (an emulated VT-d on any CPU). */
+	mkdirs("sys/firmware/acpi/tables");
+	put_file("", "sys/firmware/acpi/tables/DMAR");
+	c = run_one(doctor_check_iommu, &rep, "IOMMU");
+	CHECK(c && c->result == DOCTOR_FAIL && strstr(c->fix, "add intel_iommu=on"));
+
 	put_file("BOOT_IMAGE=/vmlinuz ro iommu=pt\n", "proc/cmdline");
 	c = run_one(doctor_check_iommu, &rep, "IOMMU");
 	CHECK(c && c->result == DOCTOR_WARN);
@@ -204,7 +210,10 @@ static void test_vfio(void)
 	c = run_one(doctor_check_vfio, &rep, "VFIO");
 	CHECK(c && c->result == DOCTOR_FAIL);
 	c = doctor_report_find(&rep, "VFIO no-IOMMU");
-	CHECK(c && c->result == DOCTOR_PASS);
+	CHECK(c && c->result == DOCTOR_PASS && strstr(c->finding, "vfio not loaded"));
+	mkdirs("sys/module/vfio");
+	c = run_one(doctor_check_vfio, &rep, "VFIO no-IOMMU");
+	CHECK(c && c->result == DOCTOR_PASS && strstr(c->finding, "CONFIG_VFIO_NOIOMMU"));
 
 	put_file("kernel/drivers/vfio/pci/vfio-pci.ko.xz: kernel/drivers/vfio/vfio.ko.xz\n", "modules/modules.dep");
 	c = run_one(doctor_check_vfio, &rep, "VFIO");
