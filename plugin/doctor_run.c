@@ -1,0 +1,75 @@
+/* doctor_run: which NICs to check, and the order of the checklist. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "doctor_fs.h"
+#include "../netlink/nlk.h"
+#include "net_config.h"
+
+#define PATH_LEN 1024
+
+/* The named PF (netdev or PCI address) -> both names. */
+static int resolve_pf(const struct doctor_env *env, char ifname[64], char pci[64], sr_error *err)
+{
+	char path[PATH_LEN];
+	if (net_config_is_pci_address(env->pf)) {
+		snprintf(pci, 64, "%s", env->pf);
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/net", env->sysfs, pci);
+		if (doctor_dir_count(path, ifname, 64) <= 0)
+			return sr_error_set(err, ENODEV, "%s: no such PCI network device", env->pf);
+		return 0;
+	}
+	if (!nlk_ifname_valid(env->pf))
+		return sr_error_set(err, EINVAL, "'%s' is not an interface name or PCI address", env->pf);
+	snprintf(ifname, 64, "%s", env->pf);
+	snprintf(path, sizeof(path), "%s/class/net/%s/device", env->sysfs, env->pf);
+	if (!doctor_link_base(path, pci, 64) || !net_config_is_pci_address(pci))
+		return sr_error_set(err, ENODEV, "%s: no such PCI network device", env->pf);
+	return 0;
+}
+
+static int check_all_nics(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
+{
+	char path[PATH_LEN], pci[64];
+	struct dirent **names = NULL;
+	int count, found = 0, rc = 0;
+	snprintf(path, sizeof(path), "%s/class/net", env->sysfs);
+	count = scandir(path, &names, NULL, alphasort);
+	for (int i = 0; i < count; i++) {
+		const char *ifname = names[i]->d_name;
+		if (rc == 0 && ifname[0] != '.') {
+			snprintf(path, sizeof(path), "%s/class/net/%s/device", env->sysfs, ifname);
+			if (doctor_link_base(path, pci, sizeof(pci)) && net_config_is_pci_address(pci)) {
+				snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/sriov_totalvfs", env->sysfs, pci);
+				if (doctor_exists(path)) {
+					found++;
+					rc = doctor_check_nic(env, ifname, pci, rep, err);
+				}
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && !found)
+		rc = doctor_add(rep, DOCTOR_FAIL, "SR-IOV NICs",
+				"use a NIC with SR-IOV (lspci -vvv shows 'Single Root I/O Virtualization'), enable "
+				"SR-IOV in the firmware setup, and load its PF driver",
+				err, "no network device here has sriov_totalvfs");
+	return rc;
+}
+
+int doctor_run(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
+{
+	char ifname[64], pci[64];
+	if (env->pf && resolve_pf(env, ifname, pci, err) < 0)
+		return -1;
+	if (doctor_check_iommu(env, rep, err) < 0 || doctor_check_vfio(env, rep, err) < 0)
+		return -1;
+	if (env->pf ? doctor_check_nic(env, ifname, pci, rep, err) < 0 : check_all_nics(env, rep, err) < 0)
+		return -1;
+	return doctor_check_hugepages(env, rep, err);
+}

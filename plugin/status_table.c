@@ -1,0 +1,128 @@
+#include "status_table.h"
+
+#include <string.h>
+
+/* Accessors that tolerate a missing or mistyped member (the view comes over a socket). */
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static const char *dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *onoff(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	if (json_is_true(v))
+		return "on";
+	if (json_is_false(v))
+		return "off";
+	return "-";
+}
+
+/* Docker's short form of an ID. */
+static void short_id(const char *id, char out[13])
+{
+	snprintf(out, 13, "%.12s", id);
+}
+
+static void print_owner(FILE *out, const json_t *owner)
+{
+	char net[13], ep[13];
+	if (!json_is_object(owner)) {
+		fputs("free", out);
+		return;
+	}
+	short_id(str(owner, "network"), net);
+	short_id(str(owner, "endpoint"), ep);
+	fprintf(out, "network %s endpoint %s", net, ep);
+	if (json_is_true(json_object_get(owner, "joined")))
+		fprintf(out, " netns %s", dash(str(owner, "sandbox")));
+	else
+		fputs(" (not joined)", out);
+	if (str(owner, "address4")[0])
+		fprintf(out, " %s", str(owner, "address4"));
+}
+
+static void print_pf(FILE *out, const json_t *pf)
+{
+	size_t i;
+	const json_t *vf;
+	fprintf(out, "PF %s (%s)  driver %s  link %s  VFs %lld/%lld\n", dash(str(pf, "name")), str(pf, "pci"),
+		dash(str(pf, "driver")), str(pf, "link"), num(pf, "numvfs"), num(pf, "totalvfs"));
+	if (str(pf, "error")[0])
+		fprintf(out, "  error: %s\n", str(pf, "error"));
+	fprintf(out, "  %-3s %-13s %-9s %-15s %-17s %-4s %-8s %-5s %s\n", "VF", "PCI", "DRIVER", "NETDEV", "MAC", "VLAN",
+		"SPOOFCHK", "TRUST", "OWNER");
+	json_array_foreach(json_object_get(pf, "vfs"), i, vf) {
+		fprintf(out, "  %-3lld %-13s %-9s %-15s %-17s %-4lld %-8s %-5s ", num(vf, "vf"), dash(str(vf, "pci")),
+			dash(str(vf, "driver")), dash(str(vf, "netdev")), dash(str(vf, "mac")), num(vf, "vlan"),
+			onoff(vf, "spoofchk"), onoff(vf, "trust"));
+		print_owner(out, json_object_get(vf, "owner"));
+		if (str(vf, "error")[0])
+			fprintf(out, "  [error: %s]", str(vf, "error"));
+		fputc('\n', out);
+	}
+}
+
+static void print_options(FILE *out, const json_t *options)
+{
+	const char *key;
+	const json_t *v;
+	const char *sep = "";
+	json_object_foreach((json_t *)options, key, v) {
+		fprintf(out, "%s%s=", sep, key);
+		if (json_is_string(v))
+			fputs(json_string_value(v), out);
+		else if (json_is_integer(v))
+			fprintf(out, "%lld", (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			fputs(json_is_true(v) ? "on" : "off", out);
+		sep = " ";
+	}
+}
+
+static void print_networks(FILE *out, const json_t *nets)
+{
+	size_t i;
+	const json_t *n;
+	char id[13];
+	fprintf(out, "NETWORKS\n  %-12s %-15s %-5s %-9s %-18s %s\n", "ID", "PF", "VLAN", "ENDPOINTS", "SUBNET",
+		"OPTIONS");
+	json_array_foreach(nets, i, n) {
+		const json_t *options = json_object_get(n, "options");
+		short_id(str(n, "id"), id);
+		fprintf(out, "  %-12s %-15s %-5lld %-9lld %-18s ", id, str(n, "pf"), num(options, "vlan"),
+			num(n, "endpoints"), dash(str(n, "pool4")));
+		print_options(out, options);
+		if (json_is_true(json_object_get(n, "internal")))
+			fputs(" internal", out);
+		fputc('\n', out);
+	}
+}
+
+void status_table_print(FILE *out, const json_t *view)
+{
+	size_t i;
+	const json_t *pf;
+	const json_t *pfs = json_object_get(view, "pfs");
+	const json_t *nets = json_object_get(view, "networks");
+	if (json_array_size(pfs) == 0)
+		fputs("No PF in use: no sriov network exists yet (docker network create -d sriov -o pf_iface=PF ...)\n",
+		      out);
+	json_array_foreach(pfs, i, pf) {
+		print_pf(out, pf);
+		fputc('\n', out);
+	}
+	if (json_array_size(nets) > 0)
+		print_networks(out, nets);
+}
