@@ -23,4 +23,4 @@ testbed-selftest: testbed-setup
 check-guest: testbed-setup $(TESTBED_PLUGIN)
 	@test -n "$(SUITE)" || { echo "check-guest: give SUITE=tests/testbed/t-xxx.sh" >&2; exit 2; }
 	@test -f "$(SUITE)" || { echo "check-guest: $(SUITE) not found" >&2; exit 2; }
-	$(TESTBED_RUN) $(SUITE)
+	$(TESTBED_RUN) $(SUITE) $(SUITE_ARGS)
