@@ -150,7 +150,7 @@ int status_client_post(const char *socket_path, const char *path, const char *re
 		       char **body, sr_error *err)
 {
 	char request[512];
-	char *raw = NULL, *start;
+	char *raw = NULL, *start = NULL;
 	size_t raw_len = 0;
 	int fd = -1, rc = -1, n;
 	n = snprintf(request, sizeof(request),
@@ -166,6 +166,10 @@ int status_client_post(const char *socket_path, const char *path, const char *re
 		goto out;
 	if (status_client_parse_response(raw, raw_len, http_status, &start, err) < 0)
 		goto out;
+	if (!start) {
+		sr_error_set(err, EPROTO, "response without a body");
+		goto out;
+	}
 	*body = strdup(start);
 	if (!*body) {
 		sr_error_set_errno(err, ENOMEM, "copy response body");
