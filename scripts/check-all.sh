@@ -17,7 +17,7 @@ PARTS=(
 	"static|$MAKE static"
 	"fuzz-short|$MAKE fuzz-short"
 	"host-api|$MAKE check-host-api"
-	"host-api-asan|$MAKE check-host-api-asan"
+	"host-api-asan|$MAKE check-host-asan"
 	"host-valgrind|$MAKE check-host-valgrind"
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"

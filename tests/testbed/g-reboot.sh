@@ -7,7 +7,9 @@ export SRIOV_STATE_DIR=/hostout/plugin-state
 tb_load_modules || { echo "cannot load modules"; exit 1; }
 PF=$(tb_pfs | head -1)
 mkdir -p /var/lib/docker
-mount -o loop /hostout/docker.img /var/lib/docker || { echo "cannot mount dockerd's disk"; exit 1; }
+modprobe virtio_blk 2>/dev/null
+tb_wait 10 test -b /dev/vda || { echo "no disk /dev/vda for dockerd"; exit 1; }
+mount /dev/vda /var/lib/docker || { echo "cannot mount dockerd's disk"; exit 1; }
 endpoints() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_DIR'/state.json"))["endpoints"]))'; }
 networks() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_DIR'/state.json"))["networks"]))'; }
 
