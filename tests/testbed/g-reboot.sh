@@ -4,6 +4,7 @@ TB_SUITE=reboot-$1
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 export SRIOV_STATE_DIR=/hostout/plugin-state
+TB_PLUGIN_LOG=/hostout/plugin-$1.log
 tb_load_modules || { echo "cannot load modules"; exit 1; }
 PF=$(tb_pfs | head -1)
 mkdir -p /var/lib/docker

@@ -7,7 +7,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 OUT=$(mktemp -d "${TESTBED_DIR:-/var/tmp/sriov-testbed}/reboot.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
+# kept when something failed: the plugin's logs of both boots are in it
+trap '[ "${failed:-1}" = 0 ] && rm -rf "$OUT" || echo "reboot: logs kept in $OUT"' EXIT
 truncate -s 2G "$OUT/docker.img"
 mkfs.ext4 -q -F "$OUT/docker.img" || { echo "reboot: mkfs.ext4 failed"; exit 1; }
 # dockerd's disk is a virtio disk of the guest (a loop device over 9p is refused)
