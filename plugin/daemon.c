@@ -59,6 +59,9 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	    ipam_store_open(cfg->state_dir, NULL, &d.ipam, &err) < 0)
 		goto out;
 	reconcile_at_start(&d);
+	/* before the socket exists, so whoever sees the socket answer can rely on this line */
+	sr_log_msg(&d.log, SR_LOG_INFO, "state loaded from %s: %zu networks, %zu endpoints", cfg->state_dir,
+		   d.state.net_count, d.state.ep_count);
 	listen_fd = unix_socket_from_systemd();
 	if (listen_fd < 0) {
 		if (unix_socket_listen(cfg->socket_path, cfg->socket_group, &listen_fd, &err) < 0)
@@ -69,9 +72,8 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 		goto out;
 	if (cfg->reclaim_interval > 0 && pthread_create(&reclaimer, NULL, reclaim_loop, &d) == 0)
 		pthread_detach(reclaimer);
-	sr_log_msg(&d.log, SR_LOG_INFO, "sriov-plugin %s serving on %s (state %s, sysfs %s, %zu networks, %zu endpoints)",
-		   SRIOV_PLUGIN_VERSION, own_socket ? cfg->socket_path : "a socket from systemd", cfg->state_dir,
-		   cfg->sysfs_root, d.state.net_count, d.state.ep_count);
+	sr_log_msg(&d.log, SR_LOG_INFO, "sriov-plugin %s serving on %s (sysfs %s)", SRIOV_PLUGIN_VERSION,
+		   own_socket ? cfg->socket_path : "a socket from systemd", cfg->sysfs_root);
 	while (sigwait(&signals, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
 		;
 	sr_log_msg(&d.log, SR_LOG_INFO, "signal %d: finishing in-flight requests and stopping", sig);
