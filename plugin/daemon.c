@@ -56,7 +56,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (nlk_open(&d.nl, &err) < 0 || state_open(cfg->state_dir, &d.state, &err) < 0 ||
-	    ipam_store_open(cfg->state_dir, NULL, &d.ipam, &err) < 0)
+	    ipam_store_open(cfg->state_dir, cfg->default_pools[0] ? cfg->default_pools : NULL, &d.ipam, &err) < 0)
 		goto out;
 	reconcile_at_start(&d);
 	/* before the socket exists, so whoever sees the socket answer can rely on this line */

@@ -20,6 +20,7 @@ struct daemon_config {
 	char state_dir[512];
 	char sysfs_root[512];
 	char socket_group[64]; /* "" = root's group */
+	char default_pools[1024]; /* IPAM pools handed out when none is requested; "" = built-in list */
 	int reclaim_interval;  /* seconds between stale-endpoint sweeps, 0 = off */
 	int fault_after_step;  /* debug: _exit(99) after this many kernel steps of an endpoint op; 0 = off */
 };

@@ -33,6 +33,7 @@ static void usage(FILE *out)
 		"  --sysfs DIR            sysfs root (default /sys)\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
+		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
 		"  --help, --version\n"
 		"\nCommands:\n");
@@ -70,7 +71,8 @@ int main(int argc, char **argv)
 		{"socket", required_argument, NULL, 's'},   {"state-dir", required_argument, NULL, 'd'},
 		{"sysfs", required_argument, NULL, 'y'},    {"log-level", required_argument, NULL, 'l'},
 		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
-		{"fault-after-step", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
 	struct daemon_config cfg = {
@@ -112,6 +114,9 @@ int main(int argc, char **argv)
 					optarg);
 				rc = -1;
 			}
+			break;
+		case 'p':
+			rc = copy_arg(cfg.default_pools, sizeof(cfg.default_pools), optarg, "--default-pools");
 			break;
 		case 'r':
 			rc = parse_int_arg(optarg, "--reclaim-interval", 0, 86400, &cfg.reclaim_interval);

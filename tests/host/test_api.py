@@ -353,6 +353,16 @@ def check_valgrind(env, r):
             (terms, logs[-3000:]))
 
 
+def test_default_pools(env, r):
+    """--default-pools: RequestPool with no pool hands them out in order, then says none is free."""
+    body = {"AddressSpace": "local", "Pool": "", "SubPool": "", "Options": {}, "V6": False}
+    got = [env.call("IpamDriver.RequestPool", body) for _ in range(3)]
+    pools = [x.json.get("Pool") if x.status == 200 and x.json else None for x in got]
+    r.check(pools[:2] == ["10.77.0.0/24", "10.78.0.0/24"], "--default-pools are handed out in order", pools)
+    r.check(got[2].status != 200 and got[2].err and "no free default pool" in got[2].err,
+            "--default-pools exhausted: a clear error", got[2])
+
+
 def run_all(r):
     with Env() as env:
         env.start()
@@ -374,4 +384,8 @@ def run_all(r):
     with Env() as env:
         env.start()
         test_reclaim_at_start(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start(extra=("--default-pools", "10.77.0.0/24,10.78.0.0/24"))
+        test_default_pools(env, r)
         check_valgrind(env, r)
