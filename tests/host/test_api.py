@@ -361,6 +361,7 @@ def test_default_pools(env, r):
     r.check(pools[:2] == ["10.77.0.0/24", "10.78.0.0/24"], "--default-pools are handed out in order", pools)
     r.check(got[2].status != 200 and got[2].err and "no free default pool" in got[2].err,
             "--default-pools exhausted: a clear error", got[2])
+    r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
 def run_all(r):
