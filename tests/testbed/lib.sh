@@ -271,7 +271,7 @@ s.connect(sys.argv[1])' "$TB_PLUGIN_SOCK" 2>/dev/null
 }
 
 # tb_start_plugin [ARGS...]: starts the plugin (log appended to /scratch/plugin.log) and
-# waits (20 s) until its socket accepts connections. A stale socket file left by a killed
+# waits (60 s: start-up re-enables VFs and waits for them first) until its socket accepts connections. A stale socket file left by a killed
 # plugin does not count: the process must be alive and answering.
 tb_start_plugin() {
 	local bin=$TB_REPO/build/sriov-plugin state=${SRIOV_STATE_DIR:-/var/lib/sriov-plugin} end
@@ -279,7 +279,7 @@ tb_start_plugin() {
 	mkdir -p /run/docker/plugins "$state" /scratch
 	"$bin" --socket "$TB_PLUGIN_SOCK" --state-dir "$state" "$@" >> "$TB_PLUGIN_LOG" 2>&1 &
 	TB_PLUGIN_PID=$!
-	end=$(($(date +%s) + 20))
+	end=$(($(date +%s) + 60))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		if tb_gone "$TB_PLUGIN_PID"; then
 			echo "tb_start_plugin: plugin exited; end of $TB_PLUGIN_LOG:" >&2
@@ -291,7 +291,7 @@ tb_start_plugin() {
 		[ -S "$TB_PLUGIN_SOCK" ] && tb_plugin_answers && return 0
 		sleep 0.2
 	done
-	echo "tb_start_plugin: $TB_PLUGIN_SOCK not answering after 20 s" >&2
+	echo "tb_start_plugin: $TB_PLUGIN_SOCK not answering after 60 s" >&2
 	return 1
 }
 
