@@ -35,7 +35,6 @@ static int decode_interface(const json_t *root, struct spec_create_endpoint *out
 int spec_decode_create_endpoint(const char *body, size_t len, struct spec_create_endpoint *out, sr_error *err)
 {
 	json_t *root;
-	json_t *options;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -45,10 +44,8 @@ int spec_decode_create_endpoint(const char *body, size_t len, struct spec_create
 		goto out;
 	if (decode_interface(root, out, err) < 0)
 		goto out;
-	if (spec_json_get_object(root, "Options", "Options", &options, err) < 0)
-		goto out;
 	/* String values are driver-opts; lists (exposedports, portmap) are not ours. */
-	rc = spec_json_to_map(options, "Options", SPEC_MAP_SKIP_OTHERS, &out->options, err);
+	rc = spec_json_options_map(root, SPEC_MAP_SKIP_OTHERS, &out->options, err);
 out:
 	json_decref(root);
 	return rc;

@@ -8,7 +8,6 @@
 int spec_decode_request_pool(const char *body, size_t len, struct spec_request_pool *out, sr_error *err)
 {
 	json_t *root;
-	json_t *options;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -23,9 +22,7 @@ int spec_decode_request_pool(const char *body, size_t len, struct spec_request_p
 		goto out;
 	if (spec_json_bool(json_object_get(root, "V6"), "V6", false, &out->v6, err) < 0)
 		goto out;
-	if (spec_json_get_object(root, "Options", "Options", &options, err) < 0)
-		goto out;
-	rc = spec_json_to_map(options, "Options", SPEC_MAP_STRINGS, &out->options, err);
+	rc = spec_json_options_map(root, SPEC_MAP_STRINGS, &out->options, err);
 out:
 	json_decref(root);
 	return rc;
@@ -54,7 +51,6 @@ int spec_decode_release_pool(const char *body, size_t len, struct spec_release_p
 int spec_decode_request_address(const char *body, size_t len, struct spec_request_address *out, sr_error *err)
 {
 	json_t *root;
-	json_t *options;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -64,9 +60,7 @@ int spec_decode_request_address(const char *body, size_t len, struct spec_reques
 		goto out;
 	if (spec_json_get_string(root, "Address", out->address, sizeof(out->address), err) < 0)
 		goto out;
-	if (spec_json_get_object(root, "Options", "Options", &options, err) < 0)
-		goto out;
-	rc = spec_json_to_map(options, "Options", SPEC_MAP_STRINGS, &out->options, err);
+	rc = spec_json_options_map(root, SPEC_MAP_STRINGS, &out->options, err);
 out:
 	json_decref(root);
 	return rc;

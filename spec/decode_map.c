@@ -56,3 +56,11 @@ fail:
 	spec_map_free(map);
 	return -1;
 }
+
+int spec_json_options_map(const json_t *root, enum spec_map_policy policy, struct spec_map *map, sr_error *err)
+{
+	json_t *options;
+	if (spec_json_get_object(root, "Options", "Options", &options, err) < 0)
+		return -1;
+	return spec_json_to_map(options, "Options", policy, map, err);
+}

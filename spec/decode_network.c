@@ -73,7 +73,6 @@ int spec_decode_network_ref(const char *body, size_t len, struct spec_network_re
 int spec_decode_allocate_network(const char *body, size_t len, struct spec_allocate_network *out, sr_error *err)
 {
 	json_t *root;
-	json_t *options;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -81,9 +80,7 @@ int spec_decode_allocate_network(const char *body, size_t len, struct spec_alloc
 		return -1;
 	if (spec_json_get_id(root, "NetworkID", out->network_id, err) < 0)
 		goto out;
-	if (spec_json_get_object(root, "Options", "Options", &options, err) < 0)
-		goto out;
-	rc = spec_json_to_map(options, "Options", SPEC_MAP_STRINGS, &out->options, err);
+	rc = spec_json_options_map(root, SPEC_MAP_STRINGS, &out->options, err);
 out:
 	json_decref(root);
 	return rc;

@@ -56,6 +56,9 @@ enum spec_map_policy {
 int spec_json_to_map(const json_t *obj, const char *label, enum spec_map_policy policy, struct spec_map *map,
 		     sr_error *err);
 
+/* root["Options"] (absent or null = empty) as a map with the given policy; errors say "Options...". */
+int spec_json_options_map(const json_t *root, enum spec_map_policy policy, struct spec_map *map, sr_error *err);
+
 /* Append a copy of key/value to map. */
 int spec_map_add(struct spec_map *map, const char *key, const char *value, sr_error *err);
 
