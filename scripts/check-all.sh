@@ -29,6 +29,7 @@ PARTS=(
 	"guest-ipam|$MAKE check-guest SUITE=tests/testbed/t-ipam.sh"
 	"guest-ops|env TESTBED_IOMMU=1 $MAKE check-guest SUITE=tests/testbed/t-ops.sh"
 	"guest-doctor-noiommu|$MAKE check-guest SUITE=tests/testbed/t-ops.sh SUITE_ARGS=doctor"
+	"deb|$MAKE check-deb"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
 )
 
