@@ -57,9 +57,11 @@ static json_t *pool_to_json(const struct ipam_store_entry *e)
 	    json_object_set_new(obj, "address_space", json_string(e->address_space)) < 0 ||
 	    json_object_set_new(obj, "pool", json_string(pool_text)) < 0 ||
 	    json_object_set_new(obj, "sub_pool", json_string(sub_text)) < 0 ||
-	    json_object_set_new(obj, "exclude", json_string(ipam_pool_exclude_spec(e->pool))) < 0 ||
-	    json_object_set_new(obj, "allocated", allocated) < 0) {
-		allocated = NULL; /* set_new steals the reference even on failure */
+	    json_object_set_new(obj, "exclude", json_string(ipam_pool_exclude_spec(e->pool))) < 0)
+		goto fail; /* allocated is still ours here */
+	/* set_new steals the reference even on failure */
+	if (json_object_set_new(obj, "allocated", allocated) < 0) {
+		allocated = NULL;
 		goto fail;
 	}
 	return obj;
@@ -95,15 +97,18 @@ out:
 	return text;
 }
 
-int ipam_store_save(const struct ipam_store *store, sr_error *err)
+int ipam_store_save(struct ipam_store *store, sr_error *err)
 {
 	char *text = store_to_text(store);
 	int rc;
 
-	if (!text)
+	if (!text) {
+		store->dirty = true;
 		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
+	}
 	rc = atomic_file_write(store->path, text, strlen(text), err);
 	free(text);
+	store->dirty = rc < 0;
 	return rc < 0 ? sr_error_wrap(err, "save %s", store->path) : 0;
 }
 
@@ -157,8 +162,9 @@ static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *e
 	size_t i;
 	json_t *item;
 
+	/* required: a pool read without it would hand out every address again */
 	if (!allocated)
-		return 0;
+		return sr_error_set(err, EINVAL, "allocated: missing");
 	if (!json_is_array(allocated))
 		return sr_error_set(err, EINVAL, "allocated: not an array");
 	json_array_foreach(allocated, i, item) {
@@ -171,6 +177,16 @@ static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *e
 			return sr_error_wrap(err, "allocated[%zu]", i);
 	}
 	return 0;
+}
+
+/* IDs are "sriov-<n>-...": next_id must stay above every n held, or a new pool could get the
+ * ID of one dockerd still knows. */
+static void bump_next_id(struct ipam_store *store, const char *id)
+{
+	unsigned long long n;
+
+	if (sscanf(id, "sriov-%llu-", &n) == 1 && n >= store->next_id && n < UINT64_MAX)
+		store->next_id = n + 1;
 }
 
 static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
@@ -201,11 +217,28 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 		goto fail;
 	}
 	if (ipam_pool_create(pool_text, sub_text, exclude, &e->pool, err) < 0 ||
-	    load_allocated(e->pool, json_object_get(obj, "allocated"), err) < 0 ||
-	    ipam_store_append(store, e, err) < 0) {
+	    load_allocated(e->pool, json_object_get(obj, "allocated"), err) < 0) {
 		sr_error_wrap(err, "pool %s", id);
 		goto fail;
 	}
+	/* two pools over one prefix would hand its addresses out twice */
+	for (size_t i = 0; i < store->n_entries; i++) {
+		const struct ipam_store_entry *o = store->entries[i];
+		char text[IPAM_CIDR_MAX];
+
+		if (strcmp(o->address_space, e->address_space) != 0 ||
+		    !ipam_prefix_overlaps(ipam_pool_prefix(o->pool), ipam_pool_prefix(e->pool)))
+			continue;
+		ipam_prefix_format(ipam_pool_prefix(o->pool), text);
+		sr_error_set(err, EINVAL, "pool %s: %s overlaps pool %s (%s) in address space '%s'", id, pool_text, o->id,
+			     text, e->address_space);
+		goto fail;
+	}
+	if (ipam_store_append(store, e, err) < 0) {
+		sr_error_wrap(err, "pool %s", id);
+		goto fail;
+	}
+	bump_next_id(store, id);
 	return 0;
 fail:
 	ipam_store_entry_free(e);
@@ -240,16 +273,23 @@ int ipam_store_load(struct ipam_store *store, sr_error *err)
 {
 	json_error_t jerr;
 	json_t *root;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
-	if (access(store->path, F_OK) < 0) {
-		if (errno == ENOENT)
+	/* a regular file only: a dangling symlink (state disk not mounted) or a FIFO is an error */
+	if (atomic_file_read(store->path, &text, &len, err) < 0) {
+		if (err && err->code == ENOENT) {
+			sr_error_clear(err);
 			return 0;
-		return sr_error_set_errno(err, errno, "IPAM state %s", store->path);
+		}
+		return sr_error_wrap(err, "IPAM state");
 	}
-	root = json_load_file(store->path, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!root)
 		return sr_error_set(err, EINVAL, "IPAM state %s: line %d: %s", store->path, jerr.line, jerr.text);
+	store->loaded = true;
 	rc = load_root(store, root, err);
 	json_decref(root);
 	if (rc < 0)

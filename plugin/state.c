@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/atomic_file.h"
 
@@ -38,6 +39,24 @@ static int state_file_path(const char *dir, char *out, size_t size, sr_error *er
 	return 0;
 }
 
+int state_dir_check(const char *dir, sr_error *err)
+{
+	struct stat sb;
+	if (ensure_dir(dir, err) < 0)
+		return -1;
+	if (stat(dir, &sb) < 0)
+		return sr_error_set_errno(err, errno, "state dir %s", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return sr_error_set(err, ENOTDIR, "state dir %s is not a directory", dir);
+	if (sb.st_uid != geteuid() || (sb.st_mode & 077))
+		return sr_error_set(err, EPERM,
+				    "state dir %s is mode %04o owned by uid %u; it must be 0700 and owned by uid %u "
+				    "(others could plant or read state): chown %u %s && chmod 700 %s",
+				    dir, (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)geteuid(),
+				    (unsigned)geteuid(), dir, dir);
+	return 0;
+}
+
 int state_open(const char *dir, struct state *st, sr_error *err)
 {
 	char path[600];
@@ -47,7 +66,7 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	memset(st, 0, sizeof(*st));
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir))
 		return sr_error_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
-	if (ensure_dir(dir, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
+	if (state_dir_check(dir, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
 		return -1;
 	if (atomic_file_read(path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {
@@ -58,8 +77,11 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	}
 	rc = state_from_json(text, st, err);
 	free(text);
-	if (rc < 0)
+	if (rc < 0) {
+		state_free(st);
 		return sr_error_wrap(err, "load %s", path);
+	}
+	st->loaded = true;
 	return 0;
 }
 
@@ -223,7 +245,12 @@ out:
 	return text;
 }
 
-int state_save(const struct state *st, sr_error *err)
+int state_flush(struct state *st, sr_error *err)
+{
+	return st->dirty ? state_save(st, err) : 0;
+}
+
+int state_save(struct state *st, sr_error *err)
 {
 	char path[600];
 	char *text;
@@ -231,10 +258,13 @@ int state_save(const struct state *st, sr_error *err)
 	if (state_file_path(st->dir, path, sizeof(path), err) < 0)
 		return -1;
 	text = state_to_json(st);
-	if (!text)
+	if (!text) {
+		st->dirty = true;
 		return sr_error_set_errno(err, ENOMEM, "encode state");
+	}
 	rc = atomic_file_write(path, text, strlen(text), err);
 	free(text);
+	st->dirty = rc < 0;
 	if (rc < 0)
 		return sr_error_wrap(err, "save state");
 	return 0;
