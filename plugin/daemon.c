@@ -144,7 +144,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	sr_error err = {0};
 	sigset_t signals, previous;
 	pthread_t background;
-	bool own_socket = false, background_started = false;
+	bool own_socket = false, background_started = false, opened = false;
 	int listen_fd = -1, sig = 0, rc = 1, from_systemd;
 	memset(&d, 0, sizeof(d));
 	memset(&background, 0, sizeof(background));
@@ -160,6 +160,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	signal(SIGPIPE, SIG_IGN);
 	if (nlk_open(&d.nl, &err) < 0 || state_dir_open(&d, &err) < 0)
 		goto out;
+	opened = true;
 	reconcile_at_start(&d);
 	if (daemon_stop_requested(&d)) {
 		sr_log_msg(&d.log, SR_LOG_INFO, "signal %d during start-up: stopping", atomic_load(&d.stop_signal));
@@ -199,7 +200,7 @@ out:
 		close(listen_fd);
 	/* The lock: a sweep or request still running finishes before the state goes away. */
 	pthread_mutex_lock(&d.lock);
-	if (d.ipam) {
+	if (opened) { /* a refused start writes nothing */
 		flush_pending(&d);
 		if (d.state.dirty || ipam_store_pending(d.ipam))
 			sr_log_msg(&d.log, SR_LOG_ERROR, "stopping with changes not written to %s (disk full?): "
