@@ -407,6 +407,88 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	return 0;
 }
 
+/* Duplicate checks by sorting (O(N log N)): a start with thousands of endpoints must not
+ * compare every pair. Ties keep file order, so messages name the earlier entry first. */
+struct ep_key {
+	const struct ep_record *e;
+	size_t index;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct ep_key *x = a, *y = b;
+	int c = strcmp(x->e->id, y->e->id);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_vf(const void *a, const void *b)
+{
+	const struct ep_key *x = a, *y = b;
+	int c = strcmp(x->e->pf_pci, y->e->pf_pci);
+	if (!c)
+		c = (x->e->vf > y->e->vf) - (x->e->vf < y->e->vf);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_net_id(const void *a, const void *b)
+{
+	const struct net_record *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
+}
+
+static int check_unique(const struct state *st, sr_error *err)
+{
+	struct ep_key *keys = calloc(st->ep_count ? st->ep_count : 1, sizeof(*keys));
+	const struct net_record **nets = calloc(st->net_count ? st->net_count : 1, sizeof(*nets));
+	int rc = -1;
+	if (!keys || !nets) {
+		sr_error_set_errno(err, ENOMEM, "check state");
+		goto out;
+	}
+	for (size_t i = 0; i < st->net_count; i++)
+		nets[i] = &st->nets[i];
+	qsort(nets, st->net_count, sizeof(*nets), by_net_id);
+	for (size_t i = 1; i < st->net_count; i++)
+		if (!strcmp(nets[i - 1]->id, nets[i]->id)) {
+			sr_error_set(err, EINVAL, "network %s is listed twice", nets[i]->id);
+			goto out;
+		}
+	for (size_t i = 0; i < st->ep_count; i++)
+		keys[i] = (struct ep_key){&st->eps[i], i};
+	qsort(keys, st->ep_count, sizeof(*keys), by_id);
+	for (size_t i = 1; i < st->ep_count; i++)
+		if (!strcmp(keys[i - 1].e->id, keys[i].e->id)) {
+			sr_error_set(err, EINVAL, "endpoint %s is listed twice", keys[i].e->id);
+			goto out;
+		}
+	/* VF ownership is derived from the endpoints: two owners would hand one VF out twice */
+	qsort(keys, st->ep_count, sizeof(*keys), by_vf);
+	for (size_t i = 1; i < st->ep_count; i++) {
+		const struct ep_record *a = keys[i - 1].e, *b = keys[i].e;
+		if (a->vf == b->vf && !strcmp(a->pf_pci, b->pf_pci)) {
+			sr_error_set(err, EINVAL, "endpoints %s and %s both own VF %d of %s", a->id, b->id, b->vf,
+				     b->pf_pci);
+			goto out;
+		}
+	}
+	/* every endpoint's network, looked up in the sorted list */
+	for (size_t i = 0; i < st->ep_count; i++) {
+		struct net_record key;
+		const struct net_record *keyp = &key;
+		memcpy(key.id, st->eps[i].network_id, sizeof(key.id));
+		if (!bsearch(&keyp, nets, st->net_count, sizeof(*nets), by_net_id)) {
+			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", st->eps[i].id,
+				     st->eps[i].network_id);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(keys);
+	free(nets);
+	return rc;
+}
+
 int state_from_json(const char *text, struct state *st, sr_error *err)
 {
 	json_error_t jerr;
@@ -426,38 +508,15 @@ int state_from_json(const char *text, struct state *st, sr_error *err)
 	}
 	json_array_foreach(nets, i, item) {
 		struct net_record n;
-		if (net_from_json(item, &n, err) < 0)
-			goto out;
-		if (state_find_net(st, n.id)) {
-			sr_error_set(err, EINVAL, "network %s is listed twice", n.id);
-			goto out;
-		}
-		if (!state_add_net(st, &n, err))
+		if (net_from_json(item, &n, err) < 0 || !state_add_net(st, &n, err))
 			goto out;
 	}
 	json_array_foreach(eps, i, item) {
 		struct ep_record e;
-		if (ep_from_json(item, &e, err) < 0)
+		if (ep_from_json(item, &e, err) < 0 || !state_add_ep(st, &e, err))
 			goto out;
-		if (state_find_ep(st, e.id)) {
-			sr_error_set(err, EINVAL, "endpoint %s is listed twice", e.id);
-			goto out;
-		}
-		/* VF ownership is derived from the endpoints: two owners would hand one VF out twice */
-		const struct ep_record *owner = state_find_vf_owner(st, e.pf_pci, e.vf);
-		if (owner) {
-			sr_error_set(err, EINVAL, "endpoints %s and %s both own VF %d of %s", owner->id, e.id, e.vf,
-				     e.pf_pci);
-			goto out;
-		}
-		if (!state_add_ep(st, &e, err))
-			goto out;
-		if (!state_find_net(st, e.network_id)) {
-			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", e.id, e.network_id);
-			goto out;
-		}
 	}
-	rc = 0;
+	rc = check_unique(st, err);
 out:
 	json_decref(root);
 	return rc;
