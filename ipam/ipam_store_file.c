@@ -147,16 +147,6 @@ static int get_string(json_t *obj, const char *key, bool required, const char **
 	return 0;
 }
 
-static bool id_taken(const struct ipam_store *store, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < store->n_entries; i++)
-		if (strcmp(store->entries[i]->id, id) == 0)
-			return true;
-	return false;
-}
-
 static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *err)
 {
 	size_t i;
@@ -205,8 +195,6 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 		return -1;
 	if (!id_valid(id))
 		return sr_error_set(err, EINVAL, "id %.64s: not a valid pool ID", id);
-	if (id_taken(store, id))
-		return sr_error_set(err, EINVAL, "id %s: duplicate", id);
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return sr_error_set_errno(err, ENOMEM, "pool %s", id);
@@ -221,19 +209,6 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 		sr_error_wrap(err, "pool %s", id);
 		goto fail;
 	}
-	/* two pools over one prefix would hand its addresses out twice */
-	for (size_t i = 0; i < store->n_entries; i++) {
-		const struct ipam_store_entry *o = store->entries[i];
-		char text[IPAM_CIDR_MAX];
-
-		if (strcmp(o->address_space, e->address_space) != 0 ||
-		    !ipam_prefix_overlaps(ipam_pool_prefix(o->pool), ipam_pool_prefix(e->pool)))
-			continue;
-		ipam_prefix_format(ipam_pool_prefix(o->pool), text);
-		sr_error_set(err, EINVAL, "pool %s: %s overlaps pool %s (%s) in address space '%s'", id, pool_text, o->id,
-			     text, e->address_space);
-		goto fail;
-	}
 	if (ipam_store_append(store, e, err) < 0) {
 		sr_error_wrap(err, "pool %s", id);
 		goto fail;
@@ -243,6 +218,85 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 fail:
 	ipam_store_entry_free(e);
 	return -1;
+}
+
+/* Checks over all pools by sorting (O(N log N)): a store of thousands of pools must not
+ * compare every pair at each start. Ties keep file order: the later entry is named. */
+struct pool_key {
+	const struct ipam_store_entry *e;
+	size_t index;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pool_key *x = a, *y = b;
+	int c = strcmp(x->e->id, y->e->id);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_prefix(const void *a, const void *b)
+{
+	const struct pool_key *x = a, *y = b;
+	const struct ipam_prefix *p = ipam_pool_prefix(x->e->pool), *q = ipam_pool_prefix(y->e->pool);
+	int c = strcmp(x->e->address_space, y->e->address_space);
+
+	if (!c)
+		c = (p->base.family > q->base.family) - (p->base.family < q->base.family);
+	if (!c)
+		c = (p->base.value > q->base.value) - (p->base.value < q->base.value);
+	if (!c)
+		c = (p->len > q->len) - (p->len < q->len);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int check_pools(const struct ipam_store *store, sr_error *err)
+{
+	struct pool_key *keys = calloc(store->n_entries ? store->n_entries : 1, sizeof(*keys));
+	const struct pool_key *holder = NULL;
+	ipam_u128 holder_end = 0;
+	int rc = -1;
+	size_t i;
+
+	if (!keys)
+		return sr_error_set_errno(err, ENOMEM, "check pools");
+	for (i = 0; i < store->n_entries; i++)
+		keys[i] = (struct pool_key){store->entries[i], i};
+	qsort(keys, store->n_entries, sizeof(*keys), by_id);
+	for (i = 1; i < store->n_entries; i++)
+		if (!strcmp(keys[i - 1].e->id, keys[i].e->id)) {
+			sr_error_set(err, EINVAL, "pools[%zu]: id %s: duplicate", keys[i].index, keys[i].e->id);
+			goto out;
+		}
+	/* two pools over one prefix would hand its addresses out twice. Sorted by base, a
+	 * prefix overlapping an earlier one lies inside the one reaching furthest so far. */
+	qsort(keys, store->n_entries, sizeof(*keys), by_prefix);
+	for (i = 0; i < store->n_entries; i++) {
+		const struct ipam_prefix *p = ipam_pool_prefix(keys[i].e->pool);
+		ipam_u128 end = p->base.value + ipam_prefix_last_offset(p);
+
+		if (holder && !strcmp(holder->e->address_space, keys[i].e->address_space) &&
+		    ipam_pool_prefix(holder->e->pool)->base.family == p->base.family && p->base.value <= holder_end) {
+			const struct pool_key *later = holder->index > keys[i].index ? holder : &keys[i];
+			const struct pool_key *earlier = later == holder ? &keys[i] : holder;
+			char a[IPAM_CIDR_MAX], b[IPAM_CIDR_MAX];
+
+			ipam_prefix_format(ipam_pool_prefix(later->e->pool), a);
+			ipam_prefix_format(ipam_pool_prefix(earlier->e->pool), b);
+			sr_error_set(err, EINVAL, "pools[%zu]: pool %s: %s overlaps pool %s (%s) in address space '%s'",
+				     later->index, later->e->id, a, earlier->e->id, b, later->e->address_space);
+			goto out;
+		}
+		if (!holder || strcmp(holder->e->address_space, keys[i].e->address_space) ||
+		    ipam_pool_prefix(holder->e->pool)->base.family != p->base.family || end > holder_end) {
+			holder = &keys[i];
+			holder_end = end;
+		}
+	}
+	rc = 0;
+out:
+	free(keys);
+	return rc;
 }
 
 static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
@@ -266,7 +320,7 @@ static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
 		if (load_pool(store, item, err) < 0)
 			return sr_error_wrap(err, "pools[%zu]", i);
 	}
-	return 0;
+	return check_pools(store, err);
 }
 
 int ipam_store_load(struct ipam_store *store, sr_error *err)

@@ -91,7 +91,10 @@ def test_connection_flood(env, r):
         slow = []
         for i in range(150):
             s = connect(env.sock)
-            s.sendall(b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Slow-%d: " % i)
+            try:
+                s.sendall(b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Slow-%d: " % i)
+            except OSError:
+                pass  # the guard may already have cut it to make room: that is its job
             slow.append(s)
         held += slow
         worst = 0.0
