@@ -287,7 +287,7 @@ static int check_pools(const struct ipam_store *store, sr_error *err)
 				     later->index, later->e->id, a, earlier->e->id, b, later->e->address_space);
 			goto out;
 		}
-		if (!holder || strcmp(holder->e->address_space, keys[i].e->address_space) ||
+		if (!holder || strcmp(holder->e->address_space, keys[i].e->address_space) != 0 ||
 		    ipam_pool_prefix(holder->e->pool)->base.family != p->base.family || end > holder_end) {
 			holder = &keys[i];
 			holder_end = end;

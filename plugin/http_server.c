@@ -99,7 +99,7 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	struct framing *f = cls;
 	(void)kind;
 	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
-		if (f->content_lengths++ && strcmp(f->first_length, value ? value : ""))
+		if (f->content_lengths++ && strcmp(f->first_length, value ? value : "") != 0)
 			f->lengths_differ = true;
 		else if (f->content_lengths == 1)
 			f->first_length = value ? value : "";

@@ -430,27 +430,31 @@ static int by_vf(const void *a, const void *b)
 	return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
+struct net_key {
+	const struct net_record *n;
+};
+
 static int by_net_id(const void *a, const void *b)
 {
-	const struct net_record *const *x = a, *const *y = b;
-	return strcmp((*x)->id, (*y)->id);
+	const struct net_key *x = a, *y = b;
+	return strcmp(x->n->id, y->n->id);
 }
 
 static int check_unique(const struct state *st, sr_error *err)
 {
 	struct ep_key *keys = calloc(st->ep_count ? st->ep_count : 1, sizeof(*keys));
-	const struct net_record **nets = calloc(st->net_count ? st->net_count : 1, sizeof(*nets));
+	struct net_key *nets = calloc(st->net_count ? st->net_count : 1, sizeof(*nets));
 	int rc = -1;
 	if (!keys || !nets) {
 		sr_error_set_errno(err, ENOMEM, "check state");
 		goto out;
 	}
 	for (size_t i = 0; i < st->net_count; i++)
-		nets[i] = &st->nets[i];
+		nets[i].n = &st->nets[i];
 	qsort(nets, st->net_count, sizeof(*nets), by_net_id);
 	for (size_t i = 1; i < st->net_count; i++)
-		if (!strcmp(nets[i - 1]->id, nets[i]->id)) {
-			sr_error_set(err, EINVAL, "network %s is listed twice", nets[i]->id);
+		if (!strcmp(nets[i - 1].n->id, nets[i].n->id)) {
+			sr_error_set(err, EINVAL, "network %s is listed twice", nets[i].n->id);
 			goto out;
 		}
 	for (size_t i = 0; i < st->ep_count; i++)
@@ -473,10 +477,10 @@ static int check_unique(const struct state *st, sr_error *err)
 	}
 	/* every endpoint's network, looked up in the sorted list */
 	for (size_t i = 0; i < st->ep_count; i++) {
-		struct net_record key;
-		const struct net_record *keyp = &key;
-		memcpy(key.id, st->eps[i].network_id, sizeof(key.id));
-		if (!bsearch(&keyp, nets, st->net_count, sizeof(*nets), by_net_id)) {
+		struct net_record wanted;
+		const struct net_key key = {&wanted};
+		memcpy(wanted.id, st->eps[i].network_id, sizeof(wanted.id));
+		if (!bsearch(&key, nets, st->net_count, sizeof(*nets), by_net_id)) {
 			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", st->eps[i].id,
 				     st->eps[i].network_id);
 			goto out;

@@ -108,6 +108,7 @@ int unix_socket_from_systemd(int *fd_out, sr_error *err)
 	socklen_t addr_len = sizeof(addr), opt_len;
 	int type = 0, listening = 0;
 	*fd_out = -1;
+	memset(&addr, 0, sizeof(addr));
 	if (!pid || !fds || atol(pid) != (long)getpid())
 		return 0;
 	unsetenv("LISTEN_PID");
