@@ -39,26 +39,37 @@ static int state_file_path(const char *dir, char *out, size_t size, sr_error *er
 	return 0;
 }
 
-int state_dir_check(const char *dir, sr_error *err)
+int state_dir_check(const char *dir, bool *tightened, sr_error *err)
 {
 	struct stat sb;
+	*tightened = false;
 	if (ensure_dir(dir, err) < 0)
 		return -1;
 	if (stat(dir, &sb) < 0)
 		return sr_error_set_errno(err, errno, "state dir %s", dir);
 	if (!S_ISDIR(sb.st_mode))
 		return sr_error_set(err, ENOTDIR, "state dir %s is not a directory", dir);
-	if (sb.st_uid != geteuid() || (sb.st_mode & 077))
+	/* someone else could have planted or replaced state: nothing in it can be trusted */
+	if (sb.st_uid != geteuid() || (sb.st_mode & 022))
 		return sr_error_set(err, EPERM,
 				    "state dir %s is mode %04o owned by uid %u; it must be 0700 and owned by uid %u "
-				    "(others could plant or read state): chown %u %s && chmod 700 %s",
+				    "(others could plant or replace state): check its files, then chown %u %s && "
+				    "chmod 700 %s",
 				    dir, (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)geteuid(),
 				    (unsigned)geteuid(), dir, dir);
+	/* only readable by others (an older install's 0755): ours, nothing planted; tighten it */
+	if (sb.st_mode & 077) {
+		if (chmod(dir, 0700) < 0)
+			return sr_error_set_errno(err, errno, "state dir %s is mode %04o; chmod 700", dir,
+						  (unsigned)(sb.st_mode & 07777));
+		*tightened = true;
+	}
 	return 0;
 }
 
 int state_open(const char *dir, struct state *st, sr_error *err)
 {
+	bool tightened;
 	char path[600];
 	char *text = NULL;
 	size_t len;
@@ -66,7 +77,7 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	memset(st, 0, sizeof(*st));
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir))
 		return sr_error_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
-	if (state_dir_check(dir, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
+	if (state_dir_check(dir, &tightened, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
 		return -1;
 	if (atomic_file_read(path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {

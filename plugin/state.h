@@ -62,9 +62,11 @@ struct state {
 	bool dirty;  /* memory holds changes the last save could not write */
 };
 
-/* Creates dir (0700) if absent; refuses one that is not a directory owned by us with no
- * access for group or others (others could plant or read state). */
-int state_dir_check(const char *dir, sr_error *err);
+/* Creates dir (0700) if absent. Refuses one that is not a directory owned by us, or that
+ * group or others may write (they could have planted or replaced state). One that others
+ * may only read or search (0755, as older installs made it) is tightened to 0700
+ * (*tightened says so, for the log). */
+int state_dir_check(const char *dir, bool *tightened, sr_error *err);
 /* Loads <dir>/state.json if present (st->loaded). Checks dir first (state_dir_check).
  * A corrupt file, a symlink (even dangling), a FIFO or a device there is an error. */
 int state_open(const char *dir, struct state *st, sr_error *err);

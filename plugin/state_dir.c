@@ -45,9 +45,11 @@ int state_dir_open(struct daemon *d, sr_error *err)
 	const char *dir = d->cfg.state_dir;
 	const char *pools = d->cfg.default_pools[0] ? d->cfg.default_pools : NULL;
 	int have_state, have_ipam;
-	bool state_empty, ipam_empty;
-	if (state_dir_check(dir, err) < 0)
+	bool state_empty, ipam_empty, tightened;
+	if (state_dir_check(dir, &tightened, err) < 0)
 		return -1;
+	if (tightened)
+		sr_log_msg(&d->log, SR_LOG_WARN, "state dir %s was readable by others; now mode 0700", dir);
 	if (d->cfg.init && (abandon(d, "state.json", err) < 0 || abandon(d, "ipam.json", err) < 0))
 		return -1;
 	have_state = probe(dir, "state.json", err);

@@ -231,10 +231,22 @@ def test_state_files(r):
         damaged("two pools with one prefix", "overlaps pool", lambda: write_ipam(dup))
         with open(ipam_path, "wb") as f:
             f.write(good[ipam][1])
-        os.chmod(env.state_dir, 0o755)
-        expect_refusal(env, r, "state dir mode 0755", "must be 0700")
+        for mode in (0o775, 0o757, 0o733):
+            os.chmod(env.state_dir, mode)
+            expect_refusal(env, r, "state dir mode %04o (writable by others)" % mode, "must be 0700")
+            r.check(stat.S_IMODE(os.stat(env.state_dir).st_mode) == mode, "mode %04o left for the operator" % mode)
+        os.chown(env.state_dir, 65534, 0)
         os.chmod(env.state_dir, 0o700)
+        expect_refusal(env, r, "state dir owned by another user", "must be 0700 and owned by uid 0")
+        os.chown(env.state_dir, 0, 0)
         r.check(files(env) == good, "refusals changed nothing")
+        # an older install's 0755 (readable, not writable, by others): tightened, state kept
+        os.chmod(env.state_dir, 0o755)
+        env.start()
+        r.check(stat.S_IMODE(os.stat(env.state_dir).st_mode) == 0o700 and "now mode 0700" in env.log() and
+                "1 networks" in env.log(), "a 0755 state dir is tightened to 0700 and its state kept")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        r.check(files(env) == good, "nothing rewritten")
 
         # a planted .tmp symlink does not redirect the next save
         victim = os.path.join(env.tmp, "victim")
