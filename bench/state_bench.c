@@ -3,11 +3,13 @@
  *
  *   - one change: add a network and save (what CreateNetwork persists), median of 9
  *   - one endpoint change: mark an endpoint joined and save (what Join persists), median of 9
+ *   - one IPAM change: RequestPool (the store saves ipam.json), median of 9
  *   - start-up: load state.json and ipam.json (one pool per network) from disk
  *   - the files' sizes
  * The saves are whole-file (state.json and ipam.json rewritten, fsync, rename, fsync of the
  * folder), so the per-change cost grows with the state; the target is flat. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,16 +57,16 @@ static long file_size(const char *dir, const char *name)
 static int fill(const char *dir, size_t n)
 {
 	struct state st;
-	struct ipam_store *ipam = NULL;
+	json_t *pools = json_array();
+	char path[700];
 	sr_error err = {0};
 	int rc = -1;
-	if (state_open(dir, &st, &err) < 0 || ipam_store_open(dir, NULL, &ipam, &err) < 0)
+	if (!pools || state_open(dir, &st, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct net_record net = {0};
 		struct ep_record ep = {0};
-		char pool[64];
-		struct ipam_pool_result res;
+		char pool[64], gateway[64], pool_id[128];
 		net_id(net.id, i);
 		snprintf(net.pf_pci, sizeof(net.pf_pci), "0000:%02zx:00.0", i % 256);
 		snprintf(net.cfg.pf_spec, sizeof(net.cfg.pf_spec), "%s", net.pf_pci);
@@ -80,18 +82,29 @@ static int fill(const char *dir, size_t n)
 		snprintf(ep.address4, sizeof(ep.address4), "10.%zu.%zu.2/24", i / 256, i % 256);
 		if (!state_add_net(&st, &net, &err) || !state_add_ep(&st, &ep, &err))
 			goto out;
-		struct ipam_pool_request req = {.address_space = "local", .pool = pool};
-		/* the store saves after each pool: fine below 1 000; above, write it once at the end */
-		if (n <= 1000 && ipam_request_pool(ipam, &req, &res, &err) < 0)
+		/* ipam.json as the store writes it, built at once (the store would save N times) */
+		snprintf(gateway, sizeof(gateway), "10.%zu.%zu.1-10.%zu.%zu.2", i / 256, i % 256, i / 256, i % 256);
+		snprintf(pool_id, sizeof(pool_id), "sriov-%zu-10.%zu.%zu.0_24", i + 1, i / 256, i % 256);
+		if (json_array_append_new(pools, json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "id", pool_id,
+							    "address_space", "local", "pool", pool, "sub_pool", "",
+							    "exclude", "", "allocated", gateway)) < 0)
 			goto out;
 	}
 	if (state_save(&st, &err) < 0)
 		goto out;
+	snprintf(path, sizeof(path), "%s/ipam.json", dir);
+	json_t *root = json_pack("{s:i, s:I, s:O}", "version", 1, "next_id", (json_int_t)n + 1, "pools", pools);
+	int written = root ? json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+	json_decref(root);
+	if (written < 0) {
+		sr_error_set(&err, EIO, "write %s", path);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc < 0)
 		fprintf(stderr, "fill %zu: %s\n", n, err.msg);
-	ipam_store_close(ipam);
+	json_decref(pools);
 	state_free(&st);
 	return rc;
 }
@@ -99,7 +112,7 @@ out:
 static void measure(size_t n)
 {
 	char dir[] = "/var/tmp/state_bench.XXXXXX";
-	double change[ROUNDS], join[ROUNDS], t0, load;
+	double change[ROUNDS], join[ROUNDS], pool_save[ROUNDS], t0, load;
 	struct state st;
 	struct ipam_store *ipam = NULL;
 	sr_error err = {0};
@@ -112,6 +125,15 @@ static void measure(size_t n)
 	}
 	load = now() - t0;
 	for (int r = 0; r < ROUNDS; r++) {
+		struct ipam_pool_request req = {.address_space = "local", .pool = NULL};
+		struct ipam_pool_result res;
+		char pool[64];
+		snprintf(pool, sizeof(pool), "172.16.%d.0/24", r);
+		req.pool = pool;
+		t0 = now();
+		if (ipam_request_pool(ipam, &req, &res, &err) < 0)
+			fprintf(stderr, "pool: %s\n", err.msg);
+		pool_save[r] = now() - t0;
 		struct net_record net = st.nets[0];
 		net_id(net.id, n + 10 + (size_t)r);
 		t0 = now();
@@ -125,9 +147,9 @@ static void measure(size_t n)
 			fprintf(stderr, "join: %s\n", err.msg);
 		join[r] = now() - t0;
 	}
-	printf("%6zu networks + %6zu endpoints: CreateNetwork save %8.2f ms, Join save %8.2f ms, "
+	printf("%6zu networks + endpoints + pools: CreateNetwork %8.2f ms, Join %8.2f ms, RequestPool %8.2f ms; "
 	       "start-up load %8.1f ms; state.json %ld KiB, ipam.json %ld KiB\n",
-	       n, n, median(change, ROUNDS) * 1e3, median(join, ROUNDS) * 1e3, load * 1e3,
+	       n, median(change, ROUNDS) * 1e3, median(join, ROUNDS) * 1e3, median(pool_save, ROUNDS) * 1e3, load * 1e3,
 	       file_size(dir, "state.json") / 1024, file_size(dir, "ipam.json") / 1024);
 	ipam_store_close(ipam);
 	state_free(&st);
