@@ -33,7 +33,14 @@ int atomic_file_write(const char *path, const void *data, size_t len, sr_error *
 	int fd;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return sr_error_set(err, ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a crash mid-save, or planted: unlink removes the entry itself (a symlink's
+		 * target is never touched), and O_EXCL makes the retry create a fresh file */
+		if (unlink(tmp) < 0 && errno != ENOENT)
+			return sr_error_set_errno(err, errno, "remove stale %s", tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return sr_error_set_errno(err, errno, "create %s", tmp);
 	while (done < len) {
@@ -60,7 +67,8 @@ int atomic_file_write(const char *path, const void *data, size_t len, sr_error *
 		sr_error_set_errno(err, errno, "rename %s to %s", tmp, path);
 		goto fail;
 	}
-	return fsync_parent_dir(path, err);
+	/* From here the new content is what the file says: a failure is reported, never as "not written". */
+	return fsync_parent_dir(path, err) < 0 ? 1 : 0;
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -73,13 +81,20 @@ int atomic_file_read(const char *path, char **data, size_t *len, sr_error *err)
 	struct stat sb;
 	char *buf = NULL;
 	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below) */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	*data = NULL;
 	*len = 0;
+	if (fd < 0 && errno == ELOOP)
+		return sr_error_set(err, ELOOP, "%s is a symbolic link; only a regular file is accepted", path);
 	if (fd < 0)
 		return sr_error_set_errno(err, errno, "open %s", path);
 	if (fstat(fd, &sb) < 0) {
 		sr_error_set_errno(err, errno, "stat %s", path);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		sr_error_set(err, EINVAL, "%s is not a regular file", path);
 		goto fail;
 	}
 	if (sb.st_size > (off_t)64 * 1024 * 1024) {
@@ -112,4 +127,19 @@ fail:
 	free(buf);
 	close(fd);
 	return -1;
+}
+
+int atomic_file_probe(const char *path, sr_error *err)
+{
+	struct stat sb;
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return sr_error_set_errno(err, errno, "stat %s", path);
+	}
+	if (S_ISLNK(sb.st_mode))
+		return sr_error_set(err, ELOOP, "%s is a symbolic link; only a regular file is accepted", path);
+	if (!S_ISREG(sb.st_mode))
+		return sr_error_set(err, EINVAL, "%s is not a regular file", path);
+	return 1;
 }

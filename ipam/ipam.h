@@ -25,9 +25,16 @@ struct ipam_store;
  * (NULL = the built-in list: 10.200.0.0/16 .. 10.215.0.0/16 and
  * fd5e:2f0a:70c5:0::/64 .. fd5e:2f0a:70c5:f::/64). A state file that cannot be
  * read or understood is an error naming the file and the reason; it is never
- * silently reset. A stale ipam.json.tmp (crash mid-save) is removed. */
+ * silently reset; a symlink, FIFO or device there is refused. Nothing is written at
+ * open: a store whose file was absent (ipam_store_loaded false) is pending
+ * (ipam_store_flush writes it). Pools are validated: required fields, no two
+ * overlapping prefixes in one address space. */
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
 void ipam_store_close(struct ipam_store *store);
+bool ipam_store_loaded(const struct ipam_store *store);
+/* Writes pending changes (releases whose save failed, or a store never written); 0 when none. */
+int ipam_store_flush(struct ipam_store *store, sr_error *err);
+bool ipam_store_pending(const struct ipam_store *store);
 
 struct ipam_pool_request {
 	const char *address_space; /* may be "" */
@@ -41,14 +48,22 @@ struct ipam_pool_result {
 	char pool[IPAM_CIDR_MAX]; /* CIDR */
 };
 /* pool given: error if it overlaps a pool held in the same address space
- * ("pool 10.1.0.0/16 overlaps pool 10.1.0.0/16 already in use"). pool "":
+ * ("pool 10.1.0.0/16 overlaps pool 10.1.0.0/16 already in use"), except for a
+ * replay: the same pool, sub-pool and exclusions in the same space, granted in
+ * the last IPAM_REPLAY_WINDOW_S seconds and with no address handed out yet
+ * (dockerd asks for the gateway at once, so a pool with none is one whose
+ * answer dockerd never got and asks again for): its PoolID is answered again. pool "":
  * the first default pool of the family overlapping no held pool (in any
  * space), so dockerd, which holds the pools it rejects while asking again,
  * gets a different one each time, then "no free default pool (tried: ...)".
  * pool_id is "sriov-<n>-<cidr>" ('/' -> '_', ':' -> '-'), n never reused. */
 int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *req,
 		      struct ipam_pool_result *out, sr_error *err);
-/* An unknown pool_id is success (Docker repeats releases). */
+#define IPAM_REPLAY_WINDOW_S 60
+
+/* An unknown pool_id is success (Docker repeats releases). Releases are never retried by
+ * Docker: when the save fails the release still holds in memory (pending, written by
+ * ipam_store_flush) and the error says so. */
 int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *err);
 
 /* address: plain IP to reserve that exact one, or "" for the lowest free one

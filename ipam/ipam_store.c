@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATE_FILE "ipam.json"
@@ -153,14 +154,28 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 	}
 	if (ipam_store_load(store, err) < 0)
 		goto fail;
-	/* Write at once: an unwritable state directory fails at start, not at the first network. */
-	if (ipam_store_save(store, err) < 0)
-		goto fail;
+	/* Nothing is written here: a start with a full disk must still serve what it has. */
+	store->dirty = !store->loaded;
 	*out = store;
 	return 0;
 fail:
 	ipam_store_close(store);
 	return -1;
+}
+
+bool ipam_store_loaded(const struct ipam_store *store)
+{
+	return store->loaded;
+}
+
+bool ipam_store_pending(const struct ipam_store *store)
+{
+	return store->dirty;
+}
+
+int ipam_store_flush(struct ipam_store *store, sr_error *err)
+{
+	return store->dirty ? ipam_store_save(store, err) : 0;
 }
 
 void ipam_store_close(struct ipam_store *store)
@@ -238,6 +253,22 @@ static void make_id(uint64_t n, const char *cidr, char id[IPAM_POOL_ID_MAX + 1])
 	id[(size_t)len + i] = '\0';
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_replay(const struct ipam_store_entry *e, const struct ipam_prefix *p, const char *sub,
+		      const char *exclude)
+{
+	const struct ipam_prefix *held = ipam_pool_prefix(e->pool);
+	return e->granted_at_ms && now_ms() - e->granted_at_ms <= IPAM_REPLAY_WINDOW_S * 1000LL &&
+	       held->len == p->len && ipam_prefix_overlaps(held, p) && !strcmp(e->request_sub, sub) &&
+	       !strcmp(ipam_pool_exclude_spec(e->pool), exclude ? exclude : "") && ipam_pool_allocated(e->pool) == 0;
+}
+
 int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *req, struct ipam_pool_result *out,
 		      sr_error *err)
 {
@@ -261,6 +292,11 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 			return sr_error_set(err, EINVAL, "pool %s is IPv%c but V6 is %s", req->pool,
 					    req->v6 ? '4' : '6', req->v6 ? "true" : "false");
 		other = overlapping(store, &prefix, space);
+		if (other && is_replay(other, &prefix, sub, req->exclude)) {
+			memcpy(out->pool_id, other->id, sizeof(out->pool_id));
+			ipam_prefix_format(&prefix, out->pool);
+			return 0;
+		}
 		if (other) {
 			char text[IPAM_CIDR_MAX];
 
@@ -279,6 +315,8 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 	}
 	if (ipam_pool_create(chosen, sub, req->exclude, &e->pool, err) < 0)
 		goto fail;
+	snprintf(e->request_sub, sizeof(e->request_sub), "%s", sub);
+	e->granted_at_ms = req->pool && req->pool[0] ? now_ms() : 0; /* a default pool is never a replay */
 	do
 		make_id(store->next_id++, chosen, e->id);
 	while (find_entry(store, e->id)); /* only after a hand-edited file */
@@ -306,15 +344,11 @@ int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *e
 		return 0; /* already gone: Docker repeats releases */
 	e = store->entries[i];
 	remove_at(store, i);
-	if (ipam_store_save(store, err) < 0) {
-		/* Put it back where it was: the pool stays held. */
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
-		memmove(store->entries + i + 1, store->entries + i, (store->n_entries - i) * sizeof(*store->entries));
-		store->entries[i] = e;
-		store->n_entries++;
-		return sr_error_wrap(err, "release pool %s", pool_id);
-	}
 	ipam_store_entry_free(e);
+	/* Docker never retries a release: putting the pool back would leak it for good */
+	if (ipam_store_save(store, err) < 0)
+		return sr_error_wrap(err, "pool %s released, but not yet saved (pending, written as soon as the "
+				     "disk allows)", pool_id);
 	return 0;
 }
 
@@ -341,10 +375,7 @@ int ipam_request_address(struct ipam_store *store, const char *pool_id, const ch
 int ipam_release_address(struct ipam_store *store, const char *pool_id, const char *address, sr_error *err)
 {
 	struct ipam_store_entry *e = find_entry(store, pool_id);
-	struct ipam_range one;
-	struct ipam_addr a;
 	bool released;
-	sr_error ignored;
 
 	if (!e)
 		return 0; /* pool already released: nothing to free */
@@ -352,14 +383,11 @@ int ipam_release_address(struct ipam_store *store, const char *pool_id, const ch
 		return -1;
 	if (!released)
 		return 0;
-	if (ipam_store_save(store, err) < 0) {
-		/* Keep it allocated: an address the disk still holds must not be handed out. */
-		if (ipam_addr_parse(address, &a, &ignored) == 0) {
-			one.lo = one.hi = ipam_prefix_offset(ipam_pool_prefix(e->pool), &a);
-			ipam_pool_mark_range(e->pool, &one, &ignored);
-		}
-		return -1;
-	}
+	/* Docker never retries a release: keep it (pending) rather than leak the address for good.
+	 * Handing it out again is safe: that request's own save writes this release too. */
+	if (ipam_store_save(store, err) < 0)
+		return sr_error_wrap(err, "address %s released, but not yet saved (pending, written as soon as the "
+				     "disk allows)", address);
 	return 0;
 }
 

@@ -57,9 +57,11 @@ static json_t *pool_to_json(const struct ipam_store_entry *e)
 	    json_object_set_new(obj, "address_space", json_string(e->address_space)) < 0 ||
 	    json_object_set_new(obj, "pool", json_string(pool_text)) < 0 ||
 	    json_object_set_new(obj, "sub_pool", json_string(sub_text)) < 0 ||
-	    json_object_set_new(obj, "exclude", json_string(ipam_pool_exclude_spec(e->pool))) < 0 ||
-	    json_object_set_new(obj, "allocated", allocated) < 0) {
-		allocated = NULL; /* set_new steals the reference even on failure */
+	    json_object_set_new(obj, "exclude", json_string(ipam_pool_exclude_spec(e->pool))) < 0)
+		goto fail; /* allocated is still ours here */
+	/* set_new steals the reference even on failure */
+	if (json_object_set_new(obj, "allocated", allocated) < 0) {
+		allocated = NULL;
 		goto fail;
 	}
 	return obj;
@@ -95,15 +97,18 @@ out:
 	return text;
 }
 
-int ipam_store_save(const struct ipam_store *store, sr_error *err)
+int ipam_store_save(struct ipam_store *store, sr_error *err)
 {
 	char *text = store_to_text(store);
 	int rc;
 
-	if (!text)
+	if (!text) {
+		store->dirty = true;
 		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
+	}
 	rc = atomic_file_write(store->path, text, strlen(text), err);
 	free(text);
+	store->dirty = rc < 0;
 	return rc < 0 ? sr_error_wrap(err, "save %s", store->path) : 0;
 }
 
@@ -142,23 +147,14 @@ static int get_string(json_t *obj, const char *key, bool required, const char **
 	return 0;
 }
 
-static bool id_taken(const struct ipam_store *store, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < store->n_entries; i++)
-		if (strcmp(store->entries[i]->id, id) == 0)
-			return true;
-	return false;
-}
-
 static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *err)
 {
 	size_t i;
 	json_t *item;
 
+	/* required: a pool read without it would hand out every address again */
 	if (!allocated)
-		return 0;
+		return sr_error_set(err, EINVAL, "allocated: missing");
 	if (!json_is_array(allocated))
 		return sr_error_set(err, EINVAL, "allocated: not an array");
 	json_array_foreach(allocated, i, item) {
@@ -171,6 +167,16 @@ static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *e
 			return sr_error_wrap(err, "allocated[%zu]", i);
 	}
 	return 0;
+}
+
+/* IDs are "sriov-<n>-...": next_id must stay above every n held, or a new pool could get the
+ * ID of one dockerd still knows. */
+static void bump_next_id(struct ipam_store *store, const char *id)
+{
+	unsigned long long n;
+
+	if (sscanf(id, "sriov-%llu-", &n) == 1 && n >= store->next_id && n < UINT64_MAX)
+		store->next_id = n + 1;
 }
 
 static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
@@ -189,8 +195,6 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 		return -1;
 	if (!id_valid(id))
 		return sr_error_set(err, EINVAL, "id %.64s: not a valid pool ID", id);
-	if (id_taken(store, id))
-		return sr_error_set(err, EINVAL, "id %s: duplicate", id);
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return sr_error_set_errno(err, ENOMEM, "pool %s", id);
@@ -201,15 +205,98 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 		goto fail;
 	}
 	if (ipam_pool_create(pool_text, sub_text, exclude, &e->pool, err) < 0 ||
-	    load_allocated(e->pool, json_object_get(obj, "allocated"), err) < 0 ||
-	    ipam_store_append(store, e, err) < 0) {
+	    load_allocated(e->pool, json_object_get(obj, "allocated"), err) < 0) {
 		sr_error_wrap(err, "pool %s", id);
 		goto fail;
 	}
+	if (ipam_store_append(store, e, err) < 0) {
+		sr_error_wrap(err, "pool %s", id);
+		goto fail;
+	}
+	bump_next_id(store, id);
 	return 0;
 fail:
 	ipam_store_entry_free(e);
 	return -1;
+}
+
+/* Checks over all pools by sorting (O(N log N)): a store of thousands of pools must not
+ * compare every pair at each start. Ties keep file order: the later entry is named. */
+struct pool_key {
+	const struct ipam_store_entry *e;
+	size_t index;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pool_key *x = a, *y = b;
+	int c = strcmp(x->e->id, y->e->id);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_prefix(const void *a, const void *b)
+{
+	const struct pool_key *x = a, *y = b;
+	const struct ipam_prefix *p = ipam_pool_prefix(x->e->pool), *q = ipam_pool_prefix(y->e->pool);
+	int c = strcmp(x->e->address_space, y->e->address_space);
+
+	if (!c)
+		c = (p->base.family > q->base.family) - (p->base.family < q->base.family);
+	if (!c)
+		c = (p->base.value > q->base.value) - (p->base.value < q->base.value);
+	if (!c)
+		c = (p->len > q->len) - (p->len < q->len);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int check_pools(const struct ipam_store *store, sr_error *err)
+{
+	struct pool_key *keys = calloc(store->n_entries ? store->n_entries : 1, sizeof(*keys));
+	const struct pool_key *holder = NULL;
+	ipam_u128 holder_end = 0;
+	int rc = -1;
+	size_t i;
+
+	if (!keys)
+		return sr_error_set_errno(err, ENOMEM, "check pools");
+	for (i = 0; i < store->n_entries; i++)
+		keys[i] = (struct pool_key){store->entries[i], i};
+	qsort(keys, store->n_entries, sizeof(*keys), by_id);
+	for (i = 1; i < store->n_entries; i++)
+		if (!strcmp(keys[i - 1].e->id, keys[i].e->id)) {
+			sr_error_set(err, EINVAL, "pools[%zu]: id %s: duplicate", keys[i].index, keys[i].e->id);
+			goto out;
+		}
+	/* two pools over one prefix would hand its addresses out twice. Sorted by base, a
+	 * prefix overlapping an earlier one lies inside the one reaching furthest so far. */
+	qsort(keys, store->n_entries, sizeof(*keys), by_prefix);
+	for (i = 0; i < store->n_entries; i++) {
+		const struct ipam_prefix *p = ipam_pool_prefix(keys[i].e->pool);
+		ipam_u128 end = p->base.value + ipam_prefix_last_offset(p);
+
+		if (holder && !strcmp(holder->e->address_space, keys[i].e->address_space) &&
+		    ipam_pool_prefix(holder->e->pool)->base.family == p->base.family && p->base.value <= holder_end) {
+			const struct pool_key *later = holder->index > keys[i].index ? holder : &keys[i];
+			const struct pool_key *earlier = later == holder ? &keys[i] : holder;
+			char a[IPAM_CIDR_MAX], b[IPAM_CIDR_MAX];
+
+			ipam_prefix_format(ipam_pool_prefix(later->e->pool), a);
+			ipam_prefix_format(ipam_pool_prefix(earlier->e->pool), b);
+			sr_error_set(err, EINVAL, "pools[%zu]: pool %s: %s overlaps pool %s (%s) in address space '%s'",
+				     later->index, later->e->id, a, earlier->e->id, b, later->e->address_space);
+			goto out;
+		}
+		if (!holder || strcmp(holder->e->address_space, keys[i].e->address_space) != 0 ||
+		    ipam_pool_prefix(holder->e->pool)->base.family != p->base.family || end > holder_end) {
+			holder = &keys[i];
+			holder_end = end;
+		}
+	}
+	rc = 0;
+out:
+	free(keys);
+	return rc;
 }
 
 static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
@@ -233,23 +320,30 @@ static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
 		if (load_pool(store, item, err) < 0)
 			return sr_error_wrap(err, "pools[%zu]", i);
 	}
-	return 0;
+	return check_pools(store, err);
 }
 
 int ipam_store_load(struct ipam_store *store, sr_error *err)
 {
 	json_error_t jerr;
 	json_t *root;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
-	if (access(store->path, F_OK) < 0) {
-		if (errno == ENOENT)
+	/* a regular file only: a dangling symlink (state disk not mounted) or a FIFO is an error */
+	if (atomic_file_read(store->path, &text, &len, err) < 0) {
+		if (err && err->code == ENOENT) {
+			sr_error_clear(err);
 			return 0;
-		return sr_error_set_errno(err, errno, "IPAM state %s", store->path);
+		}
+		return sr_error_wrap(err, "IPAM state");
 	}
-	root = json_load_file(store->path, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!root)
 		return sr_error_set(err, EINVAL, "IPAM state %s: line %d: %s", store->path, jerr.line, jerr.text);
+	store->loaded = true;
 	rc = load_root(store, root, err);
 	json_decref(root);
 	if (rc < 0)

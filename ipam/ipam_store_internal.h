@@ -4,6 +4,7 @@
 #ifndef IPAM_STORE_INTERNAL_H
 #define IPAM_STORE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipam.h"
@@ -13,6 +14,8 @@ struct ipam_store_entry {
 	char id[IPAM_POOL_ID_MAX + 1];
 	char *address_space;
 	struct ipam_pool *pool;
+	char request_sub[IPAM_CIDR_MAX]; /* as requested, to recognise a replayed RequestPool */
+	long long granted_at_ms;         /* CLOCK_MONOTONIC; 0 = loaded from disk */
 };
 
 struct ipam_store {
@@ -23,6 +26,8 @@ struct ipam_store {
 	struct ipam_store_entry **entries; /* in request order */
 	size_t n_entries, cap_entries;
 	uint64_t next_id; /* pool IDs are never reused */
+	bool loaded;      /* ipam.json existed at open */
+	bool dirty;       /* memory holds releases the last save could not write */
 };
 
 /* Appends an entry (takes ownership of it on success). */
@@ -34,6 +39,6 @@ void ipam_store_entry_free(struct ipam_store_entry *entry);
 int ipam_store_load(struct ipam_store *store, sr_error *err);
 /* Writes the whole store to store->path atomically (atomic_file_write:
  * <path>.tmp, fsync, rename, fsync of the directory). */
-int ipam_store_save(const struct ipam_store *store, sr_error *err);
+int ipam_store_save(struct ipam_store *store, sr_error *err);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "../common/sr_log.h"
@@ -23,6 +24,7 @@ struct daemon_config {
 	char default_pools[1024]; /* IPAM pools handed out when none is requested; "" = built-in list */
 	int reclaim_interval;  /* seconds between stale-endpoint sweeps, 0 = off */
 	int fault_after_step;  /* debug: _exit(99) after this many kernel steps of an endpoint op; 0 = off */
+	bool init;             /* --init: move saved state aside and start with none */
 };
 
 struct daemon {
@@ -33,7 +35,17 @@ struct daemon {
 	struct state state;
 	struct ipam_store *ipam;
 	int fault_steps_done; /* for cfg.fault_after_step */
+	atomic_int stop_signal; /* SIGTERM/SIGINT taken, 0 = none */
+	atomic_bool serving;    /* the main thread waits for signals (sigwait) */
+	/* the background thread (pending saves, stale-endpoint sweeps) and how to stop it */
+	pthread_mutex_t bg_lock;
+	pthread_cond_t bg_wake;
+	bool bg_stop;
 };
+
+/* True once SIGTERM/SIGINT has arrived (it is taken, not left pending): long start-up
+ * work checks it so a stop during start-up takes effect at once. */
+bool daemon_stop_requested(struct daemon *d);
 
 /* Counts a kernel step of an endpoint operation; kills the process at the configured step
  * (crash-consistency tests only). */

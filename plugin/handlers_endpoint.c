@@ -332,11 +332,8 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 	copy = *ep;
 	/* Marked first: a crash during the reset is finished at the next start. */
 	ep->phase = EP_DELETING;
-	if (state_save(&d->state, &err) < 0) {
-		ep->phase = copy.phase;
-		respond_error(resp, 500, err.msg);
-		return;
-	}
+	if (state_save(&d->state, &err) < 0) /* Docker never retries: go on, the removal stays pending */
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: mark deleting: %s", copy.id, err.msg);
 	daemon_fault_point(d, "mark endpoint deleting");
 	if (pf_ifname(d, copy.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &copy, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
@@ -344,7 +341,9 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 	daemon_fault_point(d, "reset VF");
 	state_remove_ep(&d->state, copy.id);
 	if (state_save(&d->state, &err) < 0) {
-		/* the DELETING record stays on disk; the next start finishes it */
+		/* the removal stays pending (written as soon as the disk allows); a DELETING record on
+		 * disk is finished by the next start */
+		sr_error_wrap(&err, "endpoint %s deleted, but not yet saved (pending)", copy.id);
 		respond_error(resp, 500, err.msg);
 		return;
 	}

@@ -75,6 +75,20 @@ static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr
 	return 0;
 }
 
+/* Everything CreateNetwork records, compared field by field (the structs hold padding). */
+static bool same_network(const struct net_record *a, const struct net_record *b)
+{
+	const struct net_config *x = &a->cfg, *y = &b->cfg;
+	return !strcmp(a->pf_pci, b->pf_pci) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
+	       !strcmp(a->gateway6, b->gateway6) && !strcmp(a->pool4, b->pool4) && !strcmp(a->pool6, b->pool6) &&
+	       !strcmp(x->pf_spec, y->pf_spec) && x->vlan == y->vlan && x->qos == y->qos &&
+	       x->vlan_proto == y->vlan_proto && x->spoofchk == y->spoofchk && x->trust == y->trust &&
+	       x->link_state_set == y->link_state_set && (!x->link_state_set || x->link_state == y->link_state) &&
+	       x->rate_set == y->rate_set && x->min_tx_rate == y->min_tx_rate && x->max_tx_rate == y->max_tx_rate &&
+	       x->mtu == y->mtu && x->numvfs == y->numvfs && x->vfs_set == y->vfs_set &&
+	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
+}
+
 void handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_create_network req;
@@ -86,11 +100,6 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 	if (spec_decode_create_network(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
-	}
-	if (state_find_net(&d->state, req.network_id)) {
-		sr_error_set(&err, EEXIST, "network %s already exists", req.network_id);
-		status = 409;
-		goto fail;
 	}
 	snprintf(rec.id, sizeof(rec.id), "%s", req.network_id);
 	rec.internal = req.internal;
@@ -107,8 +116,23 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 		plain_ip(req.ipv6[0].gateway, rec.gateway6, sizeof(rec.gateway6));
 		snprintf(rec.pool6, sizeof(rec.pool6), "%s", req.ipv6[0].pool);
 	}
-	if (pf_resolve(d, rec.cfg.pf_spec, rec.pf_pci, &err) < 0 ||
-	    sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, &err) < 0 ||
+	if (pf_resolve(d, rec.cfg.pf_spec, rec.pf_pci, &err) < 0)
+		goto fail;
+	const struct net_record *existing = state_find_net(&d->state, req.network_id);
+	if (existing && same_network(existing, &rec)) {
+		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: CreateNetwork replayed, answered as the first time",
+			   rec.id);
+		spec_create_network_free(&req);
+		respond_empty(resp);
+		return;
+	}
+	if (existing) {
+		sr_error_set(&err, EEXIST, "network %s already exists with other options", req.network_id);
+		status = 409;
+		goto fail;
+	}
+	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, &err) < 0 ||
 	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, &err) < 0)
 		goto fail;
 	if (rec.cfg.numvfs > (unsigned)total) {
@@ -170,9 +194,12 @@ void handle_delete_network(struct daemon *d, const char *body, size_t len, struc
 	}
 	release_network_endpoints(d, req.network_id);
 	state_remove_net(&d->state, req.network_id);
-	/* Docker deletes the network on its side whatever we answer; a failed save leaves the
-	 * record on disk, and the next start finds its VFs already reset. */
+	/* Docker deletes the network on its side whatever we answer and never retries: a failed
+	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
+	 * the network cannot come back to block its PF and VLAN. */
 	if (state_save(&d->state, &err) < 0) {
+		sr_error_wrap(&err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
+			      req.network_id);
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err.msg);
 		respond_error(resp, 500, err.msg);
 		return;

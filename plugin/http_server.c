@@ -7,19 +7,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "http_guard.h"
 
 #define HTTP_THREADS 4
 #define HTTP_CONNECTION_TIMEOUT_S 30
-#define HTTP_CONNECTION_LIMIT 128
 #define HTTP_DRAIN_WAIT_MS 15000
+/* Connection policy (http_guard.h): a hard limit well under the default 1024 fds, a soft
+ * cap above which the oldest idle connection makes room, and total (not per-byte) time
+ * bounds: dockerd keeps an idle keep-alive connection 30 s, and sends a whole request at once. */
+#define HTTP_CONNECTION_LIMIT 512
+#define HTTP_CONNECTION_SOFT_CAP 256
+#define HTTP_HEADER_LIMIT_S 30
+#define HTTP_BODY_LIMIT_S 10
+#define HTTP_GUARD_TICK_MS 250
 
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct daemon *d;
+	struct http_guard *guard;
 	atomic_int in_flight;
 };
 
@@ -29,11 +39,18 @@ struct request_ctx {
 	bool too_large;
 };
 
+/* When not even the error body can be allocated, the client still gets its status and a reason. */
+static const char answer_no_memory[] = "{\"Err\":\"out of memory encoding the answer\"}\n";
+
 static enum MHD_Result send_answer(struct MHD_Connection *conn, unsigned status, char *body)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
-	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!body)
+		r = MHD_create_response_from_buffer(sizeof(answer_no_memory) - 1, (void *)answer_no_memory,
+						    MHD_RESPMEM_PERSISTENT);
+	else
+		r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);
 		return MHD_NO;
@@ -71,6 +88,46 @@ static bool append_body(struct request_ctx *ctx, const char *data, size_t size)
 	return true;
 }
 
+struct framing {
+	unsigned content_lengths;
+	bool lengths_differ, transfer_encoding;
+	const char *first_length;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		if (f->content_lengths++ && strcmp(f->first_length, value ? value : "") != 0)
+			f->lengths_differ = true;
+		else if (f->content_lengths == 1)
+			f->first_length = value ? value : "";
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->transfer_encoding = true;
+	}
+	return MHD_YES;
+}
+
+/* A request whose length two headers disagree on is read differently by different parsers
+ * (request smuggling); refuse it rather than pick one (RFC 9112 6.3). */
+static const char *conflicting_framing(struct MHD_Connection *conn)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.lengths_differ)
+		return "conflicting Content-Length headers";
+	if (f.content_lengths && f.transfer_encoding)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+static struct http_guard_conn *guard_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -80,6 +137,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response resp = {0};
 	(void)version;
 	if (!ctx) {
+		const char *bad_framing = conflicting_framing(conn);
+		http_guard_headers_done(srv->guard, guard_conn_of(conn));
+		if (bad_framing) {
+			sr_log_msg(&srv->d->log, SR_LOG_WARN, "%s: refused: %s", url, bad_framing);
+			return send_answer(conn, 400, spec_encode_error(bad_framing));
+		}
 		ctx = calloc(1, sizeof(*ctx));
 		if (!ctx)
 			return MHD_NO;
@@ -101,7 +164,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	sr_log_msg(&srv->d->log, SR_LOG_DEBUG, "%s %s (%zu bytes)", method, url, ctx->len);
 	atomic_fetch_add(&srv->in_flight, 1);
+	http_guard_dispatching(srv->guard, guard_conn_of(conn), true);
 	dispatch_request(srv->d, url, ctx->body ? ctx->body : "", ctx->len, &resp);
+	http_guard_dispatching(srv->guard, guard_conn_of(conn), false);
 	atomic_fetch_sub(&srv->in_flight, 1);
 	if (!resp.body)
 		return MHD_NO;
@@ -113,15 +178,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *srv = cls;
 	struct request_ctx *ctx = *con_cls;
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	http_guard_request_done(srv->guard, guard_conn_of(conn));
 	if (!ctx)
 		return;
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? http_guard_opened(srv->guard, info->connect_fd) : NULL;
+	} else {
+		http_guard_closed(srv->guard, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -140,8 +218,19 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return sr_error_set_errno(err, ENOMEM, "start HTTP server");
+	const struct http_guard_limits limits = {
+		.max_connections = HTTP_CONNECTION_LIMIT,
+		.soft_cap = HTTP_CONNECTION_SOFT_CAP,
+		.header_limit_s = HTTP_HEADER_LIMIT_S,
+		.body_limit_s = HTTP_BODY_LIMIT_S,
+		.tick_ms = HTTP_GUARD_TICK_MS,
+	};
 	srv->d = d;
 	atomic_init(&srv->in_flight, 0);
+	if (http_guard_create(&limits, &srv->guard, err) < 0) {
+		free(srv);
+		return -1;
+	}
 	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 					    MHD_USE_ERROR_LOG,
 				    0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
@@ -150,8 +239,9 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 				    (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 				    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				    (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-				    MHD_OPTION_END);
+				    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
 	if (!srv->mhd) {
+		http_guard_destroy(srv->guard);
 		free(srv);
 		return sr_error_set(err, EIO, "start HTTP server on the plugin socket: libmicrohttpd refused");
 	}
@@ -172,5 +262,6 @@ void http_server_stop(struct http_server *srv)
 	struct timespec flush = {0, 200L * 1000 * 1000};
 	nanosleep(&flush, NULL);
 	MHD_stop_daemon(srv->mhd);
+	http_guard_destroy(srv->guard);
 	free(srv);
 }

@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
 		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
+		"  --init                 start with no saved state, moving state.json and ipam.json aside\n"
+		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
 		"  --help, --version\n"
 		"\nCommands:\n");
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 		{"sysfs", required_argument, NULL, 'y'},    {"log-level", required_argument, NULL, 'l'},
 		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
 		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
+		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
 	struct daemon_config cfg = {
@@ -123,6 +125,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			rc = parse_int_arg(optarg, "--fault-after-step", 0, 1000000, &cfg.fault_after_step);
+			break;
+		case 'i':
+			cfg.init = true;
 			break;
 		case 'h':
 			usage(stdout);

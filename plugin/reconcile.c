@@ -60,15 +60,14 @@ static bool vf_back_home(struct daemon *d, const struct ep_record *e)
  * or when the Join is older than this. */
 #define SANDBOX_GRACE_S 120
 
-/* true: stale. Marks the sandbox seen when its file exists (and saves that). */
-static bool sandbox_gone(struct daemon *d, struct ep_record *e)
+/* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
+ * per sweep, so a sweep of N endpoints costs one save, not N). */
+static bool sandbox_gone(struct ep_record *e, bool *changed)
 {
 	if (access(e->sandbox_key, F_OK) == 0) {
 		if (!e->sandbox_seen) {
-			sr_error err = {0};
 			e->sandbox_seen = true;
-			if (state_save(&d->state, &err) < 0)
-				sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s: %s", e->id, err.msg);
+			*changed = true;
 		}
 		return false;
 	}
@@ -80,8 +79,13 @@ static bool sandbox_gone(struct daemon *d, struct ep_record *e)
 int reconcile_stale_endpoints(struct daemon *d)
 {
 	int reclaimed = 0;
+	bool changed = false;
+	sr_error save_err = {0};
 	for (size_t i = d->state.ep_count; i-- > 0;) {
-		if (!d->state.eps[i].joined || !d->state.eps[i].sandbox_key[0] || !sandbox_gone(d, &d->state.eps[i]))
+		if (daemon_stop_requested(d))
+			break;
+		if (!d->state.eps[i].joined || !d->state.eps[i].sandbox_key[0] ||
+		    !sandbox_gone(&d->state.eps[i], &changed))
 			continue;
 		struct ep_record e = d->state.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
@@ -91,16 +95,15 @@ int reconcile_stale_endpoints(struct daemon *d)
 		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e.id, e.vf,
 				   err.msg);
+		/* its VF is reset: dropped now, saved with the sweep (a failed save stays pending) */
 		state_remove_ep(&d->state, e.id);
-		if (state_save(&d->state, &err) < 0) {
-			state_add_ep(&d->state, &e, NULL);
-			sr_log_msg(&d->log, SR_LOG_ERROR, "stale endpoint %.12s: %s", e.id, err.msg);
-			continue;
-		}
+		changed = true;
 		sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
 			   e.id, e.sandbox_key, e.vf, e.vf_pci);
 		reclaimed++;
 	}
+	if (changed && state_save(&d->state, &save_err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep of stale endpoints: %s (kept pending)", save_err.msg);
 	return reclaimed;
 }
 
@@ -108,6 +111,7 @@ int reconcile_stale_endpoints(struct daemon *d)
  * Docker never got a success for it (or already forgot it), so reset the VF and drop it. */
 static void finish_interrupted_endpoints(struct daemon *d)
 {
+	bool changed = false;
 	for (size_t i = d->state.ep_count; i-- > 0;) {
 		struct ep_record e = d->state.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
@@ -118,18 +122,26 @@ static void finish_interrupted_endpoints(struct daemon *d)
 			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e.id,
 				   e.vf, err.msg);
 		state_remove_ep(&d->state, e.id);
+		changed = true;
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
 			   e.id, e.phase == EP_CREATING ? "being created" : "being deleted", e.vf, e.vf_pci);
 	}
 	sr_error err = {0};
-	if (state_save(&d->state, &err) < 0)
+	/* nothing rewritten when nothing changed: a start with a full disk still serves */
+	if (changed && state_save(&d->state, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "save after finishing interrupted endpoints: %s", err.msg);
 }
 
 void reconcile_at_start(struct daemon *d)
 {
 	reconcile_networks(d);
+	if (daemon_stop_requested(d))
+		return;
 	finish_interrupted_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
 	reconcile_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
 	reconcile_stale_endpoints(d);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/atomic_file.h"
 
@@ -38,8 +39,37 @@ static int state_file_path(const char *dir, char *out, size_t size, sr_error *er
 	return 0;
 }
 
+int state_dir_check(const char *dir, bool *tightened, sr_error *err)
+{
+	struct stat sb;
+	*tightened = false;
+	if (ensure_dir(dir, err) < 0)
+		return -1;
+	if (stat(dir, &sb) < 0)
+		return sr_error_set_errno(err, errno, "state dir %s", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return sr_error_set(err, ENOTDIR, "state dir %s is not a directory", dir);
+	/* someone else could have planted or replaced state: nothing in it can be trusted */
+	if (sb.st_uid != geteuid() || (sb.st_mode & 022))
+		return sr_error_set(err, EPERM,
+				    "state dir %s is mode %04o owned by uid %u; it must be 0700 and owned by uid %u "
+				    "(others could plant or replace state): check its files, then chown %u %s && "
+				    "chmod 700 %s",
+				    dir, (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)geteuid(),
+				    (unsigned)geteuid(), dir, dir);
+	/* only readable by others (an older install's 0755): ours, nothing planted; tighten it */
+	if (sb.st_mode & 077) {
+		if (chmod(dir, 0700) < 0)
+			return sr_error_set_errno(err, errno, "state dir %s is mode %04o; chmod 700", dir,
+						  (unsigned)(sb.st_mode & 07777));
+		*tightened = true;
+	}
+	return 0;
+}
+
 int state_open(const char *dir, struct state *st, sr_error *err)
 {
+	bool tightened;
 	char path[600];
 	char *text = NULL;
 	size_t len;
@@ -47,7 +77,7 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	memset(st, 0, sizeof(*st));
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir))
 		return sr_error_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
-	if (ensure_dir(dir, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
+	if (state_dir_check(dir, &tightened, err) < 0 || state_file_path(dir, path, sizeof(path), err) < 0)
 		return -1;
 	if (atomic_file_read(path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {
@@ -58,8 +88,11 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	}
 	rc = state_from_json(text, st, err);
 	free(text);
-	if (rc < 0)
+	if (rc < 0) {
+		state_free(st);
 		return sr_error_wrap(err, "load %s", path);
+	}
+	st->loaded = true;
 	return 0;
 }
 
@@ -223,7 +256,12 @@ out:
 	return text;
 }
 
-int state_save(const struct state *st, sr_error *err)
+int state_flush(struct state *st, sr_error *err)
+{
+	return st->dirty ? state_save(st, err) : 0;
+}
+
+int state_save(struct state *st, sr_error *err)
 {
 	char path[600];
 	char *text;
@@ -231,10 +269,13 @@ int state_save(const struct state *st, sr_error *err)
 	if (state_file_path(st->dir, path, sizeof(path), err) < 0)
 		return -1;
 	text = state_to_json(st);
-	if (!text)
+	if (!text) {
+		st->dirty = true;
 		return sr_error_set_errno(err, ENOMEM, "encode state");
+	}
 	rc = atomic_file_write(path, text, strlen(text), err);
 	free(text);
+	st->dirty = rc < 0;
 	if (rc < 0)
 		return sr_error_wrap(err, "save state");
 	return 0;
@@ -377,6 +418,92 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	return 0;
 }
 
+/* Duplicate checks by sorting (O(N log N)): a start with thousands of endpoints must not
+ * compare every pair. Ties keep file order, so messages name the earlier entry first. */
+struct ep_key {
+	const struct ep_record *e;
+	size_t index;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct ep_key *x = a, *y = b;
+	int c = strcmp(x->e->id, y->e->id);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_vf(const void *a, const void *b)
+{
+	const struct ep_key *x = a, *y = b;
+	int c = strcmp(x->e->pf_pci, y->e->pf_pci);
+	if (!c)
+		c = (x->e->vf > y->e->vf) - (x->e->vf < y->e->vf);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+struct net_key {
+	const struct net_record *n;
+};
+
+static int by_net_id(const void *a, const void *b)
+{
+	const struct net_key *x = a, *y = b;
+	return strcmp(x->n->id, y->n->id);
+}
+
+static int check_unique(const struct state *st, sr_error *err)
+{
+	struct ep_key *keys = calloc(st->ep_count ? st->ep_count : 1, sizeof(*keys));
+	struct net_key *nets = calloc(st->net_count ? st->net_count : 1, sizeof(*nets));
+	int rc = -1;
+	if (!keys || !nets) {
+		sr_error_set_errno(err, ENOMEM, "check state");
+		goto out;
+	}
+	for (size_t i = 0; i < st->net_count; i++)
+		nets[i].n = &st->nets[i];
+	qsort(nets, st->net_count, sizeof(*nets), by_net_id);
+	for (size_t i = 1; i < st->net_count; i++)
+		if (!strcmp(nets[i - 1].n->id, nets[i].n->id)) {
+			sr_error_set(err, EINVAL, "network %s is listed twice", nets[i].n->id);
+			goto out;
+		}
+	for (size_t i = 0; i < st->ep_count; i++)
+		keys[i] = (struct ep_key){&st->eps[i], i};
+	qsort(keys, st->ep_count, sizeof(*keys), by_id);
+	for (size_t i = 1; i < st->ep_count; i++)
+		if (!strcmp(keys[i - 1].e->id, keys[i].e->id)) {
+			sr_error_set(err, EINVAL, "endpoint %s is listed twice", keys[i].e->id);
+			goto out;
+		}
+	/* VF ownership is derived from the endpoints: two owners would hand one VF out twice */
+	qsort(keys, st->ep_count, sizeof(*keys), by_vf);
+	for (size_t i = 1; i < st->ep_count; i++) {
+		const struct ep_record *a = keys[i - 1].e, *b = keys[i].e;
+		if (a->vf == b->vf && !strcmp(a->pf_pci, b->pf_pci)) {
+			sr_error_set(err, EINVAL, "endpoints %s and %s both own VF %d of %s", a->id, b->id, b->vf,
+				     b->pf_pci);
+			goto out;
+		}
+	}
+	/* every endpoint's network, looked up in the sorted list */
+	for (size_t i = 0; i < st->ep_count; i++) {
+		struct net_record wanted;
+		const struct net_key key = {&wanted};
+		memcpy(wanted.id, st->eps[i].network_id, sizeof(wanted.id));
+		if (!bsearch(&key, nets, st->net_count, sizeof(*nets), by_net_id)) {
+			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", st->eps[i].id,
+				     st->eps[i].network_id);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(keys);
+	free(nets);
+	return rc;
+}
+
 int state_from_json(const char *text, struct state *st, sr_error *err)
 {
 	json_error_t jerr;
@@ -396,38 +523,15 @@ int state_from_json(const char *text, struct state *st, sr_error *err)
 	}
 	json_array_foreach(nets, i, item) {
 		struct net_record n;
-		if (net_from_json(item, &n, err) < 0)
-			goto out;
-		if (state_find_net(st, n.id)) {
-			sr_error_set(err, EINVAL, "network %s is listed twice", n.id);
-			goto out;
-		}
-		if (!state_add_net(st, &n, err))
+		if (net_from_json(item, &n, err) < 0 || !state_add_net(st, &n, err))
 			goto out;
 	}
 	json_array_foreach(eps, i, item) {
 		struct ep_record e;
-		if (ep_from_json(item, &e, err) < 0)
+		if (ep_from_json(item, &e, err) < 0 || !state_add_ep(st, &e, err))
 			goto out;
-		if (state_find_ep(st, e.id)) {
-			sr_error_set(err, EINVAL, "endpoint %s is listed twice", e.id);
-			goto out;
-		}
-		/* VF ownership is derived from the endpoints: two owners would hand one VF out twice */
-		const struct ep_record *owner = state_find_vf_owner(st, e.pf_pci, e.vf);
-		if (owner) {
-			sr_error_set(err, EINVAL, "endpoints %s and %s both own VF %d of %s", owner->id, e.id, e.vf,
-				     e.pf_pci);
-			goto out;
-		}
-		if (!state_add_ep(st, &e, err))
-			goto out;
-		if (!state_find_net(st, e.network_id)) {
-			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", e.id, e.network_id);
-			goto out;
-		}
 	}
-	rc = 0;
+	rc = check_unique(st, err);
 out:
 	json_decref(root);
 	return rc;

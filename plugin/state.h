@@ -3,7 +3,9 @@
  * VF ownership is derived from the endpoints (PF PCI address + VF index), so it
  * cannot disagree with them. state_save writes <dir>/state.json atomically
  * (write, fsync, rename, fsync dir); callers save after every change and undo
- * the in-memory change when the save fails. */
+ * the in-memory change when the save fails, except for changes Docker will not
+ * retry (deletes): those stay in memory as a pending change (`dirty`), written by
+ * the next successful save or state_flush (the daemon retries every second). */
 #ifndef STATE_H
 #define STATE_H
 
@@ -56,12 +58,23 @@ struct state {
 	size_t net_count, net_cap;
 	struct ep_record *eps;
 	size_t ep_count, ep_cap;
+	bool loaded; /* state.json existed at open */
+	bool dirty;  /* memory holds changes the last save could not write */
 };
 
-/* Loads <dir>/state.json if present (creating dir if absent). A corrupt file is an error. */
+/* Creates dir (0700) if absent. Refuses one that is not a directory owned by us, or that
+ * group or others may write (they could have planted or replaced state). One that others
+ * may only read or search (0755, as older installs made it) is tightened to 0700
+ * (*tightened says so, for the log). */
+int state_dir_check(const char *dir, bool *tightened, sr_error *err);
+/* Loads <dir>/state.json if present (st->loaded). Checks dir first (state_dir_check).
+ * A corrupt file, a symlink (even dangling), a FIFO or a device there is an error. */
 int state_open(const char *dir, struct state *st, sr_error *err);
 void state_free(struct state *st);
-int state_save(const struct state *st, sr_error *err);
+/* Writes the whole state; clears `dirty` on success, sets it on failure. */
+int state_save(struct state *st, sr_error *err);
+/* Writes pending changes, if any (0 when there are none). */
+int state_flush(struct state *st, sr_error *err);
 
 struct net_record *state_find_net(struct state *st, const char *id);
 struct ep_record *state_find_ep(struct state *st, const char *id);

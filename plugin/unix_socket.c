@@ -1,6 +1,7 @@
 #include "unix_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,14 +99,36 @@ fail:
 	return -1;
 }
 
-int unix_socket_from_systemd(void)
+int unix_socket_from_systemd(int *fd_out, sr_error *err)
 {
 	const char *pid = getenv("LISTEN_PID");
 	const char *fds = getenv("LISTEN_FDS");
-	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
-		return -1;
+	const int fd = 3; /* SD_LISTEN_FDS_START */
+	struct sockaddr_storage addr;
+	socklen_t addr_len = sizeof(addr), opt_len;
+	int type = 0, listening = 0;
+	*fd_out = -1;
+	memset(&addr, 0, sizeof(addr));
+	if (!pid || !fds || atol(pid) != (long)getpid())
+		return 0;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	return 3; /* SD_LISTEN_FDS_START */
+	if (atoi(fds) != 1)
+		return sr_error_set(err, EINVAL, "systemd passed LISTEN_FDS=%s; expected exactly 1 socket", fds);
+	/* fd 3 is whatever the parent left open there: only a listening Unix stream socket is ours */
+	opt_len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &opt_len) < 0)
+		return sr_error_set_errno(err, errno, "fd %d passed by systemd is not a socket", fd);
+	opt_len = sizeof(listening);
+	if (getsockname(fd, (struct sockaddr *)&addr, &addr_len) < 0 || addr.ss_family != AF_UNIX ||
+	    type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &opt_len) < 0 || !listening)
+		return sr_error_set(err, EINVAL,
+				    "fd %d passed by systemd is not a listening Unix stream socket "
+				    "(check ListenStream= in sriov-plugin.socket)",
+				    fd);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return sr_error_set_errno(err, errno, "fd %d passed by systemd", fd);
+	*fd_out = fd;
+	return 1;
 }

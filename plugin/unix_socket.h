@@ -11,7 +11,8 @@
 #include "../common/sr_error.h"
 
 int unix_socket_listen(const char *path, const char *group, int *fd_out, sr_error *err);
-/* Returns the systemd-passed listening fd, or -1 when none was passed. */
-int unix_socket_from_systemd(void);
+/* The socket systemd passed (LISTEN_PID/LISTEN_FDS): 1 and *fd_out set; 0 when none was
+ * passed; -1 when one was announced but fd 3 is not one listening Unix stream socket. */
+int unix_socket_from_systemd(int *fd_out, sr_error *err);
 
 #endif

@@ -177,6 +177,7 @@ class Env:
         self.log_path = None
         self.runs = 0
         self.exit_codes = []
+        self.wrap = []  # prepended to the daemon's command (e.g. nsenter into a mount namespace)
 
     def __enter__(self):
         try:
@@ -227,7 +228,7 @@ class Env:
         if self.valgrind:
             cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
                    "--error-exitcode=42", "--log-file=%s/valgrind-%d.log" % (self.tmp, self.runs)] + cmd
-        return ["ip", "netns", "exec", self.ns] + cmd
+        return self.wrap + ["ip", "netns", "exec", self.ns] + cmd
 
     def start(self, wait=True, extra=()):
         self.runs += 1

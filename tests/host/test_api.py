@@ -273,8 +273,10 @@ def test_lifecycle(env, r):
     env.start()
     r.check(env.call("Plugin.Activate").status == 200, "restart replaces the stale socket")
     r.check(env.state() == before and "1 networks" in env.log(), "state file loads after kill -9", env.log()[-400:])
-    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "101"}))
     r.check(x.status == 409 and x.err and "already exists" in x.err, "network survives the restart", x)
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200 and "replayed" in env.log(), "its identical replay answers as the first time", x)
 
     # SIGTERM: exit 0, socket removed
     rc = env.stop()

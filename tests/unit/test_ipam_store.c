@@ -1,6 +1,7 @@
 /* ipam_store: RequestPool/ReleasePool/RequestAddress/ReleaseAddress semantics,
  * default pool selection, persistence across reopen, corrupt files, atomic save. */
 #include "../../ipam/ipam.h"
+#include "../../ipam/ipam_store_internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -68,10 +69,20 @@ static void test_pools(void)
 	CHECK(s != NULL);
 	if (!s)
 		return;
-	CHECK(access(path, F_OK) == 0); /* written at open */
+	/* nothing written at open (a full disk must not stop a start); the new store is pending */
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT);
+	CHECK(!ipam_store_loaded(s) && ipam_store_pending(s));
+	CHECK(ipam_store_flush(s, &err) == 0 && access(path, F_OK) == 0 && !ipam_store_pending(s));
 	CHECK(pool(s, "local", "10.1.0.0/16", "", NULL, false, &a, &err) == 0);
 	CHECK_STR_EQ(a.pool, "10.1.0.0/16");
 	CHECK_STR_EQ(a.pool_id, "sriov-1-10.1.0.0_16");
+	/* a replay (same request, no address handed out yet): the same PoolID, nothing new */
+	CHECK(pool(s, "local", "10.1.0.0/16", "", NULL, false, &b, &err) == 0);
+	CHECK_STR_EQ(b.pool_id, a.pool_id);
+	CHECK_STR_EQ(b.pool, "10.1.0.0/16");
+	CHECK(ipam_store_count(s) == 1);
+	/* once dockerd asked for the gateway it had the answer: the same request is another network */
+	CHECK_STR_EQ(addr(s, a.pool_id, "", true, &err), "10.1.0.1/16");
 	CHECK(pool(s, "local", "10.1.0.0/16", "", NULL, false, &b, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pool 10.1.0.0/16 overlaps pool 10.1.0.0/16 already in use");
 	CHECK(err.code == EEXIST);
@@ -274,8 +285,8 @@ static void test_corrupt(void)
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	CHECK(strstr(err.msg, "id a/b: not a valid pool ID") != NULL);
 
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\"},"
-		   " {\"id\": \"p1\", \"pool\": \"10.8.0.0/24\"}]}");
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\", "
+		   "\"allocated\": []}, {\"id\": \"p1\", \"pool\": \"10.8.0.0/24\", \"allocated\": []}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	CHECK(strstr(err.msg, "pools[1]: id p1: duplicate") != NULL);
 
@@ -323,15 +334,34 @@ static void test_atomic_save(void)
 	CHECK(strstr(err.msg, "save ") == err.msg && strstr(err.msg, "Is a directory") != NULL);
 	CHECK(pool(s, "local", "10.6.0.0/24", "", NULL, false, &q, &err) == -1);
 	CHECK(ipam_store_count(s) == 1);
-	CHECK(ipam_release_address(s, p.pool_id, "10.7.0.1", &err) == -1);
-	CHECK(ipam_release_pool(s, p.pool_id, &err) == -1);
-	CHECK(ipam_store_count(s) == 1);
 	CHECK(rmdir(tmp_path) == 0);
-	/* Nothing of the failed changes stuck. */
+	/* Nothing of the failed requests stuck. */
 	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "10.7.0.2/24");
 	CHECK(pool(s, "local", "10.6.0.0/24", "", NULL, false, &q, &err) == 0);
 	CHECK_STR_EQ(q.pool_id, "sriov-2-10.6.0.0_24");
+	/* Releases are never retried by Docker: a failed save keeps them, pending, so nothing leaks. */
+	CHECK(mkdir(tmp_path, 0700) == 0);
+	CHECK(ipam_release_address(s, p.pool_id, "10.7.0.1", &err) == -1);
+	CHECK(strstr(err.msg, "address 10.7.0.1 released, but not yet saved (pending") == err.msg);
+	CHECK(ipam_store_pending(s));
+	CHECK(ipam_release_pool(s, q.pool_id, &err) == -1);
+	CHECK(strstr(err.msg, "pool sriov-2-10.6.0.0_24 released, but not yet saved (pending") == err.msg);
+	CHECK(ipam_store_count(s) == 1);
+	/* handing the released address out again is safe: its save fails, it is undone */
+	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "");
+	CHECK(ipam_store_flush(s, &err) == -1 && ipam_store_pending(s));
+	CHECK(rmdir(tmp_path) == 0);
+	CHECK(ipam_store_flush(s, &err) == 0 && !ipam_store_pending(s));
 	ipam_store_close(s);
+	/* what the disk says now: both releases written */
+	s = open_store(NULL);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(ipam_store_loaded(s) && !ipam_store_pending(s));
+		CHECK(ipam_store_count(s) == 1);
+		CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "10.7.0.1/24");
+		ipam_store_close(s);
+	}
 	unlink(path);
 }
 
@@ -368,6 +398,117 @@ static void test_cycles_persisted(void)
 	unlink(path);
 }
 
+/* Files that are not what a save writes are refused, never read as an empty store. */
+static void test_odd_files(void)
+{
+	struct ipam_store *s = NULL;
+	sr_error err = { 0 };
+	struct stat before, after;
+	char want[512];
+
+	/* a pool without "allocated" would hand its addresses out again */
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\"}]}");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	snprintf(want, sizeof(want), "IPAM state %s: pools[0]: pool p1: allocated: missing", path);
+	CHECK_STR_EQ(err.msg, want);
+	/* two pools over one prefix (or overlapping) in one address space */
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"address_space\": \"local\", "
+		   "\"pool\": \"10.9.0.0/24\", \"allocated\": []}, {\"id\": \"p2\", \"address_space\": \"local\", "
+		   "\"pool\": \"10.9.0.0/25\", \"allocated\": []}]}");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	CHECK(strstr(err.msg, "pools[1]: pool p2: 10.9.0.0/25 overlaps pool p1 (10.9.0.0/24) in address space 'local'"));
+	/* ...in two spaces they may */
+	write_file("{\"version\": 1, \"next_id\": 1, \"pools\": [{\"id\": \"sriov-7-x\", \"address_space\": \"local\", "
+		   "\"pool\": \"10.9.0.0/24\", \"allocated\": []}, {\"id\": \"p2\", \"address_space\": \"global\", "
+		   "\"pool\": \"10.9.0.0/24\", \"allocated\": []}]}");
+	CHECK(stat(path, &before) == 0);
+	s = open_store(NULL);
+	CHECK(s != NULL);
+	if (s) {
+		struct ipam_pool_result r;
+
+		/* nothing rewritten at open when nothing changed */
+		CHECK(stat(path, &after) == 0 && after.st_ino == before.st_ino &&
+		      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec && after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+		CHECK(ipam_store_loaded(s) && !ipam_store_pending(s));
+		/* next_id stays above the IDs held, even when the file says less */
+		CHECK(pool(s, "local", "10.8.0.0/24", "", NULL, false, &r, &err) == 0);
+		CHECK_STR_EQ(r.pool_id, "sriov-8-10.8.0.0_24");
+		ipam_store_close(s);
+	}
+	unlink(path);
+	/* a dangling symlink (state disk not mounted yet): refused, the link left alone */
+	CHECK(symlink("/nonexistent/ipam.json", path) == 0);
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	CHECK(strstr(err.msg, "is a symbolic link") != NULL);
+	CHECK(lstat(path, &after) == 0 && S_ISLNK(after.st_mode));
+	unlink(path);
+	/* a FIFO: refused at once (the old code waited for a writer forever) */
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	CHECK(strstr(err.msg, "is not a regular file") != NULL);
+	unlink(path);
+}
+
+/* jansson allocations still live: every failed save must have freed what it built. */
+static long json_live;
+static long json_fail_at;
+static long json_calls;
+
+static void *counting_malloc(size_t n)
+{
+	void *p;
+
+	if (++json_calls == json_fail_at)
+		return NULL;
+	p = malloc(n);
+	if (p)
+		json_live++;
+	return p;
+}
+
+static void counting_free(void *p)
+{
+	if (p)
+		json_live--;
+	free(p);
+}
+
+static void test_save_allocation_failures(void)
+{
+	struct ipam_store *s = open_store(NULL);
+	struct ipam_pool_result r;
+	sr_error err = { 0 };
+	int failures = 0, leaks = 0;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(pool(s, "local", "10.4.0.0/24", "10.4.0.128/25", "10.4.0.200", false, &r, &err) == 0);
+	CHECK_STR_EQ(addr(s, r.pool_id, "", true, &err), "10.4.0.1/24");
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	for (json_fail_at = 1; json_fail_at < 200; json_fail_at++) {
+		json_calls = 0;
+		json_live = 0;
+		if (ipam_store_save(s, &err) == 0) {
+			if (json_calls < json_fail_at)
+				break; /* every allocation of a save tried */
+		} else {
+			failures++;
+			if (json_live != 0) {
+				leaks++;
+				fprintf(stderr, "allocation %ld failing leaks %ld jansson allocations\n", json_fail_at,
+					json_live);
+			}
+		}
+	}
+	json_set_alloc_funcs(malloc, free);
+	CHECK(failures > 5);
+	CHECK(leaks == 0);
+	ipam_store_close(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_ipam_store.XXXXXX");
@@ -388,6 +529,8 @@ int main(void)
 	test_corrupt();
 	test_atomic_save();
 	test_cycles_persisted();
+	test_odd_files();
+	test_save_allocation_failures();
 
 	unlink(path);
 	unlink(tmp_path);

@@ -1,0 +1,426 @@
+"""Faults the host throws at the daemon (issue: an operator's bad day), on the real daemon:
+
+- connections: a normal client is answered within 100 ms while 1 000 idle and 150 slowloris
+  connections are held; conflicting framing is refused with 400;
+- state files: every damaged or odd state file/dir refuses to start (or keeps all state) and is
+  left as it was, never started silently empty; --init and an empty dir start fresh; nothing is
+  rewritten at start; a planted .tmp symlink does not redirect a save;
+- a full disk (a small tmpfs in a private mount namespace): changes are refused with a clear error,
+  deletes/releases Docker will not retry are kept pending and written once space is back, a restart
+  on the full disk serves; at the end nothing leaked and nothing came back;
+- start-up with 3 000 joined endpoints not yet seen answers within 2 s, and SIGTERM during a long
+  start-up stops it within 1 s;
+- SIGHUP/SIGUSR1/SIGUSR2/SIGALRM/SIGPIPE leave it serving;
+- identical CreateNetwork and RequestPool replays answer 200 as the first time."""
+
+import glob
+import json
+import os
+import resource
+import signal
+import socket
+import stat
+import subprocess
+import time
+
+from hostlib import PF, PF_PCI, SLOW, Env, hexid, network_body, vf_pci
+
+NET_A, NET_B, NET_C = hexid("a"), hexid("b"), hexid("c")
+SAVED_VF = {"mac": "00:00:00:00:00:00", "vlan": 0, "qos": 0, "vlan_proto": 33024, "spoofchk": True, "trust": False,
+            "link_state": 0, "min_tx_rate": 0, "max_tx_rate": 0, "has_spoofchk": True, "has_trust": True,
+            "has_link_state": True, "has_rate": True}
+
+
+def rp(pool="10.20.0.0/16", sub="", space="local"):
+    return {"AddressSpace": space, "Pool": pool, "SubPool": sub, "Options": {}, "V6": False}
+
+
+def expect_refusal(env, r, label, want, extra=()):
+    """Starts the daemon, which must exit non-zero (promptly) with `want` in its log."""
+    env.start(wait=False, extra=extra)
+    try:
+        rc = env.proc.wait(timeout=20 * SLOW)
+    except subprocess.TimeoutExpired:
+        rc = env.stop(signal.SIGKILL)
+        rc = "still running (killed: %s)" % rc
+    r.check(rc not in (0, None) and isinstance(rc, int) and want in env.log(), "%s: refused" % label,
+            (rc, env.log()[-600:]))
+    r.check(not os.path.exists(env.sock), "%s: never served" % label)
+
+
+def files(env):
+    """state dir entries -> (kind, bytes or link target), byte for byte."""
+    out = {}
+    for name in sorted(os.listdir(env.state_dir)):
+        p = os.path.join(env.state_dir, name)
+        st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode):
+            out[name] = ("link", os.readlink(p))
+        elif stat.S_ISREG(st.st_mode):
+            with open(p, "rb") as f:
+                out[name] = ("file", f.read())
+        else:
+            out[name] = ("other", stat.S_IFMT(st.st_mode))
+    return out
+
+
+# ---- connections ----
+
+def connect(path):
+    """A Unix connect; a full listen backlog answers EAGAIN at once, so retry (bounded)."""
+    deadline = time.monotonic() + 5 * SLOW
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5 * SLOW)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+def test_connection_flood(env, r):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    held = []
+    try:
+        for _ in range(1000):
+            held.append(connect(env.sock))
+        slow = []
+        for i in range(150):
+            s = connect(env.sock)
+            try:
+                s.sendall(b"POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\nX-Slow-%d: " % i)
+            except OSError:
+                pass  # the guard may already have cut it to make room: that is its job
+            slow.append(s)
+        held += slow
+        # the guard has cut many of them; let the server finish closing those (under valgrind
+        # that takes a while) — the attacker keeps every socket open meanwhile
+        time.sleep(0.2 * SLOW)
+        worst = 0.0
+        for round_ in range(5):
+            for s in slow:  # slowloris: one more header byte each round (errors = the guard cut it)
+                try:
+                    s.send(b"a")
+                except OSError:
+                    pass
+            t0 = time.monotonic()
+            a = env.call("NetworkDriver.GetCapabilities", timeout=5 * SLOW)
+            dt = time.monotonic() - t0
+            worst = max(worst, dt)
+            r.check(a.status == 200, "GetCapabilities %d answered while 1150 connections are held" % round_, a)
+        r.check(worst < 0.1 * SLOW, "answered within 100 ms while 1000 idle + 150 slowloris are held: worst %.1f ms"
+                % (worst * 1000))
+    finally:
+        for s in held:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    r.check(env.call("Plugin.Activate").status == 200, "serving after the flood")
+
+
+def test_framing(env, r):
+    from hostlib import raw_exchange
+    two = (b"POST /NetworkDriver.GetCapabilities HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+           b"Content-Length: 30\r\n\r\n{}")
+    st, body = raw_exchange(env.sock, two, timeout=5 * SLOW)
+    r.check(st == 400, "two different Content-Length -> 400", (st, body))
+    both = (b"POST /NetworkDriver.GetCapabilities HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    st, body = raw_exchange(env.sock, both, timeout=5 * SLOW)
+    r.check(st == 400 and b"Transfer-Encoding" in body, "Content-Length with chunked -> 400", (st, body))
+
+
+# ---- signals and replays ----
+
+def test_signals(env, r):
+    for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE, signal.SIGHUP):
+        env.proc.send_signal(sig)
+        time.sleep(0.1)
+        r.check(env.proc.poll() is None and env.call("Plugin.Activate").status == 200,
+                "%s leaves the daemon serving" % signal.Signals(sig).name, env.log()[-300:])
+    r.check("SIGHUP: nothing to reopen" in env.log(), "SIGHUP is logged")
+
+
+def test_replays(env, r):
+    body = network_body(NET_A, {"pf_iface": PF, "vlanid": "100"})
+    x1 = env.call("NetworkDriver.CreateNetwork", body)
+    x2 = env.call("NetworkDriver.CreateNetwork", body)
+    r.check(x1.status == 200 and x2.status == 200 and x2.json == {}, "CreateNetwork replayed -> 200", (x1, x2))
+    r.check(len(env.state()["networks"]) == 1, "the replay recorded nothing new")
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "200"}))
+    r.check(x.status == 409 and "already exists" in (x.err or ""), "same ID, other options -> 409", x)
+    p1 = env.call("IpamDriver.RequestPool", rp("10.30.0.0/16"))
+    p2 = env.call("IpamDriver.RequestPool", rp("10.30.0.0/16"))
+    r.check(p1.status == 200 and p2.status == 200 and p1.json == p2.json, "RequestPool replayed -> same PoolID",
+            (p1, p2))
+    x = env.call("IpamDriver.RequestPool", rp("10.30.0.0/16", sub="10.30.1.0/24"))
+    r.check(x.status != 200 and "overlaps" in (x.err or ""), "same pool, other sub-pool -> refused", x)
+    g = env.call("IpamDriver.RequestAddress", {"PoolID": p1.json["PoolID"], "Address": "",
+                                               "Options": {"RequestAddressType": "com.docker.network.gateway"}})
+    r.check(g.status == 200, "gateway of the pool", g)
+    x = env.call("IpamDriver.RequestPool", rp("10.30.0.0/16"))
+    r.check(x.status != 200 and "overlaps" in (x.err or ""),
+            "once its gateway was asked for, the same request is another network's -> refused", x)
+
+
+# ---- state files ----
+
+def seed_network_and_pool(env, r):
+    env.start()
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    p = env.call("IpamDriver.RequestPool", rp("10.40.0.0/16"))
+    r.check(x.status == 200 and p.status == 200, "seed: a network and a pool", (x, p))
+    r.check(env.stop() == 0, "seed: SIGTERM exits 0")
+    return p.json["PoolID"] if p.json else None
+
+
+def test_state_files(r):
+    state, ipam = "state.json", "ipam.json"
+    with Env() as env:
+        seed_network_and_pool(env, r)
+        good = files(env)
+        # nothing rewritten at start when nothing changed
+        before = {n: os.lstat(os.path.join(env.state_dir, n)) for n in (state, ipam)}
+        env.start()
+        r.check("1 networks" in env.log(), "restart loads the network")
+        after = {n: os.lstat(os.path.join(env.state_dir, n)) for n in (state, ipam)}
+        r.check(all(before[n].st_ino == after[n].st_ino and before[n].st_mtime_ns == after[n].st_mtime_ns
+                    for n in before), "nothing rewritten at start")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+        def damaged(label, want, damage, extra=()):
+            damage()
+            snap = files(env)
+            expect_refusal(env, r, label, want, extra)
+            now = files(env)
+            r.check(now == snap, "%s: state dir left as it was" % label,
+                    [(k, snap.get(k, "-")[:1], now.get(k, "-")[:1]) for k in set(snap) | set(now)
+                     if snap.get(k) != now.get(k)])
+
+        for name, other in ((state, ipam), (ipam, state)):
+            path = os.path.join(env.state_dir, name)
+            keep = good[name][1]
+
+            def restore(path=path, keep=keep):
+                if os.path.lexists(path):
+                    os.unlink(path)
+                with open(path, "wb") as f:
+                    f.write(keep)
+
+            damaged(name + " a dangling symlink", "is a symbolic link",
+                    lambda path=path: (os.unlink(path), os.symlink("/nonexistent/disk/" + name, path)))
+            restore()
+            damaged(name + " a FIFO", "is not a regular file", lambda path=path: (os.unlink(path), os.mkfifo(path)))
+            restore()
+            damaged(name + " missing while " + other + " holds state", name + " is missing",
+                    lambda path=path: os.unlink(path))
+            restore()
+        r.check(files(env) == good, "state restored for the next cases")
+        ipam_path = os.path.join(env.state_dir, ipam)
+        doc = json.loads(good[ipam][1])
+
+        def write_ipam(d):
+            with open(ipam_path, "w") as f:
+                json.dump(d, f)
+
+        bad = json.loads(json.dumps(doc))
+        del bad["pools"][0]["allocated"]
+        damaged("a pool without allocated", "allocated: missing", lambda: write_ipam(bad))
+        dup = json.loads(json.dumps(doc))
+        dup["pools"].append(dict(doc["pools"][0], id="sriov-9-10.40.0.0_16"))
+        damaged("two pools with one prefix", "overlaps pool", lambda: write_ipam(dup))
+        with open(ipam_path, "wb") as f:
+            f.write(good[ipam][1])
+        for mode in (0o775, 0o757, 0o733):
+            os.chmod(env.state_dir, mode)
+            expect_refusal(env, r, "state dir mode %04o (writable by others)" % mode, "must be 0700")
+            r.check(stat.S_IMODE(os.stat(env.state_dir).st_mode) == mode, "mode %04o left for the operator" % mode)
+        os.chown(env.state_dir, 65534, 0)
+        os.chmod(env.state_dir, 0o700)
+        expect_refusal(env, r, "state dir owned by another user", "must be 0700 and owned by uid 0")
+        os.chown(env.state_dir, 0, 0)
+        r.check(files(env) == good, "refusals changed nothing")
+        # an older install's 0755 (readable, not writable, by others): tightened, state kept
+        os.chmod(env.state_dir, 0o755)
+        env.start()
+        r.check(stat.S_IMODE(os.stat(env.state_dir).st_mode) == 0o700 and "now mode 0700" in env.log() and
+                "1 networks" in env.log(), "a 0755 state dir is tightened to 0700 and its state kept")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        r.check(files(env) == good, "nothing rewritten")
+
+        # a planted .tmp symlink does not redirect the next save
+        victim = os.path.join(env.tmp, "victim")
+        with open(victim, "w") as f:
+            f.write("precious")
+        os.symlink(victim, os.path.join(env.state_dir, state + ".tmp"))
+        env.start()
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "300"}))
+        r.check(x.status == 200 and len(env.state()["networks"]) == 2, "save with a planted .tmp symlink", x)
+        with open(victim) as f:
+            r.check(f.read() == "precious", "the symlink's target is untouched")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+        # --init: starts with nothing, the old files kept aside
+        os.unlink(os.path.join(env.state_dir, ipam))
+        expect_refusal(env, r, "ipam.json deleted", "ipam.json is missing")
+        env.start(extra=("--init",))
+        r.check("0 networks" in env.log(), "--init starts with no state", env.log()[-400:])
+        aside = glob.glob(os.path.join(env.state_dir, "state.json.abandoned-*"))
+        r.check(len(aside) == 1 and len(json.load(open(aside[0]))["networks"]) == 2,
+                "--init keeps the old state.json aside", aside)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+    with Env() as env:
+        # an empty (e.g. freshly mounted) state dir starts fresh and writes both files at once
+        os.makedirs(env.state_dir, mode=0o700)
+        env.start()
+        r.check(os.path.isfile(os.path.join(env.state_dir, state)) and
+                os.path.isfile(os.path.join(env.state_dir, ipam)), "an empty state dir starts fresh, both written")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
+# ---- a full disk ----
+
+def fill(path):
+    """Writes zeros at path until the file system is full (bounded: 1024 x 4 KiB)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for _ in range(1024):
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+def test_disk_full(r):
+    with Env() as env:
+        os.makedirs(env.state_dir, mode=0o700)
+        holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                   "mount -t tmpfs -o size=256k,mode=0700 sriov-test %s && echo up && exec sleep 600"
+                                   % env.state_dir], stdout=subprocess.PIPE, text=True)
+        try:
+            r.check(holder.stdout.readline().strip() == "up", "tmpfs mounted in a private mount namespace")
+            env.wrap = ["nsenter", "-t", str(holder.pid), "-m"]
+            disk = "/proc/%d/root%s" % (holder.pid, env.state_dir)
+            env.state_path = lambda: os.path.join(disk, "state.json")
+            env.start()
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+            p = env.call("IpamDriver.RequestPool", rp("10.50.0.0/16"))
+            pool_id = p.json["PoolID"] if p.json else ""
+            a = env.call("IpamDriver.RequestAddress", {"PoolID": pool_id, "Address": "10.50.0.9", "Options": None})
+            r.check(x.status == 200 and p.status == 200 and a.status == 200, "before: network, pool, address",
+                    (x, p, a))
+            # fill the disk
+            filler = os.path.join(disk, "filler")
+            fill(filler)
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "200"}))
+            r.check(x.status == 500 and "No space left on device" in (x.err or ""),
+                    "disk full: CreateNetwork refused with the reason", x)
+            x = env.call("IpamDriver.RequestPool", rp("10.51.0.0/16"))
+            r.check(x.status != 200 and "No space left" in (x.err or ""), "disk full: RequestPool refused", x)
+            # deletes and releases Docker will not retry
+            d = env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_A})
+            ra = env.call("IpamDriver.ReleaseAddress", {"PoolID": pool_id, "Address": "10.50.0.9"})
+            rpl = env.call("IpamDriver.ReleasePool", {"PoolID": pool_id})
+            r.check(all("pending" in (y.err or "") for y in (d, ra, rpl)), "disk full: deletes kept pending, said so",
+                    (d, ra, rpl))
+            # memory already has them: the network's PF+VLAN and the pool are free again
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_C, {"pf_iface": PF, "vlanid": "100"}))
+            r.check(x.status == 500 and "already used" not in (x.err or ""), "deleted network blocks nothing", x)
+            # a restart while the disk is still full serves (read-only safe); its pending work is
+            # lost only because it was never written: stop it after space is back instead
+            os.unlink(filler)
+            deadline = time.monotonic() + 10 * SLOW
+            while time.monotonic() < deadline and "pending changes written" not in env.log():
+                time.sleep(0.1)
+            r.check("pending changes written" in env.log(), "space back: pending changes written by themselves")
+            r.check(env.proc.poll() is None, "still serving")
+            env.proc.kill()  # no chance for a last save: the disk must already say it all
+            env.proc.wait(timeout=10)
+            # fill again and restart on the full disk
+            fill(filler)
+            env.start()
+            r.check("0 networks" in env.log(), "restart on a full disk serves; the deleted network stays deleted",
+                    env.log()[-400:])
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "200"}))
+            r.check(x.status == 500 and "No space left" in (x.err or ""), "full disk after restart: change refused", x)
+            os.unlink(filler)
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "100"}))
+            r.check(x.status == 200, "space back: the deleted network's PF+VLAN is free", x)
+            p2 = env.call("IpamDriver.RequestPool", rp("10.50.0.0/16"))
+            r.check(p2.status == 200 and p2.json["PoolID"] != pool_id, "the released pool is free, a new ID", p2)
+            a2 = env.call("IpamDriver.RequestAddress", {"PoolID": p2.json["PoolID"] if p2.json else "",
+                                                        "Address": "10.50.0.9", "Options": None})
+            r.check(a2.status == 200, "its released address is free", a2)
+            with open(os.path.join(disk, "ipam.json")) as f:
+                pools = json.load(f)["pools"]
+            r.check([q["id"] for q in pools] == [p2.json["PoolID"]], "ipam.json: nothing leaked", pools)
+            r.check(env.stop() == 0, "SIGTERM exits 0")
+        finally:
+            holder.kill()
+            holder.wait(timeout=10)
+
+
+# ---- start-up with many endpoints ----
+
+def test_startup_sweep(r):
+    with Env() as env:
+        env.start()
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+        r.check(x.status == 200, "CreateNetwork", x)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        sandboxes = os.path.join(env.tmp, "netns")
+        os.makedirs(sandboxes)
+        st = env.state()
+        # under valgrind (30x slower) the bound would measure valgrind: fewer endpoints there,
+        # still enough to see a per-endpoint save (the old code: 256 endpoints took 0.9 s)
+        n = 300 if env.valgrind else 3000
+        for i in range(n):
+            key = os.path.join(sandboxes, "%012x" % i)
+            open(key, "w").close()
+            st["endpoints"].append({
+                "id": "%064x" % (i + 1), "network_id": NET_A, "pf_pci": PF_PCI, "vf": i, "vf_pci": vf_pci(i),
+                "mac": "02:42:0a:%02x:%02x:%02x" % (i >> 16 & 255, i >> 8 & 255, i & 255),
+                "address4": "", "address6": "", "joined": True, "sandbox_key": key, "phase": "ready",
+                "joined_at": int(time.time()), "saved": SAVED_VF})
+        with open(env.state_path(), "w") as f:
+            json.dump(st, f)
+        t0 = time.monotonic()
+        env.start(wait=False)
+        env.wait_ready(timeout=30 * SLOW)
+        dt = time.monotonic() - t0
+        r.check(dt < 2.0 * SLOW, "start-up with %d unseen joined endpoints answers in %.2f s (< 2 s)" % (n, dt))
+        eps = env.state()["endpoints"]
+        r.check(len(eps) == n and all(e["sandbox_seen"] for e in eps), "every sandbox marked seen, all kept")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        # SIGTERM while start-up works through them: out within 1 s
+        for e in eps:
+            e["sandbox_seen"] = False
+        with open(env.state_path(), "w") as f:
+            json.dump({"version": 1, "networks": st["networks"], "endpoints": eps}, f)
+        env.start(wait=False)
+        time.sleep(0.05)
+        t0 = time.monotonic()
+        rc = env.stop(signal.SIGTERM, timeout=10 * SLOW)
+        dt = time.monotonic() - t0
+        r.check(dt < 1.0 * SLOW and rc in (0, -signal.SIGTERM), "SIGTERM during start-up: stopped in %.2f s" % dt, rc)
+
+
+def check_valgrind(env, r):
+    if env.valgrind:
+        r.check(all(rc == 0 for _, rc in env.exit_codes), "valgrind: every SIGTERM stop exited 0", env.exit_codes)
+
+
+def run_all(r):
+    with Env() as env:
+        env.start()
+        test_framing(env, r)
+        test_signals(env, r)
+        test_replays(env, r)
+        test_connection_flood(env, r)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+    test_state_files(r)
+    test_disk_full(r)
+    test_startup_sweep(r)
