@@ -123,36 +123,75 @@ static int check_vf_config(struct daemon *d, const char *pf, const struct net_co
 	return 0;
 }
 
-static int apply_once(struct daemon *d, const char *pf_ifname, const struct net_config *cfg,
-		      const struct ep_record *ep, int *done, sr_error *err)
+int vf_steps_run(const struct vf_steps *s, sr_error *err)
 {
-	for (*done = 0; *done < STEP_COUNT; (*done)++) {
-		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)*done, err) < 0)
-			return -1;
-		daemon_fault_point(d, "configure VF");
+	int touched = 0; /* steps begun in any attempt: all of them are undone on failure */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int step;
+		for (step = 0; step < s->count; step++) {
+			if (step + 1 > touched)
+				touched = step + 1;
+			if (s->apply(s->ctx, step, err) < 0)
+				break;
+		}
+		if (step == s->count && s->finish(s->ctx, err) == 0)
+			return 0;
+		/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us:
+		 * once more, but only when every step went through and the end check failed. */
+		if (step < s->count || attempt == 1)
+			break;
+		if (s->retrying)
+			s->retrying(s->ctx, err);
+		sr_error_clear(err);
 	}
-	if (vf_sync_netdev(d, cfg, ep, err) < 0)
+	for (int step = touched - 1; step >= 0; step--)
+		s->undo(s->ctx, step);
+	return -1;
+}
+
+struct apply_ctx {
+	struct daemon *d;
+	const char *pf;
+	const struct net_config *cfg;
+	const struct ep_record *ep;
+};
+
+static int ctx_apply(void *p, int step, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (do_step(c->d, c->pf, c->cfg, c->ep, (enum vf_step)step, err) < 0)
 		return -1;
-	daemon_fault_point(d, "sync VF netdev");
-	return check_vf_config(d, pf_ifname, cfg, ep, err);
+	daemon_fault_point(c->d, "configure VF");
+	return 0;
+}
+
+static int ctx_finish(void *p, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (vf_sync_netdev(c->d, c->cfg, c->ep, err) < 0)
+		return -1;
+	daemon_fault_point(c->d, "sync VF netdev");
+	return check_vf_config(c->d, c->pf, c->cfg, c->ep, err);
+}
+
+static void ctx_undo(void *p, int step)
+{
+	struct apply_ctx *c = p;
+	undo_step(c->d, c->pf, c->ep, (enum vf_step)step);
+}
+
+static void ctx_retrying(void *p, const sr_error *err)
+{
+	struct apply_ctx *c = p;
+	sr_log_msg(&c->d->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
 }
 
 int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err)
 {
-	int done = 0;
-	if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
-		return 0;
-	/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us: once more. */
-	if (done == STEP_COUNT) {
-		sr_log_msg(&d->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
-		sr_error_clear(err);
-		if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
-			return 0;
-	}
-	for (int s = done; s >= 0; s--)
-		undo_step(d, pf_ifname, ep, (enum vf_step)s);
-	return -1;
+	struct apply_ctx c = {d, pf_ifname, cfg, ep};
+	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c};
+	return vf_steps_run(&steps, err);
 }
 
 int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err)
