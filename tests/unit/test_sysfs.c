@@ -266,6 +266,23 @@ static void test_pf_resolve(void)
 	writef("8\n", "bus/pci/devices/" PF "/sriov_totalvfs");
 }
 
+/* Ready VFs cost no pause: with 3 VFs all ready, a budget of 1 pause is plenty (the old loop
+ * spent a "try" on each ready VF and gave up before the last). */
+static void test_wait_for_vfs(void)
+{
+	struct daemon d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
+	mkdirs("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
+	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 1) == 0);
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 0) == 0);
+	/* VF 2 without a netdev: the budget runs out, bounded */
+	rmdir_f("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 2) == -1);
+	rmdir_f("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
+}
+
 static void test_long_root(void)
 {
 	char big[5000];
@@ -296,6 +313,7 @@ int main(void)
 	test_driver_and_group();
 	test_rebind();
 	test_pf_resolve();
+	test_wait_for_vfs();
 	test_long_root();
 	fakesys_remove();
 	return check_summary("sysfs");
