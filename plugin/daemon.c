@@ -30,7 +30,7 @@ static void *reclaim_loop(void *arg)
 	for (;;) {
 		sleep((unsigned)d->cfg.reclaim_interval);
 		pthread_mutex_lock(&d->lock);
-		reconcile_stale_endpoints(d);
+		reconcile_sweep(d);
 		pthread_mutex_unlock(&d->lock);
 	}
 	return NULL;

@@ -78,13 +78,24 @@ int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct 
 {
 	char netdev[SYSFS_IFNAME_MAX];
 	struct nlk_link_info info;
-	/* VF drivers (igbvf, ixgbevf, iavf) read the admin MAC and port VLAN from the PF only
-	 * when they initialise: rebind the VF so its netdev starts with exactly what we set. */
-	if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0)
+	bool found = false;
+	/* Read back first: drivers that pass the admin MAC on to a bound VF at once (mlx5, ice,
+	 * i40e reset the VF themselves) need no rebind, and every rebind is a new netdev that
+	 * udev renames. igbvf, ixgbevf read it only when they initialise: for them, rebind. */
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, err) < 0)
 		return sr_error_wrap(err, "VF %d", ep->vf);
-	daemon_fault_point(d, "rebind VF driver");
-	if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
-		return sr_error_wrap(err, "VF %d", ep->vf);
+	if (!found || vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0 ||
+	    memcmp(info.mac, ep->mac, 6) != 0) {
+		sr_error_clear(err);
+		if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0)
+			return sr_error_wrap(err, "VF %d", ep->vf);
+		daemon_fault_point(d, "rebind VF driver");
+		if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d", ep->vf);
+	} else {
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "VF %d netdev %s already has the admin MAC: no rebind", ep->vf,
+			   netdev);
+	}
 	if (info.up && nlk_link_set_up(d->nl, netdev, false, err) < 0)
 		return sr_error_wrap(err, "VF %d netdev", ep->vf);
 	if (memcmp(info.mac, ep->mac, 6) != 0) {
