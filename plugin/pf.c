@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "net_config.h"
+#include "vf_pool.h"
 
 int pf_ifname(struct daemon *d, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *err)
 {
@@ -101,7 +102,8 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 	int total, current;
 	if (pf_ifname(d, pf_pci, ifname, err) < 0)
 		return -1;
-	if (nlk_link_get(d->nl, ifname, &info, err) < 0)
+	/* A PF whose driver just loaded is renamed by udev a moment later (eth0 -> enp1s0). */
+	if (vf_wait_netdev(d, pf_pci, ifname, err) < 0 || nlk_link_get(d->nl, ifname, &info, err) < 0)
 		return sr_error_wrap(err, "PF %s", ifname);
 	if (!info.up) {
 		/* An operator's choice is overridden here, so it is said loudly: a VF of a down PF
