@@ -131,10 +131,11 @@ static int check_iommu_groups(struct nic *n, struct doctor_report *rep, sr_error
 		}
 	}
 	if (none)
-		return doctor_add(rep, DOCTOR_FAIL, name, "turn the IOMMU on (see the IOMMU check above)", err,
-				  "%ld of %ld VFs have no IOMMU group", none, n->num);
+		return doctor_add(rep, doctor_vfio_severity(n->env), name,
+				  "turn the IOMMU on (see the IOMMU check above)", err, "%ld of %ld VFs have no IOMMU group",
+				  none, n->num);
 	if (shared)
-		return doctor_add(rep, DOCTOR_FAIL, name,
+		return doctor_add(rep, doctor_vfio_severity(n->env), name,
 				  "put the NIC in a slot whose PCIe path has ACS (Access Control Services), or update the "
 				  "firmware; VFs of one group can only go to VFIO together",
 				  err, "%s", detail);

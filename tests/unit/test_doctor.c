@@ -150,7 +150,7 @@ static int fake_vf_mac(void *ctx, const char *pf_ifname, int vf, uint8_t mac[6],
 static struct doctor_env env_for(struct fake_macs *macs)
 {
 	struct doctor_env env = {.sysfs = sysfs, .proc = proc, .modules_dir = mods, .pf = NULL,
-				 .vf_mac = fake_vf_mac, .vf_mac_ctx = macs};
+				 .vf_mac = fake_vf_mac, .vf_mac_ctx = macs, .vfio = DOCTOR_VFIO_NEEDED, .root = root};
 	return env;
 }
 
@@ -405,6 +405,44 @@ static void test_run(void)
 	CHECK(text && strstr(text, "[pass] enp1s0f0 VF drivers: all 2 VFs bound (igbvf)"));
 	CHECK(text && strstr(text, "failed\n"));
 	free(text);
+	doctor_report_free(&rep);
+
+	/* The same host, runc only (nothing says VFIO is used): IOMMU off is a warning, the run passes */
+	env.vfio = DOCTOR_VFIO_AUTO;
+	CHECK(doctor_run(&env, &rep, &err) == 0);
+	CHECK(!doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "IOMMU") == DOCTOR_WARN);
+	const struct doctor_check *c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "not in use") && strstr(c->finding, "are warnings"));
+	doctor_report_free(&rep);
+	/* ... no VFIO module either: still a warning */
+	clean();
+	fresh_tree();
+	add_pf(2);
+	CHECK(doctor_run(&env, &rep, &err) == 0 && !doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "VFIO") == DOCTOR_WARN);
+	doctor_report_free(&rep);
+	/* a device on vfio-pci means VFIO is used: IOMMU off fails again */
+	mkdirs("sys/bus/pci/drivers/vfio-pci");
+	put_link("../../../../bus/pci/devices/0000:01:10.1", "sys/bus/pci/drivers/vfio-pci/0000:01:10.1");
+	CHECK(doctor_run(&env, &rep, &err) == 0 && doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "IOMMU") == DOCTOR_FAIL);
+	c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "0000:01:10.1 is bound to vfio-pci"));
+	doctor_report_free(&rep);
+	/* Kata installed: the same */
+	clean();
+	fresh_tree();
+	add_pf(2);
+	mkdirs("opt/kata/bin");
+	put_file("", "opt/kata/bin/containerd-shim-kata-v2");
+	CHECK(doctor_run(&env, &rep, &err) == 0 && doctor_report_failed(&rep));
+	c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "Kata is installed (/opt/kata/bin/containerd-shim-kata-v2)"));
+	doctor_report_free(&rep);
+	/* --runc-only overrides */
+	env.vfio = DOCTOR_VFIO_NOT_NEEDED;
+	CHECK(doctor_run(&env, &rep, &err) == 0 && !doctor_report_failed(&rep));
 	doctor_report_free(&rep);
 }
 
