@@ -38,6 +38,10 @@ typedef int (*doctor_vf_mac_fn)(void *ctx, const char *pf_ifname, int vf, uint8_
  * (doctor_vfio_detect). */
 enum doctor_vfio { DOCTOR_VFIO_AUTO = 0, DOCTOR_VFIO_NEEDED, DOCTOR_VFIO_NOT_NEEDED };
 
+/* The PF's eswitch mode through devlink (nlk_devlink_eswitch_mode in the command): 0 legacy,
+ * 1 switchdev; -1 with err when it has none (ENODEV/ENOENT/EOPNOTSUPP) or cannot be asked. */
+typedef int (*doctor_eswitch_fn)(const char *pci, int *mode, sr_error *err);
+
 struct doctor_env {
 	const char *sysfs;       /* "/sys" */
 	const char *proc;        /* "/proc" */
@@ -45,6 +49,7 @@ struct doctor_env {
 	const char *pf;          /* netdev name or PCI address to check; NULL = every SR-IOV NIC */
 	doctor_vf_mac_fn vf_mac; /* NULL: the admin MAC check is skipped (reported as warn) */
 	void *vf_mac_ctx;
+	doctor_eswitch_fn eswitch; /* NULL: the eswitch check is skipped */
 	enum doctor_vfio vfio;   /* the individual checks treat AUTO as NOT_NEEDED */
 	const char *root;        /* where Kata's binaries and /etc/docker are looked for; NULL = "/" */
 };
