@@ -33,6 +33,17 @@ int pf_resolve(struct daemon *d, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX]
 			return sr_error_set(err, EOPNOTSUPP, "pf_iface: %s does not support SR-IOV: %s", pf_spec, why);
 		}
 		return sr_error_wrap(err, "pf_iface");
+	} else {
+		char dir[600], port[SYSFS_PORT_MAX], uplink[SYSFS_IFNAME_MAX] = "";
+		bool found = false;
+		snprintf(dir, sizeof(dir), "%s/class/net/%s", d->cfg.sysfs_root, pf_spec);
+		if (sysfs_netdev_is_representor(dir, port)) {
+			sr_error ignored = {0};
+			sysfs_pci_netdev(d->cfg.sysfs_root, pf_pci, uplink, &found, &ignored);
+			return sr_error_set(err, EINVAL,
+					    "pf_iface: %s is a switchdev representor (phys_port_name %s) of %s, not the PF%s%s",
+					    pf_spec, port, pf_pci, found ? ": use " : "", found ? uplink : "");
+		}
 	}
 	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, pf_pci, &total, err) < 0) {
 		if (err->code == EOPNOTSUPP)
