@@ -43,7 +43,7 @@ enum doctor_vfio doctor_vfio_detect(const struct doctor_env *env, char *why, siz
 	static const char *const kata[] = {"/usr/bin/containerd-shim-kata-v2", "/usr/local/bin/containerd-shim-kata-v2",
 					   "/opt/kata/bin/containerd-shim-kata-v2", "/usr/bin/kata-runtime",
 					   "/usr/local/bin/kata-runtime", "/opt/kata/bin/kata-runtime"};
-	const char *root = env->root && strcmp(env->root, "/") ? env->root : "";
+	const char *root = env->root && strcmp(env->root, "/") != 0 ? env->root : "";
 	char path[PATH_LEN], first[256];
 	struct dirent *de;
 	DIR *dir;
