@@ -162,7 +162,10 @@ static void drop_lost_endpoints(struct daemon *d)
 		struct ep_record e = d->state.eps[i];
 		char why[200];
 		sr_error err = {0};
-		if (e.phase != EP_READY && e.phase != EP_RELEASED)
+		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
+		 * us), and a re-created one comes back on its host driver, where drop_released_home
+		 * finds it. */
+		if (e.phase != EP_READY)
 			continue;
 		if (!vf_lost(d, &e, why, sizeof(why)))
 			continue;
