@@ -213,6 +213,11 @@ static void retry_networks(struct daemon *d)
 			continue;
 		if (pf_ifname(d, n->pf_pci, pf, &err) < 0)
 			continue; /* no driver yet: the next sweep or CreateEndpoint looks again */
+		/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
+		struct timespec pause = {1, 0};
+		nanosleep(&pause, NULL);
+		if (sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) < 0 || numvfs > 0)
+			continue;
 		if (pf_prepare(d, n->pf_pci, n->cfg.numvfs, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 		else
