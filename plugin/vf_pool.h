@@ -29,8 +29,10 @@ struct vf_choice {
 int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_ifname, struct vf_choice *out,
 		 sr_error *err);
 
-/* Waits (bounded, 10 s) until the VF has a netdev in this namespace that udev (when it runs)
- * has finished with, and gives its name as of then. ENODEV-like errors when none appears. */
+/* Waits (bounded, 10 s) until the PCI device (a VF, or a PF whose driver just loaded) has a
+ * netdev in this namespace that udev (when it runs: <udev_dir>/control exists) has finished
+ * with, and gives its name as of then, read by ifindex. ETIMEDOUT when no netdev appears; when
+ * udev never finishes, the current name with a warning in the log. */
 int vf_wait_netdev(struct daemon *d, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err);
 
 /* Whether a process holds /dev/vfio/<group> open. The kernel gives a VFIO group to one opener
