@@ -73,14 +73,23 @@ static bool udev_done_with(const struct daemon *d, int ifindex)
 int vf_wait_netdev(struct daemon *d, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err)
 {
 	struct nlk_link_info info;
-	int ifindex = 0;
+	int ifindex = 0, unknown = 0;
 	for (int i = 0; i < 200; i++, sleep_ms(50)) {
 		bool found = false;
 		sr_error e = {0};
 		if (sysfs_pci_netdev(d->cfg.sysfs_root, vf_pci, netdev, &found, err) < 0)
 			return -1;
-		if (!found || nlk_link_get(d->nl, netdev, &info, &e) < 0)
-			continue; /* not there yet, or renamed between the two looks */
+		if (!found)
+			continue; /* not there yet */
+		if (nlk_link_get(d->nl, netdev, &info, &e) < 0) {
+			/* Renamed between the two looks clears up at once; a name sysfs shows but this
+			 * namespace's netlink never knows (another namespace's sysfs) does not. */
+			if (++unknown < 20)
+				continue;
+			*err = e;
+			return -1;
+		}
+		unknown = 0;
 		ifindex = info.ifindex;
 		if (!udev_done_with(d, ifindex))
 			continue;
