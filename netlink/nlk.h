@@ -86,6 +86,13 @@ int nlk_vf_set_link_state(struct nlk *nl, const char *pf_ifname, int vf, int lin
 int nlk_vf_set_rate(struct nlk *nl, const char *pf_ifname, int vf, unsigned min_mbps, unsigned max_mbps,
 		    sr_error *err);
 
+/* The PF's embedded switch mode through devlink (generic netlink), by PCI address. In
+ * switchdev mode VF settings through the PF (VLAN, spoof check, trust, rates) are not how
+ * traffic is steered: representors and TC/OVS rules are. Errors: ENOENT no devlink in the
+ * kernel, ENODEV the PF's driver has no devlink instance (igb), EOPNOTSUPP no eswitch. */
+enum nlk_eswitch_mode { NLK_ESWITCH_LEGACY = 0, NLK_ESWITCH_SWITCHDEV = 1 };
+int nlk_devlink_eswitch_mode(const char *pci, int *mode, sr_error *err);
+
 /* MAC helpers (no kernel involved). */
 int nlk_mac_parse(const char *text, uint8_t mac[6]);          /* 0 ok, -1 bad */
 void nlk_mac_format(const uint8_t mac[6], char out[18]);      /* "aa:bb:cc:dd:ee:ff" */

@@ -10,10 +10,12 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: sriov-plugin doctor [PF] [--sysfs DIR] [--proc DIR] [--modules DIR]\n"
+	fprintf(out, "Usage: sriov-plugin doctor [PF] [--kata|--runc-only] [--sysfs DIR] [--proc DIR] [--modules DIR]\n"
 		     "Checks this host for SR-IOV: IOMMU, VFIO, each SR-IOV NIC (or only PF: a netdev name or\n"
 		     "PCI address), its VFs' drivers, IOMMU groups and admin MACs, hugepages. Prints pass, warn\n"
-		     "or FAIL per check with the command that fixes it. Exit status 0 when nothing fails.\n");
+		     "or FAIL per check with the command that fixes it. Exit status 0 when nothing fails.\n"
+		     "IOMMU and VFIO problems fail only when VFIO is in use (Kata installed, a device on vfio-pci,\n"
+		     "or --kata); otherwise (or with --runc-only) they are warnings.\n");
 }
 
 static int vf_mac_netlink(void *ctx, const char *pf_ifname, int vf, uint8_t mac[6], sr_error *err)
@@ -30,9 +32,10 @@ int cmd_doctor(int argc, char **argv)
 	static const struct option options[] = {
 		{"sysfs", required_argument, NULL, 'y'},   {"proc", required_argument, NULL, 'p'},
 		{"modules", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+		{"kata", no_argument, NULL, 'k'},          {"runc-only", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	struct doctor_env env = {.sysfs = "/sys", .proc = "/proc"};
+	struct doctor_env env = {.sysfs = "/sys", .proc = "/proc", .eswitch = nlk_devlink_eswitch_mode};
 	struct doctor_report rep = {0};
 	struct nlk *nl = NULL;
 	sr_error err = {0};
@@ -49,6 +52,12 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		case 'm':
 			env.modules_dir = optarg;
+			break;
+		case 'k':
+			env.vfio = DOCTOR_VFIO_NEEDED;
+			break;
+		case 'r':
+			env.vfio = DOCTOR_VFIO_NOT_NEEDED;
 			break;
 		case 'h':
 			usage(stdout);

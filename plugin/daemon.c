@@ -92,7 +92,7 @@ static void *background_loop(void *arg)
 		pthread_mutex_lock(&d->lock);
 		flush_pending(d);
 		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
-			reconcile_stale_endpoints(d);
+			reconcile_sweep(d);
 			next_sweep = time(NULL) + d->cfg.reclaim_interval;
 		}
 		pthread_mutex_unlock(&d->lock);

@@ -20,6 +20,8 @@ struct daemon_config {
 	char socket_path[108];
 	char state_dir[512];
 	char sysfs_root[512];
+	char udev_dir[256];    /* udev's runtime folder (control socket, data/); "" = /run/udev */
+	char vfio_dir[256];    /* VFIO group nodes; "" = /dev/vfio */
 	char socket_group[64]; /* "" = root's group */
 	char default_pools[1024]; /* IPAM pools handed out when none is requested; "" = built-in list */
 	int reclaim_interval;  /* seconds between stale-endpoint sweeps, 0 = off */

@@ -33,6 +33,15 @@ struct doctor_report {
 /* Reads VF `vf`'s admin MAC through the PF `pf_ifname` (nlk_vf_get in the command). */
 typedef int (*doctor_vf_mac_fn)(void *ctx, const char *pf_ifname, int vf, uint8_t mac[6], sr_error *err);
 
+/* Whether VFs are given to VMs (Kata) or user space (DPDK) through VFIO. Only then are IOMMU and
+ * VFIO problems failures; for runc-only hosts they are warnings. AUTO: doctor_run decides
+ * (doctor_vfio_detect). */
+enum doctor_vfio { DOCTOR_VFIO_AUTO = 0, DOCTOR_VFIO_NEEDED, DOCTOR_VFIO_NOT_NEEDED };
+
+/* The PF's eswitch mode through devlink (nlk_devlink_eswitch_mode in the command): 0 legacy,
+ * 1 switchdev; -1 with err when it has none (ENODEV/ENOENT/EOPNOTSUPP) or cannot be asked. */
+typedef int (*doctor_eswitch_fn)(const char *pci, int *mode, sr_error *err);
+
 struct doctor_env {
 	const char *sysfs;       /* "/sys" */
 	const char *proc;        /* "/proc" */
@@ -40,7 +49,16 @@ struct doctor_env {
 	const char *pf;          /* netdev name or PCI address to check; NULL = every SR-IOV NIC */
 	doctor_vf_mac_fn vf_mac; /* NULL: the admin MAC check is skipped (reported as warn) */
 	void *vf_mac_ctx;
+	doctor_eswitch_fn eswitch; /* NULL: the eswitch check is skipped */
+	enum doctor_vfio vfio;   /* the individual checks treat AUTO as NOT_NEEDED */
+	const char *root;        /* where Kata's binaries and /etc/docker are looked for; NULL = "/" */
 };
+
+/* NEEDED when a Kata runtime is installed, Docker's daemon.json names one, or a PCI device is
+ * bound to vfio-pci; why says which (or what was looked for). */
+enum doctor_vfio doctor_vfio_detect(const struct doctor_env *env, char *why, size_t why_size);
+/* FAIL when VFIO is needed, WARN otherwise: the severity of an IOMMU/VFIO problem. */
+enum doctor_result doctor_vfio_severity(const struct doctor_env *env);
 
 /* Runs every check into rep (which the caller frees). Fails only when out of
  * memory or when env->pf names no SR-IOV network device. */

@@ -1,4 +1,5 @@
 /* doctor_host: the host-wide checks: IOMMU, VFIO, hugepages. */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,51 @@ static const char *iommu_parameter(const struct doctor_env *env)
 	return doctor_file_contains(path, "AuthenticAMD") ? "amd_iommu=on" : "intel_iommu=on";
 }
 
+enum doctor_result doctor_vfio_severity(const struct doctor_env *env)
+{
+	return env->vfio == DOCTOR_VFIO_NEEDED ? DOCTOR_FAIL : DOCTOR_WARN;
+}
+
+enum doctor_vfio doctor_vfio_detect(const struct doctor_env *env, char *why, size_t why_size)
+{
+	static const char *const kata[] = {"/usr/bin/containerd-shim-kata-v2", "/usr/local/bin/containerd-shim-kata-v2",
+					   "/opt/kata/bin/containerd-shim-kata-v2", "/usr/bin/kata-runtime",
+					   "/usr/local/bin/kata-runtime", "/opt/kata/bin/kata-runtime"};
+	const char *root = env->root && strcmp(env->root, "/") != 0 ? env->root : "";
+	char path[PATH_LEN], first[256];
+	struct dirent *de;
+	DIR *dir;
+	for (size_t i = 0; i < sizeof(kata) / sizeof(kata[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, kata[i]);
+		if (doctor_exists(path)) {
+			snprintf(why, why_size, "Kata is installed (%s)", kata[i]);
+			return DOCTOR_VFIO_NEEDED;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/etc/docker/daemon.json", root);
+	if (doctor_file_contains(path, "kata")) {
+		snprintf(why, why_size, "/etc/docker/daemon.json names a Kata runtime");
+		return DOCTOR_VFIO_NEEDED;
+	}
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", env->sysfs);
+	dir = opendir(path);
+	first[0] = '\0';
+	while (dir && (de = readdir(dir)) != NULL) {
+		if (strchr(de->d_name, ':')) { /* a bound device's PCI address */
+			snprintf(first, sizeof(first), "%s", de->d_name);
+			break;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	if (first[0]) {
+		snprintf(why, why_size, "%s is bound to vfio-pci", first);
+		return DOCTOR_VFIO_NEEDED;
+	}
+	snprintf(why, why_size, "no Kata runtime installed or named in /etc/docker/daemon.json, no device on vfio-pci");
+	return DOCTOR_VFIO_NOT_NEEDED;
+}
+
 int doctor_check_iommu(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
 	char path[PATH_LEN], first[256], cmdline[4096] = "", fix[512];
@@ -54,7 +100,7 @@ int doctor_check_iommu(const struct doctor_env *env, struct doctor_report *rep, 
 				  "enable VT-d / AMD-Vi in the firmware setup (the kernel asked for it but found none)",
 				  err, "requested on the kernel command line but no IOMMU is active (%s/class/iommu is empty)",
 				  env->sysfs);
-	return doctor_add(rep, DOCTOR_FAIL, "IOMMU", fix, err,
+	return doctor_add(rep, doctor_vfio_severity(env), "IOMMU", fix, err,
 			  "off: %s/class/iommu is empty and the kernel command line has no %s (VFs cannot be isolated "
 			  "or given to VFIO)",
 			  env->sysfs, param);
@@ -95,7 +141,7 @@ int doctor_check_vfio(const struct doctor_env *env, struct doctor_report *rep, s
 				"modprobe vfio-pci (and add vfio-pci to /etc/modules-load.d/vfio.conf to keep it)", err,
 				"vfio-pci is available but not loaded (needed to give VFs to VMs, Kata or DPDK)");
 	else
-		rc = doctor_add(rep, DOCTOR_FAIL, "VFIO",
+		rc = doctor_add(rep, doctor_vfio_severity(env), "VFIO",
 				"install a kernel built with CONFIG_VFIO_PCI (e.g. Debian's linux-image-amd64), then "
 				"modprobe vfio-pci",
 				err, "vfio-pci is neither loaded (%s) nor in the kernel's modules.dep / modules.builtin",

@@ -1,5 +1,6 @@
 /* doctor_nic: the checks of one SR-IOV capable NIC (a PF): VF counts, link,
- * VF drivers, one IOMMU group per VF (ACS), VF admin MACs. */
+ * VF drivers, one IOMMU group per VF (ACS), VF admin MACs, eswitch mode (devlink). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,10 +132,11 @@ static int check_iommu_groups(struct nic *n, struct doctor_report *rep, sr_error
 		}
 	}
 	if (none)
-		return doctor_add(rep, DOCTOR_FAIL, name, "turn the IOMMU on (see the IOMMU check above)", err,
-				  "%ld of %ld VFs have no IOMMU group", none, n->num);
+		return doctor_add(rep, doctor_vfio_severity(n->env), name,
+				  "turn the IOMMU on (see the IOMMU check above)", err, "%ld of %ld VFs have no IOMMU group",
+				  none, n->num);
 	if (shared)
-		return doctor_add(rep, DOCTOR_FAIL, name,
+		return doctor_add(rep, doctor_vfio_severity(n->env), name,
 				  "put the NIC in a slot whose PCIe path has ACS (Access Control Services), or update the "
 				  "firmware; VFs of one group can only go to VFIO together",
 				  err, "%s", detail);
@@ -177,6 +179,33 @@ static int check_vf_macs(struct nic *n, struct doctor_report *rep, sr_error *err
 	return doctor_add(rep, DOCTOR_PASS, name, NULL, err, "%ld of %ld VFs have an admin MAC", set, n->num);
 }
 
+/* The plugin configures VFs the legacy way, through the PF. In switchdev mode traffic is steered
+ * by TC/OVS rules on representors instead, and the PF's VF settings are refused or ignored. */
+static int check_eswitch(struct nic *n, struct doctor_report *rep, sr_error *err)
+{
+	char name[64], fix[256];
+	int mode = 0;
+	sr_error why = {0};
+	if (!n->env->eswitch)
+		return 0;
+	snprintf(name, sizeof(name), "%s eswitch", n->ifname);
+	if (n->env->eswitch(n->pci, &mode, &why) < 0) {
+		if (why.code == ENODEV || why.code == ENOENT || why.code == EOPNOTSUPP)
+			return doctor_add(rep, DOCTOR_PASS, name, NULL, err,
+					  "no devlink eswitch (legacy SR-IOV only): %s", why.msg);
+		return doctor_add(rep, DOCTOR_WARN, name, "run doctor as root", err, "not checked: %s", why.msg);
+	}
+	if (mode == NLK_ESWITCH_LEGACY)
+		return doctor_add(rep, DOCTOR_PASS, name, NULL, err, "legacy (devlink): VFs are configured through the PF");
+	snprintf(fix, sizeof(fix), "devlink dev eswitch set pci/%s mode legacy (with no VF in use)", n->pci);
+	return doctor_add(rep, DOCTOR_FAIL, name, fix, err,
+			  "switchdev: VLAN/QoS, spoof check, trust, link state and rates set through the PF (ip link "
+			  "set %s vf N ...) are refused or not enforced; traffic goes through the representors' "
+			  "TC/OVS rules, and the admin MAC is set with devlink port function hw_addr. The plugin needs "
+			  "legacy mode",
+			  n->ifname);
+}
+
 int doctor_check_nic(const struct doctor_env *env, const char *ifname, const char *pci, struct doctor_report *rep,
 		     sr_error *err)
 {
@@ -187,7 +216,7 @@ int doctor_check_nic(const struct doctor_env *env, const char *ifname, const cha
 	if (n.total <= 0)
 		return 0;
 	if (check_link(&n, rep, err) < 0 || check_vf_drivers(&n, rep, err) < 0 || check_iommu_groups(&n, rep, err) < 0 ||
-	    check_vf_macs(&n, rep, err) < 0)
+	    check_vf_macs(&n, rep, err) < 0 || check_eswitch(&n, rep, err) < 0)
 		return -1;
 	return 0;
 }

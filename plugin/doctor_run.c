@@ -62,10 +62,30 @@ static int check_all_nics(const struct doctor_env *env, struct doctor_report *re
 	return rc;
 }
 
-int doctor_run(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
+/* Says once whether IOMMU/VFIO problems fail the run, and why. */
+static int decide_vfio(struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
+	char why[256] = "";
+	if (env->vfio == DOCTOR_VFIO_AUTO)
+		env->vfio = doctor_vfio_detect(env, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "as asked (%s)", env->vfio == DOCTOR_VFIO_NEEDED ? "--kata" : "--runc-only");
+	if (env->vfio == DOCTOR_VFIO_NEEDED)
+		return doctor_add(rep, DOCTOR_PASS, "Kata/VFIO", NULL, err,
+				  "in use: %s; IOMMU and VFIO problems fail", why);
+	return doctor_add(rep, DOCTOR_PASS, "Kata/VFIO", NULL, err,
+			  "not in use: %s; IOMMU and VFIO problems are warnings (runc containers need neither; "
+			  "--kata checks as for Kata)",
+			  why);
+}
+
+int doctor_run(const struct doctor_env *env_in, struct doctor_report *rep, sr_error *err)
+{
+	struct doctor_env copy = *env_in, *env = &copy;
 	char ifname[64], pci[64];
 	if (env->pf && resolve_pf(env, ifname, pci, err) < 0)
+		return -1;
+	if (decide_vfio(env, rep, err) < 0)
 		return -1;
 	if (doctor_check_iommu(env, rep, err) < 0 || doctor_check_vfio(env, rep, err) < 0)
 		return -1;

@@ -82,6 +82,30 @@ static void forget_endpoint(struct daemon *d, const char *id)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "forget endpoint %.12s: %s", id, err.msg);
 }
 
+/* A PF whose driver loaded after the plugin started, or whose VFs someone disabled, is made
+ * ready here: the first `docker run` after the NIC appears works, with no plugin restart. */
+static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSFS_IFNAME_MAX], sr_error *err)
+{
+	int numvfs = 0;
+	sr_error why = {0};
+	if (pf_ifname(d, net->pf_pci, pf, &why) == 0 && sysfs_pf_numvfs(d->cfg.sysfs_root, net->pf_pci, &numvfs, &why) == 0 &&
+	    numvfs > 0)
+		return 0;
+	if (!sysfs_pci_exists(d->cfg.sysfs_root, net->pf_pci))
+		return sr_error_set(err, ENODEV, "PF %s (%s) is not present on this host", net->cfg.pf_spec,
+				    net->pf_pci);
+	if (pf_prepare(d, net->pf_pci, net->cfg.numvfs, err) < 0) {
+		if (err->code == ENODEV)
+			return sr_error_set(err, ENODEV,
+					    "PF %s (%s) has no network interface: is its driver loaded? (%s)",
+					    net->cfg.pf_spec, net->pf_pci, why.msg);
+		return sr_error_wrap(err, "prepare PF %s (%s)", net->cfg.pf_spec, net->pf_pci);
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s) prepared again for network %.12s (%s)", net->cfg.pf_spec,
+		   net->pf_pci, net->id, why.msg[0] ? why.msg : "no VFs were enabled");
+	return pf_ifname(d, net->pf_pci, pf, err);
+}
+
 void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_create_endpoint req;
@@ -120,7 +144,7 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	if (choose_mac(d, &req, ep.mac, &generated, &err) < 0)
 		goto fail;
 	status = 500;
-	if (pf_ifname(d, net->pf_pci, pf, &err) < 0)
+	if (pf_ready(d, net, pf, &err) < 0)
 		goto fail;
 	if (vf_pool_take(d, net, pf, &vf, &err) < 0) {
 		status = err.code == ENOSPC ? 409 : 500;
@@ -239,7 +263,8 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 	}
 	net = state_find_net(&d->state, ep->network_id);
 	status = 500;
-	/* The netdev's name is looked up now, never remembered: a driver rebind renames it. */
+	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
+	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on. */
 	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
 		goto fail;
 	if (!found) {
@@ -248,17 +273,11 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 		goto fail;
 	}
 	struct nlk_link_info info;
-	if (nlk_link_get(d->nl, netdev, &info, &err) < 0)
+	if (vf_wait_netdev(d, ep->vf_pci, netdev, &err) < 0 || nlk_link_get(d->nl, netdev, &info, &err) < 0)
 		goto fail;
 	if (memcmp(info.mac, ep->mac, 6) != 0) {
-		if (vf_sync_netdev(d, &net->cfg, ep, &err) < 0)
+		if (vf_sync_netdev(d, &net->cfg, ep, &err) < 0 || vf_wait_netdev(d, ep->vf_pci, netdev, &err) < 0)
 			goto fail;
-		if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
-			goto fail;
-		if (!found) {
-			sr_error_set(&err, ENODEV, "VF %d (%s) has no netdev after syncing its MAC", ep->vf, ep->vf_pci);
-			goto fail;
-		}
 	}
 	saved = *ep;
 	if (!ep->joined) {
@@ -339,7 +358,16 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
 			   copy.vf_pci, err.msg);
 	daemon_fault_point(d, "reset VF");
-	state_remove_ep(&d->state, copy.id);
+	if (vf_is_home(d, copy.vf_pci)) {
+		state_remove_ep(&d->state, copy.id);
+	} else {
+		/* Left on vfio-pci (a Kata VM), unbound, or still in a namespace: keep proof that the
+		 * VF is ours, so the pool takes it back later and nobody else's VF is ever touched. */
+		ep = state_find_ep(&d->state, copy.id);
+		ep->phase = EP_RELEASED;
+		ep->joined = false;
+		ep->sandbox_key[0] = '\0';
+	}
 	if (state_save(&d->state, &err) < 0) {
 		/* the removal stays pending (written as soon as the disk allows); a DELETING record on
 		 * disk is finished by the next start */
@@ -347,7 +375,13 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 		respond_error(resp, 500, err.msg);
 		return;
 	}
-	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id, copy.vf,
-		   copy.vf_pci);
+	if (state_find_ep(&d->state, copy.id))
+		sr_log_msg(&d->log, SR_LOG_INFO,
+			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
+			   "stays recorded as ours until the pool takes it back",
+			   copy.id, copy.vf, copy.vf_pci);
+	else
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
+			   copy.vf, copy.vf_pci);
 	respond_empty(resp);
 }

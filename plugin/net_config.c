@@ -14,15 +14,26 @@ static const char accepted_keys[] =
 
 bool net_config_is_pci_address(const char *text)
 {
-	/* dddd:bb:dd.f, all hex but the function digit */
-	static const char shape[] = "xxxx:xx:xx.x";
-	if (!text || strlen(text) != sizeof(shape) - 1)
+	/* [dddd]dddd:bb:dd.f, all hex but the function digit. The domain is 4 hex digits on most
+	 * hosts but 5 (or more) behind Intel VMD, e.g. 10000:e1:00.0: the kernel prints it "%04x". */
+	static const char tail[] = ":xx:xx.x";
+	size_t len, domain;
+	if (!text)
 		return false;
-	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
-		if (shape[i] == 'x' ? !isxdigit((unsigned char)text[i]) : text[i] != shape[i])
+	len = strlen(text);
+	if (len < 4 + sizeof(tail) - 1 || len > 8 + sizeof(tail) - 1)
+		return false;
+	domain = len - (sizeof(tail) - 1);
+	for (size_t i = 0; i < domain; i++) {
+		if (!isxdigit((unsigned char)text[i]))
 			return false;
 	}
-	return text[11] >= '0' && text[11] <= '7';
+	for (size_t i = 0; i < sizeof(tail) - 1; i++) {
+		char c = text[domain + i];
+		if (tail[i] == 'x' ? !isxdigit((unsigned char)c) : c != tail[i])
+			return false;
+	}
+	return text[len - 1] >= '0' && text[len - 1] <= '7';
 }
 
 static int parse_uint(const char *key, const char *text, unsigned long min, unsigned long max, unsigned *out,

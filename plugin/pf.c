@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "net_config.h"
+#include "vf_pool.h"
 
 int pf_ifname(struct daemon *d, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *err)
 {
@@ -32,6 +33,17 @@ int pf_resolve(struct daemon *d, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX]
 			return sr_error_set(err, EOPNOTSUPP, "pf_iface: %s does not support SR-IOV: %s", pf_spec, why);
 		}
 		return sr_error_wrap(err, "pf_iface");
+	} else {
+		char dir[600], port[SYSFS_PORT_MAX], uplink[SYSFS_IFNAME_MAX] = "";
+		bool found = false;
+		snprintf(dir, sizeof(dir), "%s/class/net/%s", d->cfg.sysfs_root, pf_spec);
+		if (sysfs_netdev_is_representor(dir, port)) {
+			sr_error ignored = {0};
+			sysfs_pci_netdev(d->cfg.sysfs_root, pf_pci, uplink, &found, &ignored);
+			return sr_error_set(err, EINVAL,
+					    "pf_iface: %s is a switchdev representor (phys_port_name %s) of %s, not the PF%s%s",
+					    pf_spec, port, pf_pci, found ? ": use " : "", found ? uplink : "");
+		}
 	}
 	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, pf_pci, &total, err) < 0) {
 		if (err->code == EOPNOTSUPP)
@@ -52,11 +64,13 @@ static void sleep_ms(long ms)
 }
 
 /* VFs appear, and their drivers probe them, asynchronously after sriov_numvfs is written;
- * configuring a VF in the middle of that gets undone by its own reset. Wait (bounded) until
- * every VF is bound and has its netdev. */
-static void wait_for_vfs(struct daemon *d, const char *pf_pci, int count)
+ * configuring a VF in the middle of that gets undone by its own reset. Wait until every VF is
+ * bound and has its netdev: a ready VF costs nothing, each pause (100 ms) counts against
+ * max_pauses. 0 when all are ready, -1 when time ran out. */
+int pf_wait_for_vfs(struct daemon *d, const char *pf_pci, int count, int max_pauses)
 {
-	for (int vf = 0, tries = 0; vf < count && tries < 200; tries++) {
+	int vf = 0, pauses = 0;
+	while (vf < count) {
 		char vf_pci[SYSFS_PCI_MAX], netdev[SYSFS_IFNAME_MAX];
 		bool found = false;
 		sr_error err = {0};
@@ -65,8 +79,11 @@ static void wait_for_vfs(struct daemon *d, const char *pf_pci, int count)
 			vf++;
 			continue;
 		}
+		if (pauses++ >= max_pauses)
+			return -1;
 		sleep_ms(100);
 	}
+	return 0;
 }
 
 /* igb refuses to hand a VF its admin MAC while the PF has no link; wait (bounded) for carrier. */
@@ -96,12 +113,17 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 	int total, current;
 	if (pf_ifname(d, pf_pci, ifname, err) < 0)
 		return -1;
-	if (nlk_link_get(d->nl, ifname, &info, err) < 0)
+	/* A PF whose driver just loaded is renamed by udev a moment later (eth0 -> enp1s0). */
+	if (vf_wait_netdev(d, pf_pci, ifname, err) < 0 || nlk_link_get(d->nl, ifname, &info, err) < 0)
 		return sr_error_wrap(err, "PF %s", ifname);
 	if (!info.up) {
+		/* An operator's choice is overridden here, so it is said loudly: a VF of a down PF
+		 * comes up with a random MAC instead of the admin MAC. */
+		sr_log_msg(&d->log, SR_LOG_WARN,
+			   "PF %s (%s) is administratively down; bringing it up (its VFs need a PF that is up)",
+			   ifname, pf_pci);
 		if (nlk_link_set_up(d->nl, ifname, true, err) < 0)
 			return sr_error_wrap(err, "bring PF %s up", ifname);
-		sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s) brought up", ifname, pf_pci);
 		wait_for_carrier(d, ifname);
 	}
 	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, pf_pci, &total, err) < 0 ||
@@ -114,7 +136,9 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 		return sr_error_set(err, ERANGE, "numvfs %d is above %s's sriov_totalvfs %d", want, ifname, total);
 	if (sysfs_pf_set_numvfs(d->cfg.sysfs_root, pf_pci, want, err) < 0)
 		return sr_error_wrap(err, "enable %d VFs on %s", want, ifname);
-	wait_for_vfs(d, pf_pci, want);
+	if (pf_wait_for_vfs(d, pf_pci, want, 200) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "PF %s (%s): not every one of %d VFs has a netdev after 20 s", ifname,
+			   pf_pci, want);
 	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s): enabled %d VFs", ifname, pf_pci, want);
 	return 0;
 }

@@ -1,11 +1,13 @@
 #include "reconcile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pf.h"
+#include "vf_pool.h"
 #include "vf_setup.h"
 
 static void reconcile_networks(struct daemon *d)
@@ -116,7 +118,7 @@ static void finish_interrupted_endpoints(struct daemon *d)
 		struct ep_record e = d->state.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (e.phase == EP_READY)
+		if (e.phase == EP_READY || e.phase == EP_RELEASED)
 			continue;
 		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e.id,
@@ -130,6 +132,112 @@ static void finish_interrupted_endpoints(struct daemon *d)
 	/* nothing rewritten when nothing changed: a start with a full disk still serves */
 	if (changed && state_save(&d->state, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "save after finishing interrupted endpoints: %s", err.msg);
+}
+
+/* Whether the VF an endpoint was given is still that VF: VFs re-created under us (someone
+ * wrote sriov_numvfs) are new devices with no admin MAC, and an index above numvfs is gone. */
+static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size_t size)
+{
+	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX], mac[18];
+	struct nlk_vf_config now;
+	int numvfs = -1;
+	sr_error err = {0};
+	if (pf_ifname(d, e->pf_pci, pf, &err) < 0)
+		return false; /* PF absent: reconcile_networks says so; nothing to compare against */
+	sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err);
+	if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
+		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
+		return true;
+	}
+	if (nlk_vf_get(d->nl, pf, e->vf, &now, &err) < 0)
+		return false;
+	if (memcmp(now.mac, e->mac, 6) != 0) {
+		nlk_mac_format(now.mac, mac);
+		snprintf(why, size, "VF %d of %s was re-created (admin MAC now %s; sriov_numvfs is %d)", e->vf, pf, mac,
+			 numvfs);
+		return true;
+	}
+	return false;
+}
+
+/* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
+ * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out. */
+static void drop_lost_endpoints(struct daemon *d)
+{
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record e = d->state.eps[i];
+		char why[200];
+		sr_error err = {0};
+		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
+		 * us), and a re-created one comes back on its host driver, where drop_released_home
+		 * finds it. */
+		if (e.phase != EP_READY)
+			continue;
+		if (!vf_lost(d, &e, why, sizeof(why)))
+			continue;
+		state_remove_ep(&d->state, e.id);
+		if (state_save(&d->state, &err) < 0) {
+			state_add_ep(&d->state, &e, NULL);
+			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: %s", e.id, err.msg);
+			continue;
+		}
+		sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped", e.id,
+			   e.network_id, e.sandbox_key[0] ? ", sandbox " : "", e.sandbox_key, why);
+	}
+}
+
+/* A released VF that came home by itself (Kata rebound it) needs no record any more. */
+static void drop_released_home(struct daemon *d)
+{
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record e = d->state.eps[i];
+		sr_error err = {0};
+		if (e.phase != EP_RELEASED || !vf_is_home(d, e.vf_pci))
+			continue;
+		state_remove_ep(&d->state, e.id);
+		if (state_save(&d->state, &err) < 0) {
+			state_add_ep(&d->state, &e, NULL);
+			continue;
+		}
+		sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of released endpoint %.12s is home again", e.vf, e.vf_pci,
+			   e.id);
+	}
+}
+
+/* A network whose PF is absent or has no VFs: prepared again (the NIC's driver came late). */
+static void retry_networks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *n = &d->state.nets[i];
+		char pf[SYSFS_IFNAME_MAX];
+		int numvfs = 0;
+		sr_error err = {0};
+		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
+			continue;
+		if (pf_ifname(d, n->pf_pci, pf, &err) == 0 &&
+		    sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) == 0 && numvfs > 0)
+			continue;
+		if (pf_ifname(d, n->pf_pci, pf, &err) < 0)
+			continue; /* no driver yet: the next sweep or CreateEndpoint looks again */
+		/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
+		struct timespec pause = {1, 0};
+		nanosleep(&pause, NULL);
+		if (sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) < 0 || numvfs > 0)
+			continue;
+		if (pf_prepare(d, n->pf_pci, n->cfg.numvfs, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
+		else
+			sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id,
+				   pf, n->pf_pci);
+	}
+}
+
+void reconcile_sweep(struct daemon *d)
+{
+	drop_lost_endpoints(d);
+	retry_networks(d);
+	drop_released_home(d);
+	reconcile_stale_endpoints(d);
 }
 
 void reconcile_at_start(struct daemon *d)

@@ -223,7 +223,7 @@ static json_t *vf_config_to_json(const struct nlk_vf_config *v)
 			 "has_link_state", v->has_link_state, "has_rate", v->has_rate);
 }
 
-static const char *const phase_names[] = {"ready", "creating", "deleting"};
+static const char *const phase_names[] = {"ready", "creating", "deleting", "released"};
 
 static json_t *ep_to_json(const struct ep_record *e)
 {
@@ -233,7 +233,7 @@ static json_t *ep_to_json(const struct ep_record *e)
 			 mac_json(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
 			 "sandbox_key", e->sandbox_key, "joined_at", (json_int_t)e->joined_at, "sandbox_seen",
 			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
-			 phase_names[e->phase >= EP_READY && e->phase <= EP_DELETING ? e->phase : EP_READY]);
+			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);
 }
 
 char *state_to_json(const struct state *st)
@@ -406,7 +406,7 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	e->joined_at = joined_at ? (long long)json_integer_value(joined_at) : 0;
 	e->sandbox_seen = seen && json_is_true(seen);
 	e->phase = -1;
-	for (int i = EP_READY; i <= EP_DELETING; i++)
+	for (int i = EP_READY; i <= EP_RELEASED; i++)
 		if (!strcmp(phase, phase_names[i]))
 			e->phase = i;
 	if (e->phase < 0)

@@ -32,8 +32,12 @@ struct net_record {
 
 /* An endpoint is written down before its VF is touched (CREATING) and marked before its
  * VF is reset (DELETING), so a crash at any step leaves a record that says what to undo
- * or finish at the next start (reconcile.c). */
-enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2 };
+ * or finish at the next start (reconcile.c). RELEASED: Docker deleted the endpoint while
+ * its VF was not back on a host network driver (left on vfio-pci by a Kata VM, unbound, or
+ * still in another namespace); the VF is reset but the record stays as proof that the VF
+ * is ours to take back. The pool reclaims such a VF and drops the record; a VF on vfio-pci
+ * or on no driver without such a record belongs to someone else and is never touched. */
+enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2, EP_RELEASED = 3 };
 
 struct ep_record {
 	char id[SPEC_ID_MAX + 1];

@@ -103,6 +103,8 @@ static long dechunk(char *body)
 	char *in = body, *out = body;
 	for (;;) {
 		char *end;
+		const char *in_start = in + strspn(in, " \t");
+		size_t avail;
 		unsigned long size = strtoul(in, &end, 16);
 		if (end == in)
 			return -1;
@@ -112,7 +114,9 @@ static long dechunk(char *body)
 		in += 2;
 		if (size == 0)
 			break;
-		if (strlen(in) < size + 2)
+		/* size comes from the peer: compare without adding to it (size + 2 wraps) */
+		avail = strlen(in);
+		if (*in_start == '-' || size > avail || avail - size < 2)
 			return -1;
 		memmove(out, in, size);
 		out += size;

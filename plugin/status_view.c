@@ -7,20 +7,32 @@
 #include "net_config.h"
 #include "sysfs.h"
 
-/* Builds objects member by member; the first failure (out of memory) sticks. */
+/* Builds objects member by member; the first failure (out of memory) sticks. put and append
+ * always consume value: when the container itself could not be allocated, value is freed here
+ * (json_*_set_new only takes ownership when it gets a container). */
 struct builder {
 	bool failed;
 };
 
 static void put(struct builder *b, json_t *obj, const char *key, json_t *value)
 {
-	if (!value || !obj || json_object_set_new(obj, key, value) < 0)
+	if (!obj) {
+		json_decref(value);
+		b->failed = true;
+		return;
+	}
+	if (!value || json_object_set_new(obj, key, value) < 0)
 		b->failed = true;
 }
 
 static void append(struct builder *b, json_t *array, json_t *value)
 {
-	if (!value || !array || json_array_append_new(array, value) < 0)
+	if (!array) {
+		json_decref(value);
+		b->failed = true;
+		return;
+	}
+	if (!value || json_array_append_new(array, value) < 0)
 		b->failed = true;
 }
 

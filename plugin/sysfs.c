@@ -135,6 +135,35 @@ bool sysfs_pci_exists(const char *root, const char *pci)
 	return stat(path, &sb) == 0;
 }
 
+/* Switchdev representors name their port "pf0vf3", "pf0sf1" or "c1pf0vf3" (controller, PF, VF or
+ * SF); the uplink is "p0" and a legacy PF has none. */
+static bool port_name_is_representor(const char *port)
+{
+	unsigned a, b, c;
+	int n = 0;
+	if ((sscanf(port, "pf%uvf%u%n", &a, &b, &n) == 2 || sscanf(port, "pf%usf%u%n", &a, &b, &n) == 2) &&
+	    port[n] == '\0')
+		return true;
+	n = 0;
+	return (sscanf(port, "c%upf%uvf%u%n", &a, &b, &c, &n) == 3 || sscanf(port, "c%upf%usf%u%n", &a, &b, &c, &n) == 3) &&
+	       port[n] == '\0';
+}
+
+bool sysfs_netdev_is_representor(const char *dir, char port[SYSFS_PORT_MAX])
+{
+	char path[PATH_MAX];
+	sr_error ignored = {0};
+	port[0] = '\0';
+	if (snprintf(path, sizeof(path), "%s/phys_port_name", dir) >= (int)sizeof(path))
+		return false;
+	/* EOPNOTSUPP on read: the driver has no port name (legacy, igb) */
+	if (read_small_file(path, port, SYSFS_PORT_MAX, &ignored) < 0) {
+		port[0] = '\0';
+		return false;
+	}
+	return port_name_is_representor(port);
+}
+
 int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME_MAX], bool *found, sr_error *err)
 {
 	char path[PATH_MAX];
@@ -153,9 +182,14 @@ int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME
 		return sr_error_set_errno(err, errno, "open %s", path);
 	}
 	while ((de = readdir(dir)) != NULL) {
+		char dev[PATH_MAX], port[SYSFS_PORT_MAX];
 		if (de->d_name[0] == '.')
 			continue;
 		if (!nlk_ifname_valid(de->d_name))
+			continue;
+		/* A PF in switchdev mode carries its VFs' representors too: never one of those. */
+		if (snprintf(dev, sizeof(dev), "%s/%s", path, de->d_name) < (int)sizeof(dev) &&
+		    sysfs_netdev_is_representor(dev, port))
 			continue;
 		memcpy(ifname, de->d_name, strlen(de->d_name) + 1);
 		*found = true;

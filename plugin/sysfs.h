@@ -14,10 +14,15 @@
 #define SYSFS_PCI_MAX 32
 #define SYSFS_DRIVER_MAX 64
 #define SYSFS_IFNAME_MAX 16
+#define SYSFS_PORT_MAX 32
 
 /* PCI address of a netdev's device ("enp1s0f0" -> "0000:01:00.0"). */
 int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MAX], sr_error *err);
-/* First netdev of a PCI device in this namespace; *found false when none (unbound, or moved away). */
+/* True when the netdev whose sysfs folder is dir is a switchdev representor (phys_port_name
+ * "pf0vf3", "pf0sf1", "c1pf0vf3"); port receives the name ("" when the driver has none). */
+bool sysfs_netdev_is_representor(const char *dir, char port[SYSFS_PORT_MAX]);
+/* First netdev of a PCI device in this namespace that is not a representor; *found false when
+ * none (unbound, or moved away). */
 int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME_MAX], bool *found, sr_error *err);
 bool sysfs_pci_exists(const char *root, const char *pci);
 

@@ -78,13 +78,24 @@ int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct 
 {
 	char netdev[SYSFS_IFNAME_MAX];
 	struct nlk_link_info info;
-	/* VF drivers (igbvf, ixgbevf, iavf) read the admin MAC and port VLAN from the PF only
-	 * when they initialise: rebind the VF so its netdev starts with exactly what we set. */
-	if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0)
+	bool found = false;
+	/* Read back first: drivers that pass the admin MAC on to a bound VF at once (mlx5, ice,
+	 * i40e reset the VF themselves) need no rebind, and every rebind is a new netdev that
+	 * udev renames. igbvf, ixgbevf read it only when they initialise: for them, rebind. */
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, err) < 0)
 		return sr_error_wrap(err, "VF %d", ep->vf);
-	daemon_fault_point(d, "rebind VF driver");
-	if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
-		return sr_error_wrap(err, "VF %d", ep->vf);
+	if (!found || vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0 ||
+	    memcmp(info.mac, ep->mac, 6) != 0) {
+		sr_error_clear(err);
+		if (sysfs_pci_rebind_host_driver(d->cfg.sysfs_root, ep->vf_pci, err) < 0)
+			return sr_error_wrap(err, "VF %d", ep->vf);
+		daemon_fault_point(d, "rebind VF driver");
+		if (vf_wait_netdev(d, ep->vf_pci, netdev, err) < 0 || nlk_link_get(d->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d", ep->vf);
+	} else {
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "VF %d netdev %s already has the admin MAC: no rebind", ep->vf,
+			   netdev);
+	}
 	if (info.up && nlk_link_set_up(d->nl, netdev, false, err) < 0)
 		return sr_error_wrap(err, "VF %d netdev", ep->vf);
 	if (memcmp(info.mac, ep->mac, 6) != 0) {
@@ -123,36 +134,75 @@ static int check_vf_config(struct daemon *d, const char *pf, const struct net_co
 	return 0;
 }
 
-static int apply_once(struct daemon *d, const char *pf_ifname, const struct net_config *cfg,
-		      const struct ep_record *ep, int *done, sr_error *err)
+int vf_steps_run(const struct vf_steps *s, sr_error *err)
 {
-	for (*done = 0; *done < STEP_COUNT; (*done)++) {
-		if (do_step(d, pf_ifname, cfg, ep, (enum vf_step)*done, err) < 0)
-			return -1;
-		daemon_fault_point(d, "configure VF");
+	int touched = 0; /* steps begun in any attempt: all of them are undone on failure */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int step;
+		for (step = 0; step < s->count; step++) {
+			if (step + 1 > touched)
+				touched = step + 1;
+			if (s->apply(s->ctx, step, err) < 0)
+				break;
+		}
+		if (step == s->count && s->finish(s->ctx, err) == 0)
+			return 0;
+		/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us:
+		 * once more, but only when every step went through and the end check failed. */
+		if (step < s->count || attempt == 1)
+			break;
+		if (s->retrying)
+			s->retrying(s->ctx, err);
+		sr_error_clear(err);
 	}
-	if (vf_sync_netdev(d, cfg, ep, err) < 0)
+	for (int step = touched - 1; step >= 0; step--)
+		s->undo(s->ctx, step);
+	return -1;
+}
+
+struct apply_ctx {
+	struct daemon *d;
+	const char *pf;
+	const struct net_config *cfg;
+	const struct ep_record *ep;
+};
+
+static int ctx_apply(void *p, int step, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (do_step(c->d, c->pf, c->cfg, c->ep, (enum vf_step)step, err) < 0)
 		return -1;
-	daemon_fault_point(d, "sync VF netdev");
-	return check_vf_config(d, pf_ifname, cfg, ep, err);
+	daemon_fault_point(c->d, "configure VF");
+	return 0;
+}
+
+static int ctx_finish(void *p, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (vf_sync_netdev(c->d, c->cfg, c->ep, err) < 0)
+		return -1;
+	daemon_fault_point(c->d, "sync VF netdev");
+	return check_vf_config(c->d, c->pf, c->cfg, c->ep, err);
+}
+
+static void ctx_undo(void *p, int step)
+{
+	struct apply_ctx *c = p;
+	undo_step(c->d, c->pf, c->ep, (enum vf_step)step);
+}
+
+static void ctx_retrying(void *p, const sr_error *err)
+{
+	struct apply_ctx *c = p;
+	sr_log_msg(&c->d->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
 }
 
 int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err)
 {
-	int done = 0;
-	if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
-		return 0;
-	/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us: once more. */
-	if (done == STEP_COUNT) {
-		sr_log_msg(&d->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
-		sr_error_clear(err);
-		if (apply_once(d, pf_ifname, cfg, ep, &done, err) == 0)
-			return 0;
-	}
-	for (int s = done; s >= 0; s--)
-		undo_step(d, pf_ifname, ep, (enum vf_step)s);
-	return -1;
+	struct apply_ctx c = {d, pf_ifname, cfg, ep};
+	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c};
+	return vf_steps_run(&steps, err);
 }
 
 int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err)

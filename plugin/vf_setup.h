@@ -13,6 +13,19 @@
 
 #include "daemon.h"
 
+/* The engine of vf_apply, a seam for tests: apply steps 0..count-1 in order, then finish;
+ * when only finish failed, the whole attempt is made once more (retrying is told why). On
+ * final failure, undo runs for every step begun in either attempt, last first. */
+struct vf_steps {
+	int (*apply)(void *ctx, int step, sr_error *err);
+	int (*finish)(void *ctx, sr_error *err);
+	void (*undo)(void *ctx, int step);
+	void (*retrying)(void *ctx, const sr_error *why);
+	int count;
+	void *ctx;
+};
+int vf_steps_run(const struct vf_steps *s, sr_error *err);
+
 int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
 	     sr_error *err);
 int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err);

@@ -31,6 +31,7 @@ PARTS=(
 	"guest-doctor-noiommu|$MAKE check-guest SUITE=tests/testbed/t-ops.sh SUITE_ARGS=doctor"
 	"deb|$MAKE check-deb"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
+	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"
 )
 
 passed=0; failed=0; failed_names=()

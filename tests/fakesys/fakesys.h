@@ -98,6 +98,18 @@ static void __attribute__((format(printf, 1, 2), unused)) removef(const char *fm
 	unlink(path);
 }
 
+/* rmdir ROOT/<fmt> (empty directories only) */
+static void __attribute__((format(printf, 1, 2), unused)) rmdir_f(const char *fmt, ...)
+{
+	char path[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	fakesys_path(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (rmdir(path) < 0)
+		fprintf(stderr, "rmdir %s: %s\n", path, strerror(errno));
+}
+
 /* mkdtemp under /tmp into fakesys_root; 0 or -1. */
 static int __attribute__((unused)) fakesys_create(const char *name)
 {

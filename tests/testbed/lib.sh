@@ -98,6 +98,7 @@ tb_load_modules() {
 	modprobe igb max_vfs=0 || rc=1
 	for m in igbvf 8021q vfio-pci veth; do modprobe "$m" || rc=1; done
 	[ "${TESTBED_NICS:-1}" -gt 0 ] && { tb_wait 10 tb_has_pf || rc=1; }
+	tb_udev_settle
 	return $rc
 }
 
@@ -134,7 +135,15 @@ tb_enable_vfs() {
 	for ((i = 0; i < n; i++)); do
 		tb_wait 20 tb_vf_netdev "$pf" "$i" || { echo "tb_enable_vfs: $pf VF $i has no netdev" >&2; return 1; }
 	done
+	tb_udev_settle # the names read next are the ones udev gave
 }
+
+# tb_udev_running: the guest's systemd-udevd is up (TESTBED_UDEV is not 0).
+tb_udev_running() { [ -S /run/udev/control ]; }
+
+# tb_udev_settle: waits (60 s) until udev has handled every event so far (renames included);
+# nothing to wait for without udev.
+tb_udev_settle() { ! tb_udev_running || udevadm settle --timeout=60; }
 
 # tb_vf_pci PF VF: the VF's PCI address.
 tb_vf_pci() {
@@ -166,6 +175,7 @@ tb_vf_rebind() {
 	echo "$pci" > /sys/bus/pci/drivers/igbvf/unbind || return 1
 	echo "$pci" > /sys/bus/pci/drivers/igbvf/bind || return 1
 	tb_wait 10 tb_vf_netdev "$1" "$2" || return 1
+	tb_udev_settle
 	tb_vf_netdev "$1" "$2"
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../netlink/nlk.h"
 #include "../../plugin/doctor.h"
 #include "check.h"
 
@@ -147,10 +148,69 @@ static int fake_vf_mac(void *ctx, const char *pf_ifname, int vf, uint8_t mac[6],
 	return 0;
 }
 
+static int eswitch_legacy(const char *pci, int *mode, sr_error *err)
+{
+	(void)pci;
+	(void)err;
+	*mode = NLK_ESWITCH_LEGACY;
+	return 0;
+}
+
+static int eswitch_switchdev(const char *pci, int *mode, sr_error *err)
+{
+	(void)pci;
+	(void)err;
+	*mode = NLK_ESWITCH_SWITCHDEV;
+	return 0;
+}
+
+static int eswitch_none(const char *pci, int *mode, sr_error *err)
+{
+	(void)mode;
+	return sr_error_set(err, ENODEV, "devlink eswitch of pci/%s: No such device", pci);
+}
+
+/* devlink's answer, per mode: switchdev fails and says which legacy settings do not apply. */
+static void test_eswitch(void)
+{
+	struct doctor_report rep = {0};
+	struct doctor_env env = {.sysfs = sysfs, .proc = proc, .modules_dir = mods, .vfio = DOCTOR_VFIO_NEEDED};
+	const struct doctor_check *c;
+	sr_error err = {0};
+	fresh_tree();
+	add_pf(2);
+	CHECK(doctor_check_nic(&env, "enp1s0f0", "0000:01:00.0", &rep, &err) == 0);
+	CHECK(doctor_report_find(&rep, "enp1s0f0 eswitch") == NULL); /* no devlink callback: not checked */
+	doctor_report_free(&rep);
+	env.eswitch = eswitch_legacy;
+	CHECK(doctor_check_nic(&env, "enp1s0f0", "0000:01:00.0", &rep, &err) == 0);
+	c = doctor_report_find(&rep, "enp1s0f0 eswitch");
+	CHECK(c && c->result == DOCTOR_PASS && strstr(c->finding, "legacy"));
+	doctor_report_free(&rep);
+	env.eswitch = eswitch_none;
+	CHECK(doctor_check_nic(&env, "enp1s0f0", "0000:01:00.0", &rep, &err) == 0);
+	c = doctor_report_find(&rep, "enp1s0f0 eswitch");
+	CHECK(c && c->result == DOCTOR_PASS && strstr(c->finding, "no devlink eswitch"));
+	doctor_report_free(&rep);
+	env.eswitch = eswitch_switchdev;
+	CHECK(doctor_check_nic(&env, "enp1s0f0", "0000:01:00.0", &rep, &err) == 0);
+	c = doctor_report_find(&rep, "enp1s0f0 eswitch");
+	CHECK(c && c->result == DOCTOR_FAIL && strstr(c->finding, "switchdev: VLAN/QoS, spoof check, trust"));
+	CHECK(c && strstr(c->fix, "devlink dev eswitch set pci/0000:01:00.0 mode legacy"));
+	doctor_report_free(&rep);
+	/* the real devlink query: a PCI address nobody has is an error, never a mode */
+	{
+		int mode = -1;
+		sr_error e = {0};
+		CHECK(nlk_devlink_eswitch_mode("0000:ff:1f.7", &mode, &e) == -1 && mode == -1);
+		CHECK((e.code == ENODEV || e.code == ENOENT) && strstr(e.msg, "pci/0000:ff:1f.7"));
+	}
+}
+
 static struct doctor_env env_for(struct fake_macs *macs)
 {
 	struct doctor_env env = {.sysfs = sysfs, .proc = proc, .modules_dir = mods, .pf = NULL,
-				 .vf_mac = fake_vf_mac, .vf_mac_ctx = macs};
+				 .vf_mac = fake_vf_mac, .vf_mac_ctx = macs, .vfio = DOCTOR_VFIO_NEEDED, .root = root};
 	return env;
 }
 
@@ -406,6 +466,44 @@ static void test_run(void)
 	CHECK(text && strstr(text, "failed\n"));
 	free(text);
 	doctor_report_free(&rep);
+
+	/* The same host, runc only (nothing says VFIO is used): IOMMU off is a warning, the run passes */
+	env.vfio = DOCTOR_VFIO_AUTO;
+	CHECK(doctor_run(&env, &rep, &err) == 0);
+	CHECK(!doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "IOMMU") == DOCTOR_WARN);
+	const struct doctor_check *c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "not in use") && strstr(c->finding, "are warnings"));
+	doctor_report_free(&rep);
+	/* ... no VFIO module either: still a warning */
+	clean();
+	fresh_tree();
+	add_pf(2);
+	CHECK(doctor_run(&env, &rep, &err) == 0 && !doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "VFIO") == DOCTOR_WARN);
+	doctor_report_free(&rep);
+	/* a device on vfio-pci means VFIO is used: IOMMU off fails again */
+	mkdirs("sys/bus/pci/drivers/vfio-pci");
+	put_link("../../../../bus/pci/devices/0000:01:10.1", "sys/bus/pci/drivers/vfio-pci/0000:01:10.1");
+	CHECK(doctor_run(&env, &rep, &err) == 0 && doctor_report_failed(&rep));
+	CHECK(result_of(&rep, "IOMMU") == DOCTOR_FAIL);
+	c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "0000:01:10.1 is bound to vfio-pci"));
+	doctor_report_free(&rep);
+	/* Kata installed: the same */
+	clean();
+	fresh_tree();
+	add_pf(2);
+	mkdirs("opt/kata/bin");
+	put_file("", "opt/kata/bin/containerd-shim-kata-v2");
+	CHECK(doctor_run(&env, &rep, &err) == 0 && doctor_report_failed(&rep));
+	c = doctor_report_find(&rep, "Kata/VFIO");
+	CHECK(c && strstr(c->finding, "Kata is installed (/opt/kata/bin/containerd-shim-kata-v2)"));
+	doctor_report_free(&rep);
+	/* --runc-only overrides */
+	env.vfio = DOCTOR_VFIO_NOT_NEEDED;
+	CHECK(doctor_run(&env, &rep, &err) == 0 && !doctor_report_failed(&rep));
+	doctor_report_free(&rep);
 }
 
 int main(void)
@@ -423,6 +521,7 @@ int main(void)
 	test_hugepages();
 	test_nic();
 	test_run();
+	test_eswitch();
 	clean();
 	return check_summary("doctor");
 }

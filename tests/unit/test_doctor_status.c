@@ -125,6 +125,31 @@ static void test_parse(void)
 	CHECK(status_client_parse_response(bad, strlen(bad), &status, &body, &err) == -1);
 }
 
+/* Chunk sizes come from the peer: one near ULONG_MAX must not wrap the length check. */
+static void test_chunk_overflow(void)
+{
+	char huge[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		      "ffffffffffffffff\r\nab\r\n0\r\n\r\n";
+	char wraps[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		       "fffffffffffffffe\r\nab\r\n0\r\n\r\n";
+	char negative[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n";
+	char short_chunk[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab\r\n0\r\n\r\n";
+	char good[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n";
+	unsigned status = 0;
+	char *body = NULL;
+	sr_error err = {0};
+	CHECK(status_client_parse_response(huge, strlen(huge), &status, &body, &err) == -1 && err.code == EPROTO);
+	sr_error_clear(&err);
+	CHECK(status_client_parse_response(wraps, strlen(wraps), &status, &body, &err) == -1 && err.code == EPROTO);
+	sr_error_clear(&err);
+	CHECK(status_client_parse_response(negative, strlen(negative), &status, &body, &err) == -1);
+	sr_error_clear(&err);
+	CHECK(status_client_parse_response(short_chunk, strlen(short_chunk), &status, &body, &err) == -1);
+	sr_error_clear(&err);
+	CHECK(status_client_parse_response(good, strlen(good), &status, &body, &err) == 0);
+	CHECK_STR_EQ(body, "abc");
+}
+
 static void test_table(void)
 {
 	const char *view_text =
@@ -177,6 +202,7 @@ int main(void)
 	}
 	test_client(dir);
 	test_parse();
+	test_chunk_overflow();
 	test_table();
 	rmdir(dir);
 	return check_summary("doctor_status");

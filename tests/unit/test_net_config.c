@@ -72,6 +72,8 @@ static void test_pf(void)
 	CHECK_STR_EQ(cfg.pf_spec, "ens1f1");
 	PARSE_OK("pf_iface", "0000:03:00.1");
 	CHECK_STR_EQ(cfg.pf_spec, "0000:03:00.1");
+	PARSE_OK("pf_iface", "10000:e1:00.0"); /* VMD domain */
+	CHECK_STR_EQ(cfg.pf_spec, "10000:e1:00.0");
 	PARSE_OK("pf_iface", "abcdefghijklmno"); /* 15 bytes: the longest name the kernel takes */
 	/* Both aliases with the same value are fine; different values conflict. */
 	PARSE_OK("pf_iface", "eth1", "netdevice", "eth1");
@@ -293,6 +295,13 @@ static void test_pci_address(void)
 	CHECK(!net_config_is_pci_address("../01:00.0"));
 	CHECK(!net_config_is_pci_address(""));
 	CHECK(!net_config_is_pci_address(NULL));
+	/* Intel VMD puts devices in domains above 0xffff: 5 hex digits */
+	CHECK(net_config_is_pci_address("10000:e1:00.0"));
+	CHECK(net_config_is_pci_address("1000a:01:10.3"));
+	CHECK(!net_config_is_pci_address("123456789:01:00.0"));
+	CHECK(!net_config_is_pci_address("000:01:00.0"));
+	CHECK(!net_config_is_pci_address("10000:e1:00.8"));
+	CHECK(!net_config_is_pci_address("1000x:e1:00.0"));
 }
 
 int main(void)

@@ -192,6 +192,27 @@ static void test_round_trip(void)
 	state_free(&b);
 }
 
+/* "released, VF not home yet" survives a save and a load: it is the proof that a VF left on
+ * vfio-pci is ours to take back. */
+static void test_released_phase(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char *text;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	build_state(&a);
+	a.eps[1].phase = EP_RELEASED;
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"released\"") != NULL);
+	CHECK(text && state_from_json(text, &b, &err) == 0);
+	CHECK(b.ep_count == 2 && b.eps[1].phase == EP_RELEASED);
+	CHECK(state_find_vf_owner(&b, b.eps[1].pf_pci, b.eps[1].vf) == &b.eps[1]);
+	free(text);
+	state_free(&a);
+	state_free(&b);
+}
+
 static void test_lookups(void)
 {
 	struct state st;
@@ -443,6 +464,7 @@ int main(void)
 		return 1;
 	}
 	test_round_trip();
+	test_released_phase();
 	test_lookups();
 	test_save_reopen();
 	test_corrupt();

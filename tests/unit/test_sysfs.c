@@ -266,6 +266,74 @@ static void test_pf_resolve(void)
 	writef("8\n", "bus/pci/devices/" PF "/sriov_totalvfs");
 }
 
+/* Ready VFs cost no pause: with 3 VFs all ready, a budget of 1 pause is plenty (the old loop
+ * spent a "try" on each ready VF and gave up before the last). */
+static void test_wait_for_vfs(void)
+{
+	struct daemon d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
+	mkdirs("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
+	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 1) == 0);
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 0) == 0);
+	/* VF 2 without a netdev: the budget runs out, bounded */
+	rmdir_f("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
+	CHECK(pf_wait_for_vfs(&d, PF, 3, 2) == -1);
+	rmdir_f("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
+}
+
+/* switchdev: the PF's PCI device also carries its VFs' representors; they are never "the PF's netdev" */
+static void test_representors(void)
+{
+	struct daemon d;
+	char name[SYSFS_IFNAME_MAX], pci[SYSFS_PCI_MAX], port[SYSFS_PORT_MAX];
+	bool found = false;
+	sr_error err = {0};
+	memset(&d, 0, sizeof(d));
+	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
+	/* representors named so that readdir may list them before the uplink */
+	const char *reps[] = {"aa_rep0", "zz_rep1", "eth9"};
+	const char *ports[] = {"pf0vf0", "c1pf0vf1", "pf0sf2"};
+	for (int i = 0; i < 3; i++) {
+		mkdirs("bus/pci/devices/" PF "/net/%s", reps[i]);
+		writef(ports[i], "bus/pci/devices/" PF "/net/%s/phys_port_name", reps[i]);
+		mkdirs("class/net/%s", reps[i]);
+		symlinkf("../../../bus/pci/devices/" PF, "class/net/%s/device", reps[i]);
+		writef(ports[i], "class/net/%s/phys_port_name", reps[i]);
+	}
+	writef("p0\n", "bus/pci/devices/" PF "/net/enp1s0f0/phys_port_name");
+	CHECK(sysfs_pci_netdev(root, PF, name, &found, &err) == 0 && found);
+	CHECK_STR_EQ(name, "enp1s0f0");
+	CHECK(pf_resolve(&d, "aa_rep0", pci, &err) == -1 && err.code == EINVAL);
+	CHECK_STR_EQ(err.msg, "pf_iface: aa_rep0 is a switchdev representor (phys_port_name pf0vf0) of " PF
+			      ", not the PF: use enp1s0f0");
+	CHECK(pf_resolve(&d, "zz_rep1", pci, &err) == -1 && strstr(err.msg, "phys_port_name c1pf0vf1"));
+	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == 0);
+	CHECK(!sysfs_netdev_is_representor("/nonexistent", port) && port[0] == '\0');
+	/* "p0", "pf0" and names that merely start like a representor's are not representors */
+	writef("pf0vf0x", "bus/pci/devices/" PF "/net/eth9/phys_port_name");
+	{
+		char dir[600];
+		snprintf(dir, sizeof(dir), "%s/bus/pci/devices/" PF "/net/eth9", root);
+		CHECK(!sysfs_netdev_is_representor(dir, port));
+		CHECK_STR_EQ(port, "pf0vf0x");
+		snprintf(dir, sizeof(dir), "%s/bus/pci/devices/" PF "/net/enp1s0f0", root);
+		CHECK(!sysfs_netdev_is_representor(dir, port));
+	}
+	/* a device with only a representor: no PF netdev */
+	mkdirs("bus/pci/devices/0000:03:00.0/net/rep9");
+	writef("pf1vf9", "bus/pci/devices/0000:03:00.0/net/rep9/phys_port_name");
+	CHECK(sysfs_pci_netdev(root, "0000:03:00.0", name, &found, &err) == 0 && !found);
+	for (int i = 0; i < 3; i++) {
+		char cmd[700];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/bus/pci/devices/" PF "/net/%s' '%s/class/net/%s'", root, reps[i],
+			 root, reps[i]);
+		CHECK(system(cmd) == 0);
+	}
+	removef("bus/pci/devices/" PF "/net/enp1s0f0/phys_port_name");
+}
+
 static void test_long_root(void)
 {
 	char big[5000];
@@ -296,6 +364,8 @@ int main(void)
 	test_driver_and_group();
 	test_rebind();
 	test_pf_resolve();
+	test_wait_for_vfs();
+	test_representors();
 	test_long_root();
 	fakesys_remove();
 	return check_summary("sysfs");

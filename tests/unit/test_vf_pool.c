@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include "../../plugin/vf_pool.h"
@@ -91,6 +92,41 @@ static void own_vf(struct daemon *d, int vf)
 	CHECK(state_add_ep(&d->state, &ep, NULL) != NULL);
 }
 
+static void released_vf(struct daemon *d, int vf)
+{
+	struct ep_record ep;
+	memset(&ep, 0, sizeof(ep));
+	snprintf(ep.id, sizeof(ep.id), "ep%d", vf);
+	snprintf(ep.network_id, sizeof(ep.network_id), "net1");
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), PF_PCI);
+	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", vf_pci(vf));
+	ep.vf = vf;
+	ep.phase = EP_RELEASED;
+	CHECK(state_add_ep(&d->state, &ep, NULL) != NULL);
+}
+
+/* udev's database: with udev running (control exists) the name is given only once data/n<ifindex> is there */
+static void test_udev_wait(struct daemon *d)
+{
+	char netdev[SYSFS_IFNAME_MAX] = "";
+	sr_error err = {0};
+	unsigned ifindex = if_nametoindex(PF_NAME "v0");
+	mkdirs("run-udev/data");
+	writef("", "run-udev/control");
+	CHECK(ifindex > 0);
+	writef("", "run-udev/data/n%u", ifindex);
+	/* the kernel's name still in sysfs, but the link was renamed since: the new name comes back */
+	sh("ip link set " PF_NAME "v0 name renamed0");
+	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
+	mkdirs("bus/pci/devices/%s/net/renamed0", vf_pci(0));
+	CHECK(vf_wait_netdev(d, vf_pci(0), netdev, &err) == 0);
+	CHECK_STR_EQ(netdev, "renamed0");
+	rmdir_f("bus/pci/devices/%s/net/renamed0", vf_pci(0));
+	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
+	sh("ip link set renamed0 name " PF_NAME "v0");
+	removef("run-udev/control");
+}
+
 static void test_take(struct daemon *d)
 {
 	struct net_record net;
@@ -116,16 +152,20 @@ static void test_take(struct daemon *d)
 	net_with(&net, "1-2"); /* only busy VFs allowed */
 	sr_error_clear(&err);
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
-	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 2 VFs in use (0 by endpoints, 2 busy on the host)");
+	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 2 VFs in use (0 by endpoints, 2 busy on the host): "
+			      "VF 1 0000:05:10.1: netdev " PF_NAME "v1 is up (in use on the host); "
+			      "VF 2 0000:05:10.2: netdev " PF_NAME "v2 has 1 addresses (in use on the host)");
 
 	net_with(&net, "3");
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 3);
 
 	/* VF 3's netdev gone from this namespace (moved into a container): busy */
 	sh("ip link set " PF_NAME "v3 name moved3");
+	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1);
 	CHECK(strstr(err.msg, "all 1 VFs in use (0 by endpoints, 1 busy") != NULL);
 	sh("ip link set moved3 name " PF_NAME "v3");
+	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
 	/* bound to igbvf but no net/ entry: busy, not reclaimed */
 	{
 		char path[600];
@@ -133,25 +173,52 @@ static void test_take(struct daemon *d)
 		rmdir(path);
 	}
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(strstr(err.msg, "VF 3 0000:05:10.3: on igbvf, its netdev is in another namespace, not ours") != NULL);
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
 
-	/* VF on vfio-pci with its group free: rebound (fake: stays on vfio-pci, so skipped) */
+	/* Someone else's VF on vfio-pci (DPDK, libvirt): skipped, named, and not touched */
 	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/%s/driver", vf_pci(3));
 	writef("vfio-pci", "bus/pci/devices/%s/driver_override", vf_pci(3));
 	writef("", "bus/pci/drivers_probe");
+	writef("", "bus/pci/drivers/vfio-pci/unbind");
+	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 1 VFs in use (0 by endpoints, 1 busy on the host): "
+			      "VF 3 0000:05:10.3: on vfio-pci, not ours");
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, "");
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, "");
+	readf(text, sizeof(text), "bus/pci/devices/%s/driver_override", vf_pci(3));
+	CHECK_STR_EQ(text, "vfio-pci");
+	/* an unbound VF that is not ours: the same */
+	removef("bus/pci/devices/%s/driver", vf_pci(3));
+	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(strstr(err.msg, "VF 3 0000:05:10.3: on no driver, not ours") != NULL);
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, "");
+
+	/* Ours: an endpoint released while its VF was on vfio-pci. Its group node cannot be
+	 * opened (fake /dev/vfio has none): we cannot tell whether a VM holds it, so hands off. */
+	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/%s/driver", vf_pci(3));
+	released_vf(d, 3);
+	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(strstr(err.msg, "on vfio-pci, released by endpoint ep3, but cannot tell whether its VFIO group is "
+			      "in use") != NULL);
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, "");
+	/* group node free (open succeeds): rebound (fake: stays on vfio-pci, so still skipped) */
+	writef("", "dev-vfio/63");
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
 	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
 	CHECK_STR_EQ(text, vf_pci(3));
 	readf(text, sizeof(text), "bus/pci/drivers_probe");
 	CHECK_STR_EQ(text, vf_pci(3));
-	/* unbound VF: probed for its driver (fake: none comes), skipped */
-	removef("bus/pci/devices/%s/driver", vf_pci(3));
-	writef("", "bus/pci/drivers_probe");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
-	readf(text, sizeof(text), "bus/pci/drivers_probe");
-	CHECK_STR_EQ(text, vf_pci(3));
+	CHECK(strstr(err.msg, "VF 3 0000:05:10.3: still on vfio-pci after rebinding") != NULL);
+	CHECK(state_find_ep(&d->state, "ep3") != NULL); /* the record stays until the VF is home */
+	/* home on igbvf again: taken, and the released record is dropped (and saved) */
 	symlinkf("../../drivers/igbvf", "bus/pci/devices/%s/driver", vf_pci(3));
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 3);
+	CHECK(state_find_ep(&d->state, "ep3") == NULL);
 
 	/* nothing allowed / nothing enabled / PF unknown */
 	net_with(&net, "6-7");
@@ -170,13 +237,20 @@ static void test_take(struct daemon *d)
 	sh("ip link set " PF_NAME "v3 up");
 	net_with(&net, NULL);
 	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
-	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 4 VFs in use (1 by endpoints, 3 busy on the host)");
+	CHECK(strncmp(err.msg, "PF " PF_NAME ": all 4 VFs in use (1 by endpoints, 3 busy on the host): VF 1 ", 68) == 0);
 }
 
-static void test_vfio_busy(void)
+static void test_vfio_group_use(void)
 {
-	CHECK(!vf_vfio_group_busy(-1));
-	CHECK(!vf_vfio_group_busy(987654)); /* nobody holds /dev/vfio/987654 */
+	char why[200] = "", dir[400];
+	snprintf(dir, sizeof(dir), "%s/dev-vfio", fakesys_root);
+	CHECK(vf_vfio_group_use(dir, -1, why, sizeof(why)) == VFIO_GROUP_UNKNOWN);
+	CHECK(vf_vfio_group_use(dir, 987654, why, sizeof(why)) == VFIO_GROUP_UNKNOWN);
+	CHECK(strstr(why, "/987654: No such file or directory") != NULL);
+	writef("", "dev-vfio/7");
+	CHECK(vf_vfio_group_use(dir, 7, why, sizeof(why)) == VFIO_GROUP_FREE);
+	CHECK(vf_driver_is_userspace("vfio-pci") && vf_driver_is_userspace("uio_pci_generic") &&
+	      vf_driver_is_userspace("pci-stub") && !vf_driver_is_userspace("igbvf"));
 }
 
 int main(void)
@@ -195,13 +269,20 @@ int main(void)
 	memset(&d, 0, sizeof(d));
 	d.log.level = getenv("TEST_VERBOSE") ? SR_LOG_DEBUG : -1;
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", fakesys_root);
+	snprintf(d.cfg.udev_dir, sizeof(d.cfg.udev_dir), "%.200s/run-udev", fakesys_root);
+	snprintf(d.cfg.vfio_dir, sizeof(d.cfg.vfio_dir), "%.200s/dev-vfio", fakesys_root);
+	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s/state", fakesys_root);
+	snprintf(d.state.dir, sizeof(d.state.dir), "%s/state", fakesys_root);
+	mkdirs("state");
+	mkdirs("dev-vfio");
 	build();
 	CHECK(nlk_open(&d.nl, &err) == 0);
 	if (d.nl) {
+		test_udev_wait(&d);
 		test_take(&d);
 		nlk_close(d.nl);
 	}
-	test_vfio_busy();
+	test_vfio_group_use();
 	state_free(&d.state);
 	fakesys_remove();
 	return check_summary("vf_pool");
