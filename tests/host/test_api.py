@@ -24,7 +24,7 @@ def test_basics(env, r):
     r.check(a.status == 200 and a.json == {"Implements": ["NetworkDriver", "IpamDriver"]}, "Activate", a)
     r.check("json" in a.headers.get("Content-Type", ""), "Activate Content-Type is JSON", a.headers)
     c = env.call("NetworkDriver.GetCapabilities")
-    r.check(c.status == 200 and c.json.get("Scope") == "local" and c.json.get("ConnectivityScope") == "local",
+    r.check(c.status == 200 and c.json.get("Scope") == "local" and c.json.get("ConnectivityScope") == "global",
             "NetworkDriver.GetCapabilities local scope", c)
     c = env.call("IpamDriver.GetCapabilities")
     r.check(c.status == 200 and c.json.get("RequiresMACAddress") is False, "IpamDriver.GetCapabilities", c)
