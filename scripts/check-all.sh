@@ -30,6 +30,7 @@ PARTS=(
 	"guest-ops|env TESTBED_IOMMU=1 $MAKE check-guest SUITE=tests/testbed/t-ops.sh"
 	"guest-doctor-noiommu|$MAKE check-guest SUITE=tests/testbed/t-ops.sh SUITE_ARGS=doctor"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
+	"guest-pair|$MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
 )
 
 passed=0; failed=0; failed_names=()

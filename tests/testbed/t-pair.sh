@@ -11,11 +11,13 @@
 #      tasks on both nodes hold VFs with the admin MAC and VLAN 100 and ping across the wire,
 #      and every step leaves exactly as many VFs in use on a node as it runs tasks.
 # Swarm only takes managed (v2) plugins ("legacy plugin ... is not supported in swarm mode"),
-# so the plugin is build/managed-plugin, created as `sriov` on each node.
+# so the plugin is build/managed-plugin, created as `sriov:latest` on each node.
 # Run: make managed-plugin && make check-guest-pair SUITE=tests/testbed/t-pair.sh [SUITE_ARGS=26]
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MP=$TB_REPO/build/managed-plugin
+# A managed plugin's driver name carries its tag: `-d sriov` does not find `sriov:latest`.
+DRV=sriov:latest
 D=$TB_DOCKER
 VERSIONS=${*:-20 26}
 T0=$(date +%s)
@@ -64,7 +66,7 @@ node_down() {
 	tb_stop_dockerd
 }
 kata_net() { # NAME VLAN SUBNET
-	"$D" network create -d sriov --internal --opt pf_iface="$PF" --opt vlanid="$2" --subnet="$3" "$1" >/dev/null
+	"$D" network create -d "$DRV" --internal --opt pf_iface="$PF" --opt vlanid="$2" --subnet="$3" "$1" >/dev/null
 }
 kata_run() { "$D" run -d --name "$1" --net="$2" --ip="$3" bb sleep 3600 >/dev/null && vf_ok "$1" "$4"; }
 ct_addr_add() { nsenter -t "$(ct_pid "$1")" -n ip addr add "$2" dev eth0; }
@@ -120,11 +122,17 @@ obey() {
 
 # on_b CMD...: runs CMD on guest b (bounded: 600 s); prints its output; its status is CMD's.
 # The command number lives in a file: on_b mostly runs in tb_check's $(...) subshell.
-on_b() {
-	local got n
+# on_b_send CMD... / on_b_result: the same in two halves, so that a works meanwhile.
+on_b_send() {
+	local n
 	n=$(($(cat /scratch/cmd_n 2>/dev/null || echo 0) + 1))
 	echo "$n" > /scratch/cmd_n
 	tb_pair_signal "cmd-$n" "$*"
+}
+on_b() { on_b_send "$@" && on_b_result; }
+on_b_result() {
+	local got n
+	n=$(cat /scratch/cmd_n)
 	got=$(tb_pair_await "done-$n" 600) || return 124
 	printf '%s\n' "${got#rc=* }" | sed '/^$/d'
 	[ "${got%% *}" = rc=0 ]
@@ -186,7 +194,7 @@ swarm_test() {
 	tb_check "a: config-only vfcfg ($NET.64/27)" config_only "$NET.64/27"
 	tb_check "b: config-only vfcfg ($NET.96/27)" on_b config_only "$NET.96/27"
 	tb_check "manager: --scope swarm --config-from vfcfg vfnet" \
-		"$D" network create -d sriov --scope swarm --config-from vfcfg vfnet
+		"$D" network create -d "$DRV" --scope swarm --config-from vfcfg vfnet
 	tb_check_eq "vfnet is swarm-scoped" swarm "$("$D" network inspect -f '{{.Scope}}' vfnet 2>&1)"
 	tb_check "docker service create --network vfnet --replicas 2" \
 		"$D" service create --detach --no-resolve-image --name s1 --network vfnet --replicas 2 \
@@ -273,9 +281,10 @@ fi
 
 for v in $VERSIONS; do
 	section "Docker $v"
+	on_b_send node_up "$v" # both nodes at once
 	node_up "$v" # not in tb_check's subshell: it sets this shell's D and dockerd PID
 	tb_check_eq "a: node up with Docker $v" 0 "$?" || break
-	tb_check "b: node up with Docker $v" on_b node_up "$v" || break
+	tb_check "b: node up with Docker $v" on_b_result || break
 	tb_log "$("$D" version --format 'client {{.Client.Version}} server {{.Server.Version}}' 2>&1)"
 	kata_test "$v"
 	swarm_test "$v"
