@@ -91,7 +91,7 @@ tb_check_eq "plugin state has no endpoints left" 0 \
 # ifname_of NAME IP: the interface holding IP in the container (Docker 26 numbers a reconnected
 # one eth1, eth2, ...); mac_of NAME IP: its MAC.
 ifname_of() { nsenter -t "$(cpid "$1")" -n ip -o -4 addr show | awk -v ip="$2" 'index($4, ip "/") == 1 {print $2}'; }
-mac_of() { nsenter -t "$(cpid "$1")" -n cat "/sys/class/net/$(ifname_of "$1" "$2")/address"; }
+mac_of() { nsenter -t "$(cpid "$1")" -n ip -j link show "$(ifname_of "$1" "$2")" | jq -r '.[0].address'; }
 # peer_ping_1s FROM IP: one echo, answered within 1 s (the bound the issue names).
 peer_ping_1s() { $D exec "$1" ping -c 1 -W 1 "$2"; }
 docker26() {
@@ -102,7 +102,7 @@ docker26() {
 	tb_start_dockerd # not through tb_check: it sets this shell's dockerd PID
 	tb_check_eq "dockerd 26 starts" 0 "$?" || return
 	tb_check "Docker 26 server" sh -c "$D version --format '{{.Server.Version}}' | grep -q '^26\.'"
-	tb_check "docker compose is v2" sh -c "$D compose version | grep -q 'v2\.'"
+	tb_check "docker compose is v2" sh -c "$D compose version | grep -Eq 'version v?2\.'"
 	tb_check "busybox image" tb_import_busybox
 	tb_check "Docker's own option com.docker.network.driver.mtu is ignored, not refused" \
 		$D network create -d sriov --opt pf_iface="$PF" --opt com.docker.network.driver.mtu=1500 \

@@ -34,7 +34,8 @@ in_use() {
 # ct_ip / ct_mac NAME: a container's eth0 IPv4 and MAC (read in its netns, as the kernel has it).
 ct_pid() { "$D" inspect -f '{{.State.Pid}}' "$1"; }
 ct_ip() { nsenter -t "$(ct_pid "$1")" -n ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1 | head -1; }
-ct_mac() { nsenter -t "$(ct_pid "$1")" -n cat /sys/class/net/eth0/address; }
+# (ip, not /sys/class/net: sysfs shows the namespace it was mounted in, not nsenter's)
+ct_mac() { nsenter -t "$(ct_pid "$1")" -n ip -j link show eth0 | jq -r '.[0].address'; }
 ct_ping() { nsenter -t "$(ct_pid "$1")" -n /bin/busybox ping -c "${3:-2}" -W 2 "$2"; }
 # vf_of_mac MAC: the VF whose admin MAC it is; "" if none.
 vf_of_mac() { ip -j link show "$PF" | jq -r --arg m "$1" '.[0].vfinfo_list[] | select(.address == $m) | .vf'; }
