@@ -75,6 +75,8 @@ config_only() { # RANGE
 	"$D" network create --config-only --opt pf_iface="$PF" --opt vlanid=100 --subnet="$NET.0/24" \
 		--ip-range="$1" vfcfg >/dev/null
 }
+# keep_logs VERSION: dockerd's log (with the managed plugin's) to TESTBED_OUT for a look later.
+keep_logs() { [ -w /hostout ] && cp "$TB_DOCKERD_LOG" "/hostout/dockerd-$1.log"; }
 # restart_dockerd: a plain stop and start (no live-restore): the node's tasks die and come back.
 restart_dockerd() { tb_stop_dockerd && tb_start_dockerd; }
 # tasks_hold_vfs SERVICE: every task here sits on a VF (admin MAC, VLAN 100); prints their IPs.
@@ -108,7 +110,7 @@ obey() {
 		[ "$cmd" = end ] && { tb_pair_signal "done-$n" 0; return 0; }
 		# Only this script's own functions and docker: the command text comes from guest a.
 		case "${cmd%% *}" in
-			node_up|node_down|kata_net|kata_run|ct_addr_add|config_only|restart_dockerd|tasks_hold_vfs|ping_from_task|docker|ct_ping) ;;
+			node_up|node_down|keep_logs|kata_net|kata_run|ct_addr_add|config_only|restart_dockerd|tasks_hold_vfs|ping_from_task|docker|ct_ping) ;;
 			*) tb_pair_signal "done-$n" "rc=2 refused: $cmd"; n=$((n + 1)); continue ;;
 		esac
 		# In this shell, not a $(...) subshell: node_up / restart_dockerd change its variables.
@@ -153,7 +155,7 @@ converge() {
 	if tb_wait 240 check_counts; then
 		tb_pass "$desc: $na task(s) + VF(s) on a, $nb on b"
 	else
-		tb_fail "$desc: wanted $na/$nb; tasks: $("$D" service ps --format '{{.Node}}={{.CurrentState}}' "$svc" 2>&1 | tr '\n' ' ') VFs a=$(in_use) b=$(b_in_use)"
+		tb_fail "$desc: wanted $na/$nb; tasks: $("$D" service ps --no-trunc --format '{{.Node}}={{.CurrentState}} {{.Error}}' "$svc" 2>&1 | head -4 | tr '\n' ' ') VFs a=$(in_use) b=$(b_in_use)"
 	fi
 }
 # no_vfs DESC: no VF in use on either node (60 s).
@@ -290,8 +292,10 @@ for v in $VERSIONS; do
 	kata_test "$v"
 	swarm_test "$v"
 	if [ "$TB_FAIL" -gt 0 ]; then
-		tb_log "end of a's dockerd log:"
+		tb_log "end of a's dockerd log (the managed plugin logs there too):"
 		tail -30 "$TB_DOCKERD_LOG" | sed 's/^/#   /'
+		on_b keep_logs "$v" >/dev/null
+		keep_logs "$v"
 	fi
 	tb_check "b: node down" on_b node_down
 	node_down
