@@ -6,8 +6,9 @@
 #   1. Kata's two-machine test: VLAN 100 containers on a and b ping across the wire; a VLAN 200
 #      container on b (given an address in the VLAN 100 subnet) reaches neither.
 #   2. Swarm: a --config-only network per node (its own PF and --ip-range), a --scope swarm
-#      --config-from network on the manager, `docker service create --replicas 2`, then scale
-#      down, node drain, a worker's dockerd restart, `docker service rm`, `docker stack deploy`:
+#      --config-from network on the manager, `docker service create --replicas 2`, then (with
+#      the last version only, to keep make check short) scale down, node drain, a worker's
+#      dockerd restart, `docker service rm`, `docker stack deploy`:
 #      tasks on both nodes hold VFs with the admin MAC and VLAN 100 and ping across the wire,
 #      and every step leaves exactly as many VFs in use on a node as it runs tasks.
 # Swarm only takes managed (v2) plugins ("legacy plugin ... is not supported in swarm mode"),
@@ -189,7 +190,7 @@ kata_test() {
 
 swarm_test() {
 	local token ips_a ips_b ip mac1 mac2
-	section "Docker $1: Swarm"
+	section "Docker $1: Swarm ($2)"
 	tb_check "swarm init on a (manager)" "$D" swarm init --advertise-addr "$TB_SELF" --listen-addr "$TB_SELF:2377"
 	token=$("$D" swarm join-token -q worker)
 	tb_check "b joins as a worker" on_b docker swarm join --token "$token" "$TB_SELF:2377"
@@ -213,25 +214,21 @@ swarm_test() {
 	[ -n "$ips_b" ] && tb_check "a's task pings b's task across the wire" ping_from_task s1 "$(head -1 <<<"$ips_b")"
 	[ -n "$ips_a" ] && tb_check "b's task pings a's task across the wire" on_b ping_from_task s1 "$(head -1 <<<"$ips_a")"
 
-	tb_check "docker service scale s1=1" "$D" service scale --detach s1=1
-	both_one() { [ $(($(in_use) + $(b_in_use))) = 1 ] && [ "$("$D" service ps -q --filter desired-state=running s1 | wc -l)" = 1 ]; }
-	if tb_wait 240 both_one; then tb_pass "scaled down: 1 VF in use over both nodes"
-	else tb_fail "scaled down: VFs a=$(in_use) b=$(b_in_use)"; fi
-	tb_check "docker service scale s1=2" "$D" service scale --detach s1=2
-	converge "scaled up again" s1 1 1
-
-	tb_check "drain b" "$D" node update --availability drain tb-b
-	tb_check "max one per node: lift it so a takes both" "$D" service update --detach --replicas-max-per-node 0 s1
-	converge "b drained: its VF freed, both tasks on a" s1 2 0
-	tb_check "b active again" "$D" node update --availability active tb-b
-	tb_check "spread again (one per node)" "$D" service update --detach --replicas-max-per-node 1 --force s1
-	converge "b active again" s1 1 1
-
-	tb_check "b: dockerd restart" on_b restart_dockerd
-	converge "after b's dockerd restart" s1 1 1
-
+	if [ "$2" = full ]; then
+		tb_check "docker service scale s1=1" "$D" service scale --detach s1=1
+		both_one() { [ $(($(in_use) + $(b_in_use))) = 1 ] && [ "$("$D" service ps -q --filter desired-state=running s1 | wc -l)" = 1 ]; }
+		if tb_wait 240 both_one; then tb_pass "scaled down: 1 VF in use over both nodes"
+		else tb_fail "scaled down: VFs a=$(in_use) b=$(b_in_use)"; fi
+		tb_check "docker service scale s1=2" "$D" service scale --detach s1=2
+		converge "scaled up again" s1 1 1
+		tb_check "drain b" "$D" node update --availability drain tb-b
+		tb_check "max one per node: lift it so a takes both" "$D" service update --detach --replicas-max-per-node 0 s1
+		converge "b drained: its VF freed, both tasks on a" s1 2 0
+		tb_check "b active again" "$D" node update --availability active tb-b
+	fi
 	tb_check "docker service rm s1" "$D" service rm s1
 	no_vfs "after docker service rm"
+	[ "$2" = full ] || { swarm_leave; return; }
 
 	cat > /scratch/stack.yml <<-EOF
 	version: "3.8"
@@ -252,9 +249,15 @@ swarm_test() {
 	converge "stack st up" st_web 1 1
 	ips_b=$(on_b tasks_hold_vfs st_web)
 	[ -n "$ips_b" ] && tb_check "stack: a's task pings b's task" ping_from_task st_web "$(head -1 <<<"$ips_b")"
+	# Last, as it is the step that can leave b's side of vfnet behind.
+	tb_check "b: dockerd restart (no live-restore: its task dies)" on_b restart_dockerd
+	converge "after b's dockerd restart: the task back on b, one VF each" st_web 1 1
 	tb_check "docker stack rm" "$D" stack rm st
 	no_vfs "after docker stack rm"
+	swarm_leave
+}
 
+swarm_leave() {
 	tb_check "b leaves the swarm" on_b docker swarm leave --force
 	tb_check "a leaves the swarm" "$D" swarm leave --force
 }
@@ -290,7 +293,9 @@ for v in $VERSIONS; do
 	tb_check "b: node up with Docker $v" on_b_result || break
 	tb_log "$("$D" version --format 'client {{.Client.Version}} server {{.Server.Version}}' 2>&1)"
 	kata_test "$v"
-	swarm_test "$v"
+	# Frugal: the whole Swarm flow once, with the newest Docker asked for; the others get the
+	# service on both nodes, its VFs, the ping across the wire and service rm.
+	if [ "$v" = "${VERSIONS##* }" ]; then swarm_test "$v" full; else swarm_test "$v" basic; fi
 	if [ "$TB_FAIL" -gt 0 ]; then
 		tb_log "end of a's dockerd log (the managed plugin logs there too):"
 		tail -30 "$TB_DOCKERD_LOG" | sed 's/^/#   /'
