@@ -61,6 +61,7 @@ node_up() {
 # node_down: nothing of ours left, dockerd stopped (the managed plugin stops with it).
 node_down() {
 	"$D" swarm leave --force >/dev/null 2>&1
+	# shellcheck disable=SC2046 # one argument per container ID
 	"$D" rm -f $("$D" ps -aq) >/dev/null 2>&1
 	"$D" network prune -f >/dev/null 2>&1
 	"$D" plugin disable -f sriov >/dev/null 2>&1
@@ -189,7 +190,7 @@ kata_test() {
 }
 
 swarm_test() {
-	local token ips_a ips_b ip mac1 mac2
+	local token ips_a ips_b
 	section "Docker $1: Swarm ($2)"
 	tb_check "swarm init on a (manager)" "$D" swarm init --advertise-addr "$TB_SELF" --listen-addr "$TB_SELF:2377"
 	token=$("$D" swarm join-token -q worker)
