@@ -7,6 +7,7 @@
 
 #include "../spec/spec.h"
 #include "handlers.h"
+#include "mac_derive.h"
 #include "pf.h"
 #include "vf_pool.h"
 #include "vf_setup.h"
@@ -22,14 +23,18 @@ static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owne
 	return false;
 }
 
-/* Locally administered unicast, unique among our endpoints. */
-static int generate_mac(struct daemon *d, uint8_t mac[6], sr_error *err)
+/* Locally administered unicast, unique among our endpoints, and derived from the network and the
+ * address (mac_derive.h) so that the same container IP gets the same MAC on every host and after
+ * every restart. Random only for an endpoint with no address at all. */
+static int generate_mac(struct daemon *d, const struct spec_create_endpoint *req, uint8_t mac[6], sr_error *err)
 {
 	const char *owner;
-	for (int attempt = 0; attempt < 16; attempt++) {
-		if (getrandom(mac, 6, 0) != 6)
-			return sr_error_set_errno(err, errno, "generate a MAC address");
-		mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+	for (unsigned attempt = 0; attempt < 16; attempt++) {
+		if (mac_derive(req->network_id, req->address, req->address_ipv6, attempt, mac) < 0) {
+			if (getrandom(mac, 6, 0) != 6)
+				return sr_error_set_errno(err, errno, "generate a MAC address");
+			mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+		}
 		if (!mac_in_use(d, mac, &owner) && nlk_mac_is_unicast(mac))
 			return 0;
 	}
@@ -43,7 +48,7 @@ static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, 
 	*generated = false;
 	if (!req->mac_address[0]) {
 		*generated = true;
-		return generate_mac(d, mac, err);
+		return generate_mac(d, req, mac, err);
 	}
 	if (nlk_mac_parse(req->mac_address, mac) < 0)
 		return sr_error_set(err, EINVAL, "Interface.MacAddress '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",

@@ -257,6 +257,8 @@ static int parse_one(const char *key, const char *value, struct net_config *cfg,
 	return sr_error_set(err, EINVAL, "unknown option '%s' (accepted: %s)", key, accepted_keys);
 }
 
+#define DOCKER_OPTION_PREFIX "com.docker.network."
+
 int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_error *err)
 {
 	struct net_config cfg;
@@ -266,6 +268,10 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 	cfg.vlan_proto = NLK_VLAN_8021Q;
 	memcpy(cfg.prefix, "eth", 4);
 	for (size_t i = 0; generic && i < generic->count; i++) {
+		/* Docker's own keys (e.g. from daemon.json default-network-opts or a Swarm
+		 * config-from network) ride in the same map: they are Docker's, not ours. */
+		if (!strncmp(generic->items[i].key, DOCKER_OPTION_PREFIX, strlen(DOCKER_OPTION_PREFIX)))
+			continue;
 		if (parse_one(generic->items[i].key, generic->items[i].value, &cfg, &flags, err) < 0)
 			return -1;
 	}

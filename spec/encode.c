@@ -36,9 +36,13 @@ char *spec_encode_activate(bool network_driver, bool ipam_driver)
 	return spec_json_dump(root);
 }
 
+/* Scope local: each host keeps its own networks and addresses (Swarm allocates no IPs for such a
+ * driver; each node's --config-only network supplies its PF and range). ConnectivityScope global:
+ * the VFs of different hosts share a wire, which is what lets Docker accept `--scope swarm
+ * --config-from` networks for this driver (as for macvlan) and send DiscoverNew in a swarm. */
 char *spec_encode_network_capabilities(void)
 {
-	return spec_json_dump(json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "local"));
+	return spec_json_dump(json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "global"));
 }
 
 /* Only fields Docker left empty may be filled, so the MAC is all we ever add. */

@@ -160,7 +160,7 @@ bool spec_id_valid(const char *s);
 char *spec_encode_empty(void);                       /* "{}" */
 char *spec_encode_error(const char *message);        /* {"Err":"..."} */
 char *spec_encode_activate(bool network_driver, bool ipam_driver);
-char *spec_encode_network_capabilities(void);        /* Scope/ConnectivityScope local */
+char *spec_encode_network_capabilities(void);        /* Scope local, ConnectivityScope global */
 char *spec_encode_create_endpoint(const char *mac_or_null); /* {} or {"Interface":{"MacAddress":..}} */
 
 /* Join: InterfaceName is omitted when src_name is NULL; Gateway/GatewayIPv6

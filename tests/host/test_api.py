@@ -24,7 +24,7 @@ def test_basics(env, r):
     r.check(a.status == 200 and a.json == {"Implements": ["NetworkDriver", "IpamDriver"]}, "Activate", a)
     r.check("json" in a.headers.get("Content-Type", ""), "Activate Content-Type is JSON", a.headers)
     c = env.call("NetworkDriver.GetCapabilities")
-    r.check(c.status == 200 and c.json.get("Scope") == "local" and c.json.get("ConnectivityScope") == "local",
+    r.check(c.status == 200 and c.json.get("Scope") == "local" and c.json.get("ConnectivityScope") == "global",
             "NetworkDriver.GetCapabilities local scope", c)
     c = env.call("IpamDriver.GetCapabilities")
     r.check(c.status == 200 and c.json.get("RequiresMACAddress") is False, "IpamDriver.GetCapabilities", c)
@@ -76,6 +76,17 @@ def test_basics(env, r):
     r.check(x.status == 200 and x.json == {"Value": {}}, "EndpointOperInfo unknown ID -> {\"Value\":{}}", x)
     x = env.call("NetworkDriver.DiscoverNew", {"DiscoveryType": 1, "DiscoveryData": {"Address": "10.0.0.5"}})
     r.check(x.status == 200 and x.json == {}, "DiscoverNew -> {}", x)
+    x = env.call("NetworkDriver.DiscoverDelete", {"DiscoveryType": 1, "DiscoveryData": {"Address": "10.0.0.5"}})
+    r.check(x.status == 200 and x.json == {}, "DiscoverDelete -> {}", x)
+    # Swarm managers call these only for global-scope drivers; answered all the same, and no state.
+    x = env.call("NetworkDriver.AllocateNetwork", {"NetworkID": hexid("7"), "Options": {"pf_iface": PF},
+                                                   "IPv4Data": [{"AddressSpace": "", "Pool": "10.7.0.0/24"}],
+                                                   "IPv6Data": None})
+    r.check(x.status == 200 and x.json == {"Options": {}}, "AllocateNetwork -> {\"Options\":{}}", x)
+    x = env.call("NetworkDriver.FreeNetwork", {"NetworkID": hexid("7")})
+    r.check(x.status == 200 and x.json == {}, "FreeNetwork -> {}", x)
+    x = env.call("NetworkDriver.AllocateNetwork", {"NetworkID": 7})
+    r.check(x.status == 400 and x.err and "NetworkID" in x.err, "AllocateNetwork with a bad NetworkID -> 400", x)
     x = env.call("NetworkDriver.NoSuchMethod", {})
     r.check(x.status == 404 and x.err and "NoSuchMethod" in x.err, "unknown method -> 404 with Err", x)
 

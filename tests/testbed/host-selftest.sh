@@ -3,7 +3,8 @@
 # script's exit status comes back unchanged (0, 7), its arguments, environment (TESTBED_*,
 # SRIOV_*), cwd and /hostout reach it, its output is streamed; a hung guest is stopped at
 # TESTBED_TIMEOUT with 124 and leaves no QEMU behind; a guest that cannot boot gives 125 with
-# the kernel log; a missing test bed or script fails loudly.
+# the kernel log; a missing test bed or script fails loudly; run-pair returns both guests'
+# statuses and stops a hung one at its timeout.
 set -u
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=$REPO/scripts/testbed/run
@@ -85,6 +86,33 @@ if [ -n "$dir" ] && [ -d "$dir" ]; then
 else
 	nok "run dir kept after a timeout [stderr: $(tail -c 300 "$T/errh")]"
 fi
+
+echo "# run-pair: both statuses come back, a hang in one guest is killed at its timeout"
+cat > "$T/pair-a.sh" <<'G'
+modprobe virtio_net
+n=$(ls -d /sys/bus/pci/drivers/virtio-pci/*/virtio*/net/* 2>/dev/null | wc -l)
+echo "pair-a role=${TESTBED_PAIR_ROLE-} self=${TESTBED_PAIR_SELF-} peer=${TESTBED_PAIR_PEER-} ctl=$n"
+[ "${TESTBED_PAIR_ROLE-}" = a ] && [ "${TESTBED_PAIR_PEER-}" = 10.99.0.2 ] && [ "$n" = 1 ] || exit 3
+exit 0
+G
+t0=$(date +%s)
+TESTBED_TIMEOUT=90 "$REPO/scripts/testbed/run-pair" "$T/pair-a.sh" "$T/hang.sh" >"$T/outp" 2>&1; rc=$?
+took=$(($(date +%s) - t0))
+expect_eq "pair: a exits 0, b hangs: run-pair exits with b's 124" 124 "$rc"
+expect_eq "pair: both statuses reported" 1 "$(grep -c 'guest a exit 0, guest b exit 124' "$T/outp")"
+if grep -q '^\[a\] pair-a role=a self=10.99.0.1 peer=10.99.0.2 ctl=1' "$T/outp" && grep -q '^\[b\] hanging' "$T/outp"; then
+	ok "pair: each guest's output, prefixed; a saw its role, addresses and control NIC"
+else
+	nok "pair: prefixed output [$(tail -c 400 "$T/outp")]"
+fi
+if [ "$took" -le 120 ]; then ok "pair: done ${took} s after start (90 s timeout)"; else nok "pair: took ${took} s (90 s timeout)"; fi
+dir=$(sed -n 's/^\[b\] .*run dir kept: //p' "$T/outp" | tail -1)
+if [ -n "$dir" ] && ! pgrep -f -- "$dir" >/dev/null; then ok "pair: no QEMU left for b"; else nok "pair: QEMU left for b ('$dir')"; fi
+[ -n "$dir" ] && rm -rf "$dir"
+"$REPO/scripts/testbed/run-pair" "$T/exit0.sh" >/dev/null 2>&1; rc=$?
+expect_eq "pair: one script only: exit 2" 2 "$rc"
+TESTBED_WIRE="1,x" "$RUN" "$T/exit0.sh" >/dev/null 2>&1; rc=$?
+expect_eq "a cable that is no port pair: exit 2" 2 "$rc"
 
 echo "host-selftest: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -16,6 +16,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
 TB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TB_SUITE=${TB_SUITE:-$(basename "${0%.sh}")}
 TB_DOCKER=/usr/bin/docker
+TB_DOCKERD=/usr/sbin/dockerd
 TB_PY=/usr/bin/python3
 TB_PLUGIN_SOCK=/run/docker/plugins/sriov.sock
 TB_PLUGIN_LOG=/scratch/plugin.log
@@ -222,7 +223,7 @@ tb_start_dockerd() {
 		containerd >> /scratch/containerd.log 2>&1 &
 		tb_wait 90 ctr version || { echo "tb_start_dockerd: containerd not ready" >&2; return 1; }
 	fi
-	dockerd --containerd=/run/containerd/containerd.sock --bridge=none --iptables=false \
+	"$TB_DOCKERD" --containerd=/run/containerd/containerd.sock --bridge=none --iptables=false \
 		--ip6tables=false --ip-forward=false \
 		--ip-masq=false --data-root /var/lib/docker "$@" >> "$TB_DOCKERD_LOG" 2>&1 &
 	TB_DOCKERD_PID=$!
@@ -231,6 +232,37 @@ tb_start_dockerd() {
 		tail -20 "$TB_DOCKERD_LOG" >&2
 		return 1
 	fi
+}
+
+# tb_use_docker 20|26: which Docker the tb_*dockerd helpers and $TB_DOCKER run: bookworm's 20.10
+# (installed) or trixie's 26 + Compose v2 (unpacked by scripts/testbed/setup into
+# $TESTBED_DIR/docker26; containerd and runc stay bookworm's). Call it with no dockerd running;
+# the data root is emptied when the version changes (20.10 and 26 do not share one). Suites
+# start with $TESTBED_DOCKER (default 20).
+tb_use_docker() {
+	local d26=${TESTBED_DIR:-/var/tmp/sriov-testbed}/docker26 want
+	case "$1" in
+		20) want=/usr/bin/docker ;;
+		26) want=$d26/usr/bin/docker
+		    [ -x "$want" ] && [ -x "$d26/usr/sbin/dockerd" ] ||
+			{ echo "tb_use_docker: no Docker 26 in $d26: run scripts/testbed/setup" >&2; return 1; } ;;
+		*) echo "tb_use_docker: '$1' is not 20 or 26" >&2; return 2 ;;
+	esac
+	if [ "$want" != "$TB_DOCKER" ] && mountpoint -q /var/lib/docker; then
+		umount /var/lib/docker || return 1
+	fi
+	TB_DOCKER=$want
+	if [ "$1" = 26 ]; then
+		TB_DOCKERD=$d26/usr/sbin/dockerd
+		# docker-proxy and docker-init beside it; the Compose CLI plugin where the CLI looks.
+		export PATH=$d26/usr/sbin:$d26/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		mkdir -p /root/.docker/cli-plugins
+		ln -sf "$d26/usr/libexec/docker/cli-plugins/docker-compose" /root/.docker/cli-plugins/docker-compose
+	else
+		TB_DOCKERD=/usr/sbin/dockerd
+		export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
+	fi
+	D=$TB_DOCKER
 }
 
 # tb_dockerd_ready: it answers, or it died (then tb_start_dockerd fails at once).
@@ -331,4 +363,60 @@ tb_kill_plugin() {
 	wait "$pid" 2>/dev/null
 	TB_PLUGIN_PID=
 	return 0
+}
+
+# The Docker a suite starts with (TESTBED_DOCKER=26 for trixie's).
+if [ -n "${TESTBED_DOCKER:-}" ] && [ "$TESTBED_DOCKER" != 20 ]; then
+	tb_use_docker "$TESTBED_DOCKER" || exit 1
+fi
+
+# ---- two guests on one wire (scripts/testbed/run-pair) -------------------------------------
+
+TB_ROLE=${TESTBED_PAIR_ROLE:-}
+TB_SELF=${TESTBED_PAIR_SELF:-}
+TB_PEER=${TESTBED_PAIR_PEER:-}
+
+# tb_ctl_netdev: the control link's netdev (the virtio-net NIC).
+tb_ctl_netdev() {
+	local d
+	for d in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f "$d/device/driver" 2>/dev/null)")" = virtio_net ] && basename "$d" && return 0
+	done
+	return 1
+}
+
+# tb_pair_up: hostname tb-a / tb-b (Swarm names nodes by it), the control link up with
+# TB_SELF/24, and waits (90 s: the other guest may boot later) until TB_PEER answers on it.
+tb_pair_up() {
+	local ctl
+	[ -n "$TB_ROLE" ] || { echo "tb_pair_up: not in a guest pair (scripts/testbed/run-pair)" >&2; return 1; }
+	hostname "tb-$TB_ROLE" && echo "tb-$TB_ROLE" > /etc/hostname
+	grep -q "tb-$TB_ROLE" /etc/hosts 2>/dev/null || echo "127.0.1.1 tb-$TB_ROLE" >> /etc/hosts
+	modprobe virtio_net || return 1
+	tb_wait 10 tb_ctl_netdev || { echo "tb_pair_up: no virtio-net control NIC" >&2; return 1; }
+	ctl=$(tb_ctl_netdev)
+	ip addr add "$TB_SELF/24" dev "$ctl" && ip link set "$ctl" up || return 1
+	tb_wait 90 /bin/busybox ping -c 1 -W 1 "$TB_PEER" || { echo "tb_pair_up: peer $TB_PEER silent for 90 s" >&2; return 1; }
+}
+
+# tb_pair_signal NAME: tells the other guest NAME happened (a marker file it can fetch over the
+# control link: busybox httpd serving /scratch/pair on port 8099 of TB_SELF).
+tb_pair_signal() {
+	mkdir -p /scratch/pair
+	if [ ! -e /scratch/pair/.httpd ]; then
+		/bin/busybox httpd -p "$TB_SELF:8099" -h /scratch/pair || return 1
+		: > /scratch/pair/.httpd
+	fi
+	printf '%s\n' "${2:-}" > "/scratch/pair/$1.tmp" && mv "/scratch/pair/$1.tmp" "/scratch/pair/$1"
+}
+
+# tb_pair_await NAME SECONDS: waits (bounded) until the other guest signalled NAME; prints the
+# value it signalled with it.
+tb_pair_await() {
+	# (python3, not busybox wget: the static busybox's wget crashes resolving on glibc)
+	tb_wait "$2" "$TB_PY" -c 'import sys, urllib.request
+data = urllib.request.urlopen(sys.argv[1], timeout=2).read()
+open("/scratch/pair-got", "wb").write(data)' "http://$TB_PEER:8099/$1" || {
+		echo "tb_pair_await: no '$1' from $TB_PEER after $2 s" >&2; return 1; }
+	cat /scratch/pair-got
 }

@@ -83,4 +83,86 @@ for i in 0 1 2 3 4 5 6; do
 done
 tb_check_eq "plugin state has no endpoints left" 0 \
 	"$("$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))')"
+
+# ---- Docker 26 + Compose v2 in the same boot (skipped by SUITE_ARGS=20) --------------------
+# compose up/down with driver_opts + ipam + ipv4_address, Docker's own com.docker.network.* option
+# ignored, and the MAC of a container that comes back with its IP (restart, disconnect/connect)
+# unchanged, so a peer holding its ARP entry reaches it at once.
+# ifname_of NAME IP: the interface holding IP in the container (Docker 26 numbers a reconnected
+# one eth1, eth2, ...); mac_of NAME IP: its MAC.
+ifname_of() { nsenter -t "$(cpid "$1")" -n ip -o -4 addr show | awk -v ip="$2" 'index($4, ip "/") == 1 {print $2}'; }
+mac_of() { nsenter -t "$(cpid "$1")" -n ip -j link show "$(ifname_of "$1" "$2")" | jq -r '.[0].address'; }
+# peer_ping_1s FROM IP: one echo, answered within 1 s (the bound the issue names).
+peer_ping_1s() { $D exec "$1" ping -c 1 -W 1 "$2"; }
+docker26() {
+	local Y=/scratch/c26/compose.yml mac1 mac2 t0
+	tb_log "--- Docker 26 + Compose v2"
+	tb_stop_dockerd
+	tb_use_docker 26 || { tb_fail "Docker 26 is unpacked (scripts/testbed/setup)"; return; }
+	tb_start_dockerd # not through tb_check: it sets this shell's dockerd PID
+	tb_check_eq "dockerd 26 starts" 0 "$?" || return
+	tb_check "Docker 26 server" sh -c "$D version --format '{{.Server.Version}}' | grep -q '^26\.'"
+	tb_check "docker compose is v2" sh -c "$D compose version | grep -Eq 'version v?2\.'"
+	tb_check "busybox image" tb_import_busybox
+	tb_check "Docker's own option com.docker.network.driver.mtu is ignored, not refused" \
+		$D network create -d sriov --opt pf_iface="$PF" --opt com.docker.network.driver.mtu=1500 \
+		--subnet=192.168.8.0/24 dopts
+	$D network rm dopts >/dev/null 2>&1
+	mkdir -p /scratch/c26
+	cat > "$Y" <<-EOF
+	name: c26
+	services:
+	  p1:
+	    image: bb
+	    pull_policy: never
+	    command: sleep 3600
+	    networks:
+	      vf:
+	        ipv4_address: 192.168.7.10
+	  p2:
+	    image: bb
+	    pull_policy: never
+	    command: sleep 3600
+	    networks:
+	      vf:
+	        ipv4_address: 192.168.7.11
+	networks:
+	  vf:
+	    driver: sriov
+	    internal: true
+	    driver_opts:
+	      pf_iface: $PF
+	      vlanid: "300"
+	    ipam:
+	      config:
+	        - subnet: 192.168.7.0/24
+	EOF
+	tb_check "compose up -d (driver: sriov, driver_opts, ipam, ipv4_address)" $D compose -f "$Y" up -d
+	for c in p1 p2; do
+		mac=$(ct_mac "c26-$c-1")
+		vf=$(vf_of_mac "$mac")
+		tb_check "compose $c sits on a VF of $PF (MAC $mac, VF '$vf')" test -n "$vf"
+		[ -n "$vf" ] && tb_check_eq "compose $c VF $vf on VLAN 300" 300 "$(tb_vf_get "$PF" "$vf" vlan)"
+	done
+	tb_check "p2 has ipv4_address 192.168.7.11" test -n "$(ifname_of c26-p2-1 192.168.7.11)"
+	tb_check "p1 pings p2 (VLAN 300)" $D exec c26-p1-1 ping -c 2 -W 3 192.168.7.11
+	mac1=$(mac_of c26-p2-1 192.168.7.11)
+	tb_check "docker restart p2" $D restart c26-p2-1
+	mac2=$(mac_of c26-p2-1 192.168.7.11)
+	tb_check_eq "docker restart keeps p2's MAC" "$mac1" "$mac2"
+	tb_check "p1 (its ARP entry kept) pings the restarted p2 within 1 s" peer_ping_1s c26-p1-1 192.168.7.11
+	tb_check "network disconnect p2" $D network disconnect c26_vf c26-p2-1
+	tb_check "network connect p2 --ip 192.168.7.11" $D network connect --ip 192.168.7.11 c26_vf c26-p2-1
+	mac2=$(mac_of c26-p2-1 192.168.7.11)
+	tb_check_eq "disconnect/connect keeps p2's MAC" "$mac1" "$mac2"
+	tb_check "p1 pings the reconnected p2 within 1 s" peer_ping_1s c26-p1-1 192.168.7.11
+	tb_check "compose down" $D compose -f "$Y" down
+	tb_check_not "compose down removed the network" $D network inspect c26_vf
+	for i in 0 1 2 3 4 5 6; do
+		[ "$(tb_vf_get "$PF" $i vlan)" = 0 ] || tb_fail "compose down: VF $i still on VLAN $(tb_vf_get "$PF" $i vlan)"
+	done
+	tb_check_eq "compose down: plugin state has no endpoints left" 0 \
+		"$("$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))')"
+}
+case " $* " in *" 20 "*) ;; *) docker26 ;; esac
 tb_summary || { echo "--- plugin log"; tail -50 "$TB_PLUGIN_LOG"; echo "--- dockerd errors"; grep -iE 'level=(error|warn)' "$TB_DOCKERD_LOG" | tail -20; exit 1; }

@@ -224,6 +224,13 @@ static void test_unknown(void)
 	PARSE_FAIL("unknown option 'mode'", "netdevice", "eth1", "mode", "passthrough");
 	/* The first error wins, before the missing-PF check. */
 	PARSE_FAIL("unknown option 'x'", "x", "y");
+	/* Docker's own com.docker.network.* keys are ignored, whatever their value... */
+	PARSE_OK("pf_iface", "eth1", "com.docker.network.bridge.name", "x", "com.docker.network.mtu", "junk");
+	CHECK_STR_EQ(cfg.pf_spec, "eth1");
+	CHECK(cfg.mtu == 0);
+	/* ...but they do not stand in for ours, and a near miss is still refused. */
+	PARSE_FAIL("pf_iface: required option missing", "com.docker.network.pf_iface", "eth1");
+	PARSE_FAIL("unknown option 'com.docker.networkx'", "pf_iface", "eth1", "com.docker.networkx", "1");
 }
 
 static void test_vf_list(void)

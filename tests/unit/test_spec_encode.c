@@ -32,7 +32,7 @@ static void test_simple(void)
 	r = expect_json(spec_encode_empty(), "{}");
 	CHECK(json_object_size(r) == 0);
 	json_decref(r);
-	r = expect_json(spec_encode_network_capabilities(), "{\"Scope\":\"local\",\"ConnectivityScope\":\"local\"}");
+	r = expect_json(spec_encode_network_capabilities(), "{\"Scope\":\"local\",\"ConnectivityScope\":\"global\"}");
 	CHECK_STR_EQ(str_at(r, "Scope"), "local");
 	json_decref(r);
 	r = expect_json(spec_encode_allocate_network(), "{\"Options\":{}}");
