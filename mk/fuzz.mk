@@ -28,7 +28,7 @@ FUZZ_RUN_FLAGS     ?= -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final
 
 # The dispatcher target needs the whole daemon library.
 FUZZ_SRCS_fuzz_dispatch := $(filter-out plugin/main.c,$(wildcard plugin/*.c ipam/*.c netlink/*.c))
-FUZZ_PKGS_fuzz_dispatch := libmicrohttpd libnl-3.0 libnl-route-3.0
+FUZZ_PKGS_fuzz_dispatch := libmicrohttpd libnl-3.0 libnl-route-3.0 libnl-genl-3.0
 FUZZ_CFLAGS_EXTRA_fuzz_dispatch := -DSRIOV_PLUGIN_VERSION='"fuzz"'
 
 .PHONY: fuzz-build
