@@ -86,6 +86,20 @@ int pf_wait_for_vfs(struct daemon *d, const char *pf_pci, int count, int max_pau
 	return 0;
 }
 
+/* udev names each new VF netdev and, under MACAddressPolicy=persistent, gives it a MAC that the VF
+ * then asks its PF for: until udev is done, the PF's view of the VF changes under us, and a VF's
+ * "before" settings read then would be restored wrong at reset. Bounded by vf_wait_netdev. */
+static void wait_for_udev_on_vfs(struct daemon *d, const char *ifname, const char *pf_pci, int count)
+{
+	for (int vf = 0; vf < count; vf++) {
+		char vf_pci[SYSFS_PCI_MAX], netdev[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (sysfs_vf_pci(d->cfg.sysfs_root, pf_pci, vf, vf_pci, &err) < 0 ||
+		    vf_wait_netdev(d, vf_pci, netdev, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "PF %s VF %d: %s", ifname, vf, err.msg);
+	}
+}
+
 /* igb refuses to hand a VF its admin MAC while the PF has no link; wait (bounded) for carrier. */
 static void wait_for_carrier(struct daemon *d, const char *ifname)
 {
@@ -139,6 +153,8 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 	if (pf_wait_for_vfs(d, pf_pci, want, 200) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "PF %s (%s): not every one of %d VFs has a netdev after 20 s", ifname,
 			   pf_pci, want);
+	else
+		wait_for_udev_on_vfs(d, ifname, pf_pci, want);
 	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s): enabled %d VFs", ifname, pf_pci, want);
 	return 0;
 }
