@@ -78,6 +78,25 @@ static bool sandbox_gone(struct ep_record *e, bool *changed)
 	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
 }
 
+/* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
+ * driver or a user-space one (a crash between unbind and bind, a dead Kata VM) becomes a
+ * `released` record, the proof that the VF is ours, so the pool takes it back and never
+ * mistakes it for someone else's. */
+static void drop_or_release(struct daemon *d, const struct ep_record *e)
+{
+	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || vf_is_home(d, e->vf_pci)) {
+		state_remove_ep(&d->state, e->id);
+		return;
+	}
+	rec->phase = EP_RELEASED;
+	rec->joined = false;
+	rec->sandbox_key[0] = '\0';
+	rec->sandbox_seen = false;
+	sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of endpoint %.12s is not on its host driver: kept as released",
+		   e->vf, e->vf_pci, e->id);
+}
+
 int reconcile_stale_endpoints(struct daemon *d)
 {
 	int reclaimed = 0;
@@ -98,7 +117,7 @@ int reconcile_stale_endpoints(struct daemon *d)
 			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e.id, e.vf,
 				   err.msg);
 		/* its VF is reset: dropped now, saved with the sweep (a failed save stays pending) */
-		state_remove_ep(&d->state, e.id);
+		drop_or_release(d, &e);
 		changed = true;
 		sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
 			   e.id, e.sandbox_key, e.vf, e.vf_pci);
@@ -123,7 +142,7 @@ static void finish_interrupted_endpoints(struct daemon *d)
 		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e.id,
 				   e.vf, err.msg);
-		state_remove_ep(&d->state, e.id);
+		drop_or_release(d, &e);
 		changed = true;
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
 			   e.id, e.phase == EP_CREATING ? "being created" : "being deleted", e.vf, e.vf_pci);
