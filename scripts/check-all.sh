@@ -32,7 +32,7 @@ PARTS=(
 	"deb|$MAKE check-deb"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"
-	"guest-pair|$MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
+	"guest-pair|env TESTBED_TIMEOUT=2700 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
 )
 
 passed=0; failed=0; failed_names=()
