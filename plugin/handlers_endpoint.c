@@ -77,6 +77,25 @@ static bool retried_create(const struct ep_record *ep, const struct spec_create_
 	return nlk_mac_parse(req->mac_address, mac) == 0 && !memcmp(mac, ep->mac, 6);
 }
 
+/* A released record is the plugin's own proof that a VF off its host driver is ours; Docker is done
+ * with that endpoint. When Docker uses the ID again (it retries a CreateEndpoint whose connection
+ * broke, and the crash left the VF unbound), the record is renamed, never lost, and the ID is free. */
+static void set_aside_released(struct daemon *d, struct ep_record *rec)
+{
+	char id[SPEC_ID_MAX + 1];
+	char old[SPEC_ID_MAX + 1];
+	snprintf(old, sizeof(old), "%s", rec->id);
+	/* among ep_count + 1 names one is free */
+	for (size_t n = 0; n <= d->state.ep_count; n++) {
+		snprintf(id, sizeof(id), "%.100s.released%zu", old, n);
+		if (!state_find_ep(&d->state, id))
+			break;
+	}
+	snprintf(rec->id, sizeof(rec->id), "%s", id);
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint ID %.12s is used again: its released VF %d (%s) is recorded as %s",
+		   old, rec->vf, rec->vf_pci, id);
+}
+
 /* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
  * which the next start resets and drops. */
 static void forget_endpoint(struct daemon *d, const char *id)
@@ -134,6 +153,10 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 		goto fail;
 	}
 	struct ep_record *existing = state_find_ep(&d->state, req.endpoint_id);
+	if (existing && existing->phase == EP_RELEASED) {
+		set_aside_released(d, existing);
+		existing = NULL;
+	}
 	if (existing) {
 		if (retried_create(existing, &req, mac_text)) {
 			/* dockerd retries a call whose connection broke (we crashed after doing it):
@@ -247,8 +270,9 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 		return;
 	}
 	ep = state_find_ep(&d->state, req.endpoint_id);
-	if (!ep) {
-		sr_error_set(&err, ENOENT, "endpoint %s not found", req.endpoint_id);
+	if (!ep || ep->phase == EP_RELEASED) {
+		sr_error_set(&err, ENOENT, "endpoint %s not found%s", req.endpoint_id,
+			     ep ? " (Docker deleted it; its VF is not back on its host driver yet)" : "");
 		status = 404;
 		goto fail;
 	}

@@ -153,12 +153,52 @@ def check_invariants(model, where):
     R.check(not bad, where + ": every VF configured by us belongs to a live endpoint", bad)
 
 
+def retry_after_crash_mid_rebind():
+    """A crash between the unbind and the bind of a VF during CreateEndpoint: the next start keeps
+    the VF as released (it is off its driver), and dockerd's retry of the same CreateEndpoint must
+    get an endpoint, not 'already exists'."""
+    ep = "retry" + "0" * 59
+    body = docker_create_endpoint(NET, ep, "10.7.0.250/24", mac_for(4000))
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    start("--fault-after-step", "1")  # step 1 of CreateEndpoint: the record is written, the VF not yet set
+    try:
+        s, b = C.call("NetworkDriver.CreateEndpoint", body)
+        R.check(False, "fault injection stops the plugin during CreateEndpoint", (s, b))
+        return
+    except OSError:
+        pass
+    proc.wait(timeout=10)
+    rec = [e for e in json.load(open(STATE + "/state.json"))["endpoints"] if e["id"] == ep]
+    R.check(len(rec) == 1 and rec[0]["phase"] == "creating", "the crash left a 'creating' record", rec)
+    if len(rec) != 1:
+        return
+    vf_pci = rec[0]["vf_pci"]
+    with open("/sys/bus/pci/devices/%s/driver/unbind" % vf_pci, "w") as f:
+        f.write(vf_pci)  # as if the crash came between unbind and bind
+    R.check(start(), "plugin restarts after a crash mid-rebind")
+    s, b = C.call("NetworkDriver.CreateEndpoint", body)
+    R.check(s == 200, "dockerd's retry of that CreateEndpoint gets an endpoint", b)
+    records = json.load(open(STATE + "/state.json"))["endpoints"]
+    R.check(any(e["id"] == ep and e["phase"] == "ready" for e in records), "the retried endpoint is ready",
+            [(e["id"][:12], e["phase"]) for e in records])
+    R.check(any(e["vf_pci"] == vf_pci and e["phase"] == "released" for e in records) or vf_driver(vf_pci) == "igbvf",
+            "the VF left unbound is still recorded as ours (released) or back home",
+            [(e["id"][:12], e["phase"], e["vf_pci"]) for e in records])
+    s, b = C.call("NetworkDriver.Join", {"NetworkID": NET, "EndpointID": ep + ".released0",
+                                         "SandboxKey": "/run/netns/x", "Options": {}})
+    R.check(s == 404, "a released record is not an endpoint Docker can join", (s, b))
+    s, b = C.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET, "EndpointID": ep})
+    R.check(s == 200, "the retried endpoint is deleted", b)
+
+
 def main():
     os.makedirs("/run/docker/plugins", exist_ok=True)
     R.check(start(), "plugin starts")
     s, b = C.call("NetworkDriver.CreateNetwork", docker_create_network(NET, {"pf_iface": PF, "vlanid": str(VLAN)},
                                                                        pool="10.7.0.0/24", gateway="10.7.0.1/24"))
     R.check(s == 200, "network created", b)
+    retry_after_crash_mid_rebind()
     model = Model()
     crashes = 0
     for rnd_no in range(ROUNDS):
