@@ -15,7 +15,8 @@
 static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
 {
 	for (size_t i = 0; i < d->state.ep_count; i++) {
-		if (!memcmp(d->state.eps[i].mac, mac, 6)) {
+		/* a released record's VF was reset: its MAC is nobody's any more */
+		if (d->state.eps[i].phase != EP_RELEASED && !memcmp(d->state.eps[i].mac, mac, 6)) {
 			*owner = d->state.eps[i].id;
 			return true;
 		}
