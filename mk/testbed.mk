@@ -19,7 +19,6 @@ testbed-selftest: testbed-setup
 	@rc=0; \
 	bash tests/testbed/host-selftest.sh || rc=1; \
 	$(TESTBED_RUN) tests/testbed/t-selftest.sh || rc=1; \
-	TESTBED_IOMMU=1 $(TESTBED_RUN) tests/testbed/t-vfio.sh || rc=1; \
 	if [ $$rc != 0 ]; then echo "testbed-selftest: FAILED" >&2; fi; exit $$rc
 
 check-guest: testbed-setup $(TESTBED_PLUGIN)

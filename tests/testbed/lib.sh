@@ -412,11 +412,19 @@ tb_pair_signal() {
 
 # tb_pair_await NAME SECONDS: waits (bounded) until the other guest signalled NAME; prints the
 # value it signalled with it.
+# One python3 polls (every 0.2 s) rather than one started per try: under TCG an interpreter
+# start costs a good part of a second of CPU, which the other guest on this host needs.
+# (python3, not busybox wget: the static busybox's wget crashes resolving on glibc)
 tb_pair_await() {
-	# (python3, not busybox wget: the static busybox's wget crashes resolving on glibc)
-	tb_wait "$2" "$TB_PY" -c 'import sys, urllib.request
-data = urllib.request.urlopen(sys.argv[1], timeout=2).read()
-open("/scratch/pair-got", "wb").write(data)' "http://$TB_PEER:8099/$1" || {
+	"$TB_PY" -c 'import sys, time, urllib.request
+end = time.monotonic() + float(sys.argv[2])
+while True:
+    try:
+        sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=2).read())
+        sys.exit(0)
+    except OSError:
+        if time.monotonic() >= end:
+            sys.exit(1)
+        time.sleep(0.2)' "http://$TB_PEER:8099/$1" "$2" || {
 		echo "tb_pair_await: no '$1' from $TB_PEER after $2 s" >&2; return 1; }
-	cat /scratch/pair-got
 }

@@ -93,14 +93,17 @@ ping_from_task() {
 	[ -n "$c" ] && ct_ping "$c" "$2" 3
 }
 
-# publish IN_USE / TASK COUNTS: guest b publishes its VF count for guest a every 0.5 s (bounded:
-# the guest's own timeout ends it long before).
-publish_vfs() {
-	local end=$(($(date +%s) + 3600))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		[ -n "$PF" ] && tb_pair_signal vfs "$(in_use 2>/dev/null)"
-		sleep 0.5
-	done
+# serve_vfs: guest b answers "how many VFs in use" when a asks (a CGI of the pair's file server,
+# run per request), instead of a loop publishing it: a loop would burn the CPU both guests share.
+serve_vfs() {
+	mkdir -p /scratch/pair/cgi-bin
+	cat > /scratch/pair/cgi-bin/vfs <<-EOF
+	#!/bin/sh
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	printf 'Content-Type: text/plain\r\n\r\n'
+	ip -j link show "$PF" | jq '[.[0].vfinfo_list[] | select((.vlan_list[0].vlan // 0) != 0)] | length'
+	EOF
+	chmod +x /scratch/pair/cgi-bin/vfs
 }
 
 # ---- guest b: numbered commands from a -------------------------------------------------------
@@ -142,7 +145,7 @@ on_b_result() {
 	printf '%s\n' "${got#rc=* }" | sed '/^$/d'
 	[ "${got%% *}" = rc=0 ]
 }
-b_in_use() { tb_pair_await vfs 10; }
+b_in_use() { tb_pair_await cgi-bin/vfs 10; }
 # converge DESC SERVICE N_A N_B: waits (240 s) until the service runs N_A tasks here and N_B on
 # b (per `docker service ps`) and each node has exactly that many VFs in use.
 converge() {
@@ -277,11 +280,9 @@ mount --make-rshared /
 mkdir -p /run/docker/netns /var/lib/sriov-plugin
 
 if [ "$TB_ROLE" = b ]; then
-	tb_pair_signal vfs 0 # starts the file server before the publisher runs beside obey
-	publish_vfs &
-	PUB=$!
+	serve_vfs
+	tb_pair_signal ready # starts the file server
 	tb_check "b: obeyed a's commands to the end" obey
-	kill "$PUB" 2>/dev/null
 	tb_summary
 	exit
 fi

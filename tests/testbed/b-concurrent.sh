@@ -1,0 +1,127 @@
+#!/bin/bash
+# tests/testbed/b-concurrent.sh: guest benchmark (make bench-guest, not part of make check).
+# 4 PFs x 7 VFs: 28 concurrent `docker run -d` on VFs (one sriov network per PF) and then 28
+# concurrent `docker rm -f`, alternated with the same 28 on macvlan networks on the same PFs, in
+# one guest run. Prints each round's times, the medians and the ratios sriov/macvlan (target:
+# both <= 1.2). Absolute times under TCG swing from run to run; the ratios come from rounds
+# alternated in the same boot. Every VF container is checked to hold its own VF with the admin
+# MAC and the network's VLAN, and every VF to be reset after the rm; a failed check fails the run.
+# Args: [ROUNDS] (default 2 per kind).
+set -u
+source "$(dirname "$0")/lib.sh"
+D=$TB_DOCKER
+ROUNDS=${1:-2}
+N_PER_PF=7
+
+tb_load_modules || { echo "cannot load modules"; exit 1; }
+mapfile -t PFS < <(tb_pfs)
+[ "${#PFS[@]}" -ge 4 ] || { echo "b-concurrent: needs 4 PFs (TESTBED_NICS=4), found ${#PFS[@]}"; exit 1; }
+PFS=("${PFS[@]:0:4}")
+for pf in "${PFS[@]}"; do tb_check "$pf up" tb_pf_up "$pf"; done
+tb_start_plugin || exit 1
+tb_start_dockerd || exit 1
+tb_import_busybox || { echo "cannot import busybox"; exit 1; }
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { tr ' ' '\n' <<<"$*" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+for i in 0 1 2 3; do
+	tb_check "sriov network sr$i on ${PFS[$i]} (VLAN $((100 + i)))" \
+		"$D" network create -d sriov --opt pf_iface="${PFS[$i]}" --opt vlanid=$((100 + i)) --subnet=10.10.$i.0/24 sr$i
+	tb_check "macvlan network mv$i on ${PFS[$i]}" \
+		"$D" network create -d macvlan -o parent="${PFS[$i]}" --subnet=10.20.$i.0/24 mv$i
+done
+declare -A ORIG_MAC
+for i in 0 1 2 3; do
+	for ((vf = 0; vf < N_PER_PF; vf++)); do ORIG_MAC[$i.$vf]=$(tb_vf_get "${PFS[$i]}" $vf mac); done
+done
+
+# run_all KIND (sr|mv): 28 concurrent docker run -d, 7 per network; prints the seconds taken.
+run_all() {
+	local kind=$1 i n t0 pids=() rc=0
+	t0=$(now)
+	for i in 0 1 2 3; do
+		for ((n = 0; n < N_PER_PF; n++)); do
+			"$D" run -d --name "$kind$i-$n" --net "$kind$i" bb sleep 3600 >/dev/null 2>>/scratch/bench-run.err &
+			pids+=($!)
+		done
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	secs "$t0" "$(now)"
+	return $rc
+}
+# rm_all KIND: 28 concurrent docker rm -f; prints the seconds taken.
+rm_all() {
+	local kind=$1 i n t0 pids=() rc=0
+	t0=$(now)
+	for i in 0 1 2 3; do
+		for ((n = 0; n < N_PER_PF; n++)); do
+			"$D" rm -f "$kind$i-$n" >/dev/null 2>>/scratch/bench-rm.err &
+			pids+=($!)
+		done
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	secs "$t0" "$(now)"
+	return $rc
+}
+# vfs_held: every sr container's eth0 MAC is the admin MAC of a VF of its network's PF, on that
+# network's VLAN, and no VF is held twice.
+vfs_held() {
+	local i n pid mac vf seen=" " bad=0
+	for i in 0 1 2 3; do
+		for ((n = 0; n < N_PER_PF; n++)); do
+			pid=$("$D" inspect -f '{{.State.Pid}}' "sr$i-$n") || { bad=1; continue; }
+			mac=$(nsenter -t "$pid" -n ip -j link show eth0 | jq -r '.[0].address')
+			vf=$(ip -j link show "${PFS[$i]}" | jq -r --arg m "$mac" '.[0].vfinfo_list[] | select(.address == $m) | .vf')
+			if [ -z "$vf" ] || [ "$(tb_vf_get "${PFS[$i]}" "$vf" vlan)" != $((100 + i)) ] || [[ "$seen" == *" $i.$vf "* ]]; then
+				echo "sr$i-$n: MAC $mac VF '$vf'" >&2
+				bad=1
+			fi
+			seen+="$i.$vf "
+		done
+	done
+	return $bad
+}
+# vfs_reset: every VF is back on VLAN 0 with the MAC it had before the first round.
+vfs_reset() {
+	local i vf bad=0
+	for i in 0 1 2 3; do
+		for ((vf = 0; vf < N_PER_PF; vf++)); do
+			if [ "$(tb_vf_get "${PFS[$i]}" $vf vlan)" != 0 ] || [ "$(tb_vf_get "${PFS[$i]}" $vf mac)" != "${ORIG_MAC[$i.$vf]}" ]; then
+				echo "${PFS[$i]} VF $vf: vlan $(tb_vf_get "${PFS[$i]}" $vf vlan) mac $(tb_vf_get "${PFS[$i]}" $vf mac)" >&2
+				bad=1
+			fi
+		done
+	done
+	return $bad
+}
+
+# A warm-up of each kind (first container start pays for the image and the shim).
+"$D" run --rm --net sr0 bb true >/dev/null 2>&1
+"$D" run --rm --net mv0 bb true >/dev/null 2>&1
+
+RUN_SR=() RM_SR=() RUN_MV=() RM_MV=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	t=$(run_all sr) && tb_pass "round $r: 28 docker run on VFs" || tb_fail "round $r: docker run on VFs: $(tail -3 /scratch/bench-run.err)"
+	RUN_SR+=("$t")
+	tb_check "round $r: each VF container holds its own VF (admin MAC, its VLAN)" vfs_held
+	t=$(rm_all sr) && tb_pass "round $r: 28 docker rm -f on VFs" || tb_fail "round $r: docker rm on VFs: $(tail -3 /scratch/bench-rm.err)"
+	RM_SR+=("$t")
+	tb_check "round $r: every VF reset after the rm" tb_wait 30 vfs_reset
+	t=$(run_all mv) && tb_pass "round $r: 28 docker run on macvlan" || tb_fail "round $r: docker run on macvlan: $(tail -3 /scratch/bench-run.err)"
+	RUN_MV+=("$t")
+	t=$(rm_all mv) && tb_pass "round $r: 28 docker rm -f on macvlan" || tb_fail "round $r: docker rm on macvlan"
+	RM_MV+=("$t")
+	tb_log "round $r: run sriov ${RUN_SR[-1]} s, macvlan ${RUN_MV[-1]} s; rm sriov ${RM_SR[-1]} s, macvlan ${RM_MV[-1]} s"
+done
+run_sr=$(median "${RUN_SR[*]}") run_mv=$(median "${RUN_MV[*]}")
+rm_sr=$(median "${RM_SR[*]}") rm_mv=$(median "${RM_MV[*]}")
+echo "bench-guest: 4 PFs x 7 VFs, 28 concurrent containers, median of $ROUNDS alternated rounds (TCG guest)"
+printf 'bench-guest: %-22s %8s %8s %8s\n' "" "sriov" "macvlan" "ratio"
+printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker run -d (s)" "$run_sr" "$run_mv" \
+	"$(awk -v a="$run_sr" -v b="$run_mv" 'BEGIN { printf "%.2f", a / b }')"
+printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker rm -f (s)" "$rm_sr" "$rm_mv" \
+	"$(awk -v a="$rm_sr" -v b="$rm_mv" 'BEGIN { printf "%.2f", a / b }')"
+for i in 0 1 2 3; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
+tb_summary

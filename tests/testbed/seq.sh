@@ -1,0 +1,17 @@
+#!/bin/bash
+# tests/testbed/seq.sh "SUITE [ARGS]" ...: several guest suites in one boot, one after another
+# (each in its own bash, from this folder); exit 0 only if every one passed. Saves a boot per
+# suite in make check; suites put together here must not need a fresh guest (the first one's
+# leftovers are the next one's starting point: order them so that holds).
+set -u
+HERE=$(dirname "${BASH_SOURCE[0]}")
+rc=0
+for suite in "$@"; do
+	read -ra words <<<"$suite"
+	echo "# === seq: ${words[*]}"
+	bash "$HERE/${words[0]}" "${words[@]:1}"
+	r=$?
+	echo "# === seq: ${words[*]}: exit $r"
+	[ "$r" = 0 ] || rc=1
+done
+exit $rc
