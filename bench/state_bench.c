@@ -134,6 +134,8 @@ static int fill(const char *dir, size_t n)
 		goto out;
 	}
 	ipam_store_close(ipam);
+	/* what fill wrote goes to disk now, not during the measured changes */
+	sync();
 	rc = 0;
 out:
 	if (rc < 0)
