@@ -306,6 +306,45 @@ def test_state_files(r):
         r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_convert_v1(r):
+    """A state dir written by the previous version (everything in state.json and ipam.json) loads and
+    is converted at start-up; leftovers of a conversion a crash interrupted are not read."""
+    with Env() as env:
+        pool_id = seed_network_and_pool(env, r)
+        st, ipam_doc = env.state(), env.ipam()
+        r.check(st and ipam_doc and len(st["networks"]) == 1 and len(ipam_doc["pools"]) == 1, "seeded", (st, ipam_doc))
+        for name in env.state_files()[::-1]:
+            p = os.path.join(env.state_dir, name.rstrip("/"))
+            (os.rmdir if name.endswith("/") else os.unlink)(p)
+        with open(os.path.join(env.state_dir, "state.json"), "w") as f:
+            json.dump(st, f)  # version 1: the whole state in one file
+        with open(os.path.join(env.state_dir, "ipam.json"), "w") as f:
+            json.dump(ipam_doc, f)
+        # an interrupted earlier conversion: a record the old files do not hold
+        os.makedirs(os.path.join(env.state_dir, "networks"), mode=0o700)
+        stale = os.path.join(env.state_dir, "networks", NET_B + ".json")
+        with open(stale, "w") as f:
+            f.write('{"id": "half')
+        env.start()
+        r.check("1 networks" in env.log() and "state.json converted" in env.log() and "ipam.json converted" in
+                env.log(), "version 1 files load and are converted at start-up", env.log()[-600:])
+        r.check(not os.path.exists(stale), "the interrupted conversion's leftover is gone")
+        r.check(env.state() == st and env.ipam() == dict(ipam_doc), "the same state after the conversion",
+                (env.state(), env.ipam()))
+        with open(os.path.join(env.state_dir, "state.json")) as f:
+            r.check(json.load(f).get("version") == 2, "state.json is now the version 2 marker")
+        r.check(os.path.isfile(os.path.join(env.state_dir, "pools", pool_id + ".json")), "the pool has its file")
+        x = env.call("IpamDriver.RequestPool", rp("10.41.0.0/16"))
+        r.check(x.status == 200 and x.json["PoolID"] != pool_id and x.json["PoolID"].startswith("sriov-2-"),
+                "next_id carried over", x)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        good = files(env)
+        env.start()
+        r.check("converted" not in env.log(), "converted once")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        r.check(files(env) == good, "nothing rewritten at the next start")
+
+
 # ---- a full disk ----
 
 def fill(path):
@@ -456,5 +495,6 @@ def run_all(r):
         test_connection_flood(env, r)
         r.check(env.stop() == 0, "SIGTERM exits 0")
     test_state_files(r)
+    test_convert_v1(r)
     test_disk_full(r)
     test_startup_sweep(r)
