@@ -559,17 +559,22 @@ static int queue_removals(struct state *st, bool ep, struct batch *b)
 
 /* Only what changed, in an order whose every prefix loads: networks written, endpoints
  * removed (before a new owner of their VF is written), endpoints written, networks removed. */
-static int save_changes(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
+static size_t count_touched(const struct state *st)
 {
 	size_t touched = 0;
-	bool blind;
 	for (size_t i = 0; i < st->net_count; i++)
 		touched += st->net_touched[i];
 	for (size_t i = 0; i < st->ep_count; i++)
 		touched += st->ep_touched[i];
+	return touched;
+}
+
+static int save_changes(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
+{
+	bool blind;
 	/* Reading each file back spares a rewrite to records only looked at; a bulk change (a
 	 * start-up sweep marking thousands of sandboxes seen) changed them all: just write. */
-	blind = touched > COMPARE_MAX;
+	blind = count_touched(st) > COMPARE_MAX;
 	for (size_t i = 0; i < st->net_count; i++)
 		if (st->net_touched[i] && queue_write(b, nets_dir, st->nets[i].id, net_to_json(&st->nets[i]), blind, err) < 0)
 			return -1;
@@ -590,7 +595,8 @@ static int save_changes(struct state *st, const char *nets_dir, const char *eps_
 int state_save(struct state *st, sr_error *err)
 {
 	char nets_dir[600], eps_dir[600];
-	size_t most = st->net_count + st->ep_count + st->gone_count;
+	/* room for every change this save can make (not for every record, unless it writes them all) */
+	size_t most = (st->layout == LAYOUT_DIRS ? count_touched(st) : st->net_count + st->ep_count) + st->gone_count;
 	struct batch b = {calloc(most ? most : 1, sizeof(*b.c)), 0};
 	int rc = -1;
 	if (!b.c) {
