@@ -1,9 +1,12 @@
 /* ipam: address pools for the IpamDriver API, IPv4 and IPv6.
  *
  * Pure address arithmetic (ipam_addr.c) plus an allocator (a bitmap per pool,
- * so a /16 costs kilobytes) and its store, persisted atomically (write, fsync,
- * rename) as <state_dir>/ipam.json after every change and loaded at open, so
- * no address is handed out twice across restarts of the plugin or dockerd.
+ * so a /16 costs kilobytes) and its store, persisted after every change and
+ * loaded at open, so no address is handed out twice across restarts of the
+ * plugin or dockerd: one file per pool, <state_dir>/pools/<id>.json, and
+ * <state_dir>/ipam.json for next_id, each replaced atomically (write, fsync,
+ * rename), so a change costs the same however many pools are held
+ * (ipam_store_file.c; a version 1 ipam.json holding every pool is converted).
  * No HTTP, no JSON of the API here: plugin/handlers_ipam.c speaks the protocol.
  * Not thread-safe: the daemon holds its lock around every call. */
 #ifndef IPAM_H
@@ -25,9 +28,10 @@ struct ipam_store;
  * (NULL = the built-in list: 10.200.0.0/16 .. 10.215.0.0/16 and
  * fd5e:2f0a:70c5:0::/64 .. fd5e:2f0a:70c5:f::/64). A state file that cannot be
  * read or understood is an error naming the file and the reason; it is never
- * silently reset; a symlink, FIFO or device there is refused. Nothing is written at
- * open: a store whose file was absent (ipam_store_loaded false) is pending
- * (ipam_store_flush writes it). Pools are validated: required fields, no two
+ * silently reset; a symlink, FIFO or device there (or in pools/) is refused, and so is
+ * ipam.json missing while pools/ holds pools. Nothing is written at open: a store
+ * whose file was absent (ipam_store_loaded false), or a version 1 ipam.json, is
+ * pending (ipam_store_flush writes it). Pools are validated: required fields, no two
  * overlapping prefixes in one address space. */
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
 void ipam_store_close(struct ipam_store *store);

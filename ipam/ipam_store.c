@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define STATE_FILE "ipam.json"
+#define POOLS_DIR "pools"
 #define DEFAULT_V4_FIRST 200 /* 10.200.0.0/16 ... 10.215.0.0/16 */
 #define DEFAULT_COUNT 16     /* and fd5e:2f0a:70c5:0::/64 ... fd5e:2f0a:70c5:f::/64 */
 
@@ -137,7 +138,8 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 	store->next_id = 1;
 	store->path = join_path(state_dir, STATE_FILE);
 	store->tmp_path = join_path(state_dir, STATE_FILE ".tmp");
-	if (!store->path || !store->tmp_path) {
+	store->pools_dir = join_path(state_dir, POOLS_DIR);
+	if (!store->path || !store->tmp_path || !store->pools_dir) {
 		sr_error_set_errno(err, ENOMEM, "IPAM store");
 		goto fail;
 	}
@@ -154,8 +156,9 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 	}
 	if (ipam_store_load(store, err) < 0)
 		goto fail;
-	/* Nothing is written here: a start with a full disk must still serve what it has. */
-	store->dirty = !store->loaded;
+	/* Nothing is written here: a start with a full disk must still serve what it has. A
+	 * version 1 ipam.json is pending: the caller's flush converts it. */
+	store->dirty = !store->loaded || !store->per_pool;
 	*out = store;
 	return 0;
 fail:
@@ -190,6 +193,8 @@ void ipam_store_close(struct ipam_store *store)
 	free(store->defaults);
 	free(store->path);
 	free(store->tmp_path);
+	free(store->pools_dir);
+	free(store->gone);
 	free(store);
 }
 
@@ -322,8 +327,12 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 	while (find_entry(store, e->id)); /* only after a hand-edited file */
 	if (ipam_store_append(store, e, err) < 0)
 		goto fail;
+	e->dirty = true;
+	store->meta_dirty = true;
 	if (ipam_store_save(store, err) < 0) {
 		store->n_entries--;
+		/* a save of several pending changes may have written this one before failing */
+		ipam_store_note_gone(store, e->id);
 		goto fail;
 	}
 	memcpy(out->pool_id, e->id, sizeof(out->pool_id));
@@ -343,6 +352,7 @@ int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *e
 	if (i == store->n_entries)
 		return 0; /* already gone: Docker repeats releases */
 	e = store->entries[i];
+	ipam_store_note_gone(store, e->id);
 	remove_at(store, i);
 	ipam_store_entry_free(e);
 	/* Docker never retries a release: putting the pool back would leak it for good */
@@ -364,6 +374,7 @@ int ipam_request_address(struct ipam_store *store, const char *pool_id, const ch
 		return sr_error_set(err, ENOENT, "pool ID %.128s: no such pool", pool_id ? pool_id : "(null)");
 	if (ipam_pool_request(e->pool, address, is_gateway, &a, err) < 0)
 		return -1;
+	e->dirty = true;
 	if (ipam_store_save(store, err) < 0) {
 		ipam_pool_unmark(e->pool, &a);
 		return -1;
@@ -383,6 +394,7 @@ int ipam_release_address(struct ipam_store *store, const char *pool_id, const ch
 		return -1;
 	if (!released)
 		return 0;
+	e->dirty = true;
 	/* Docker never retries a release: keep it (pending) rather than leak the address for good.
 	 * Handing it out again is safe: that request's own save writes this release too. */
 	if (ipam_store_save(store, err) < 0)

@@ -1,23 +1,26 @@
-/* ipam.json: the store on disk.
+/* The store on disk: <dir>/ipam.json and one file per pool, <dir>/pools/<id>.json.
  *
- * {
- *   "version": 1,
- *   "next_id": 3,
- *   "pools": [
+ * ipam.json: { "version": 2, "next_id": 3, "layout": "pools/<id>.json" }
+ * pools/sriov-1-10.9.0.0_16.json:
  *     { "id": "sriov-1-10.9.0.0_16", "address_space": "local",
  *       "pool": "10.9.0.0/16", "sub_pool": "10.9.1.0/24",
  *       "exclude": "10.9.1.5,10.9.1.10-10.9.1.20",
  *       "allocated": ["10.9.0.1", "10.9.1.0-10.9.1.41"] }
- *   ]
- * }
  *
  * "allocated" lists runs of consecutive handed-out addresses, so a full /16
  * is one string and the file stays readable. "sub_pool" and "exclude" are ""
- * when unset. Written whole after every change (tmp file, fsync, rename,
- * fsync of the directory), so a crash leaves either the old or the new file. */
+ * when unset. A change rewrites only its pool's file (and ipam.json when
+ * next_id moved), each replaced whole (tmp file, fsync, rename, fsync of the
+ * folder), so a crash leaves either the old or the new version of each.
+ *
+ * Version 1 (older plugins) held every pool in ipam.json itself ("pools": [...]):
+ * loaded as it is, then converted by the next save: the pool files are written
+ * and made durable first, then the version 2 ipam.json replaces the old one in
+ * one rename, so a crash at any point leaves a dir that loads. */
 #include "ipam_store_internal.h"
 
 #include "../common/atomic_file.h"
+#include "../common/obj_dir.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -26,7 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IPAM_FILE_VERSION 1
+#define IPAM_FILE_VERSION 1      /* every pool in ipam.json */
+#define IPAM_FILE_VERSION_DIRS 2 /* ipam.json holds next_id; the pools are in pools/ */
 
 /* ---- save ---- */
 
@@ -71,45 +75,129 @@ fail:
 	return NULL;
 }
 
-static char *store_to_text(const struct ipam_store *store)
+static char *pool_text(const struct ipam_store_entry *e)
 {
-	json_t *root = json_object(), *pools = json_array();
-	char *text = NULL;
-	size_t i;
-
-	if (!root || !pools)
-		goto out;
-	for (i = 0; i < store->n_entries; i++)
-		if (json_array_append_new(pools, pool_to_json(store->entries[i])) < 0)
-			goto out;
-	if (json_object_set_new(root, "version", json_integer(IPAM_FILE_VERSION)) < 0 ||
-	    json_object_set_new(root, "next_id", json_integer((json_int_t)store->next_id)) < 0)
-		goto out;
-	if (json_object_set_new(root, "pools", pools) < 0) {
-		pools = NULL;
-		goto out;
-	}
-	pools = NULL;
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-out:
-	json_decref(pools);
-	json_decref(root);
+	json_t *obj = pool_to_json(e);
+	char *text = obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(obj);
 	return text;
+}
+
+/* json_dumps' text comes from jansson's allocator (json_set_alloc_funcs): freed by its free */
+static void free_texts(struct obj_dir_change *c, size_t n)
+{
+	json_free_t json_free_fn;
+
+	json_get_alloc_funcs(NULL, &json_free_fn);
+	for (size_t i = 0; i < n; i++)
+		json_free_fn((char *)c[i].text);
+}
+
+static int write_marker(struct ipam_store *store, sr_error *err)
+{
+	json_t *root = json_pack("{s:i, s:I, s:s}", "version", IPAM_FILE_VERSION_DIRS, "next_id",
+				 (json_int_t)store->next_id, "layout", "pools/<id>.json");
+	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	int rc;
+	json_decref(root);
+	if (!text)
+		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
+	rc = atomic_file_write(store->path, text, strlen(text), err);
+	free_texts(&(struct obj_dir_change){"", text}, 1);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The pools marked dirty (or all), written in one batch. */
+static int write_pools(struct ipam_store *store, bool all, struct obj_dir_change *c, sr_error *err)
+{
+	size_t n = 0;
+	int rc;
+	for (size_t i = 0; i < store->n_entries; i++) {
+		const struct ipam_store_entry *e = store->entries[i];
+		if (!all && !e->dirty)
+			continue;
+		c[n].id = e->id;
+		c[n].text = pool_text(e);
+		if (!c[n++].text) {
+			free_texts(c, n);
+			return sr_error_set(err, ENOMEM, "save pool %s: cannot encode JSON", e->id);
+		}
+	}
+	rc = obj_dir_apply(store->pools_dir, c, n, err);
+	free_texts(c, n);
+	return rc;
+}
+
+static bool held(const struct ipam_store *store, const char *id)
+{
+	for (size_t i = 0; i < store->n_entries; i++)
+		if (!strcmp(store->entries[i]->id, id))
+			return true;
+	return false;
+}
+
+static int save_changes(struct ipam_store *store, struct obj_dir_change *c, sr_error *err)
+{
+	size_t n = 0;
+	/* released pools' files first: a new pool over the same prefix must never sit beside them */
+	for (size_t i = 0; i < store->n_gone; i++)
+		if (!held(store, store->gone[i]))
+			c[n++] = (struct obj_dir_change){store->gone[i], NULL};
+	if (obj_dir_apply(store->pools_dir, c, n, err) < 0)
+		return -1;
+	/* next_id before the pool named by it: a crash between leaves an unused number, never a reused one */
+	if (store->meta_dirty && write_marker(store, err) < 0)
+		return -1;
+	return write_pools(store, false, c, err);
+}
+
+/* The first save of this layout (a fresh dir, or a version 1 ipam.json being converted). */
+static int save_all(struct ipam_store *store, struct obj_dir_change *c, sr_error *err)
+{
+	/* pools/ is not the store until ipam.json says so: emptied and written whole */
+	if (obj_dir_reset(store->pools_dir, err) < 0 || write_pools(store, true, c, err) < 0 ||
+	    write_marker(store, err) < 0)
+		return -1;
+	store->per_pool = true;
+	return 0;
 }
 
 int ipam_store_save(struct ipam_store *store, sr_error *err)
 {
-	char *text = store_to_text(store);
+	size_t most = store->n_entries + store->n_gone;
+	struct obj_dir_change *c = calloc(most ? most : 1, sizeof(*c));
 	int rc;
 
-	if (!text) {
-		store->dirty = true;
-		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
-	}
-	rc = atomic_file_write(store->path, text, strlen(text), err);
-	free(text);
+	if (!c)
+		rc = sr_error_set_errno(err, ENOMEM, "save %s", store->path);
+	else
+		rc = store->per_pool ? save_changes(store, c, err) : save_all(store, c, err);
+	free(c);
 	store->dirty = rc < 0;
-	return rc < 0 ? sr_error_wrap(err, "save %s", store->path) : 0;
+	if (rc < 0)
+		return sr_error_wrap(err, "save %s", store->path);
+	/* cleared only now: a failed save leaves every change pending */
+	for (size_t i = 0; i < store->n_entries; i++)
+		store->entries[i]->dirty = false;
+	store->n_gone = 0;
+	store->meta_dirty = false;
+	return 0;
+}
+
+void ipam_store_note_gone(struct ipam_store *store, const char *id)
+{
+	if (store->n_gone == store->cap_gone) {
+		size_t cap = store->cap_gone ? store->cap_gone * 2 : 8;
+		char(*grown)[IPAM_POOL_ID_MAX + 1] = realloc(store->gone, cap * sizeof(*grown));
+		if (!grown) {
+			/* no room for the note: the next save rewrites pools/ whole, which drops it too */
+			store->per_pool = false;
+			return;
+		}
+		store->gone = grown;
+		store->cap_gone = cap;
+	}
+	snprintf(store->gone[store->n_gone++], IPAM_POOL_ID_MAX + 1, "%s", id);
 }
 
 /* ---- load ---- */
@@ -323,18 +411,88 @@ static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
 	return check_pools(store, err);
 }
 
+/* Request order: by the number in "sriov-<n>-...", then by ID (hand-made IDs last). */
+static unsigned long long id_number(const char *id)
+{
+	unsigned long long n;
+	return sscanf(id, "sriov-%llu-", &n) == 1 ? n : ~0ULL;
+}
+
+static int by_request(const void *a, const void *b)
+{
+	const struct ipam_store_entry *x = *(struct ipam_store_entry *const *)a;
+	const struct ipam_store_entry *y = *(struct ipam_store_entry *const *)b;
+	unsigned long long p = id_number(x->id), q = id_number(y->id);
+	return p != q ? (p > q) - (p < q) : strcmp(x->id, y->id);
+}
+
+/* One pool's file: the pool, whose ID must be the file's name. */
+static int load_pool_file(void *ctx, const char *id, const char *path, const char *text, sr_error *err)
+{
+	struct ipam_store *store = ctx;
+	json_error_t jerr;
+	json_t *obj = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	if (!obj)
+		return sr_error_set(err, EINVAL, "IPAM state %s: line %d: %s", path, jerr.line, jerr.text);
+	rc = load_pool(store, obj, err);
+	json_decref(obj);
+	if (rc == 0 && strcmp(store->entries[store->n_entries - 1]->id, id) != 0)
+		rc = sr_error_set(err, EINVAL, "pool %s is in the file of %s", store->entries[store->n_entries - 1]->id,
+				  id);
+	return rc < 0 ? sr_error_wrap(err, "IPAM state %s", path) : 0;
+}
+
+static int load_pools_dir(struct ipam_store *store, json_t *root, sr_error *err)
+{
+	json_t *next_id = json_object_get(root, "next_id");
+	size_t objects;
+	int have;
+
+	if (!json_is_integer(next_id) || json_integer_value(next_id) < 1)
+		return sr_error_set(err, EINVAL, "IPAM state %s: next_id: missing or not a positive integer",
+				    store->path);
+	store->next_id = (uint64_t)json_integer_value(next_id);
+	have = obj_dir_probe(store->pools_dir, &objects, err);
+	if (have < 0)
+		return sr_error_wrap(err, "IPAM state");
+	if (!have)
+		return sr_error_set(err, ENOENT,
+				    "IPAM state %s says the pools are in %s, which is missing; restore it (is the state "
+				    "disk mounted?), or start with --init to abandon the saved state",
+				    store->path, store->pools_dir);
+	if (obj_dir_load(store->pools_dir, load_pool_file, store, err) < 0)
+		return -1;
+	if (store->n_entries > 1)
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
+		qsort(store->entries, store->n_entries, sizeof(*store->entries), by_request);
+	store->per_pool = true;
+	if (check_pools(store, err) < 0)
+		return sr_error_wrap(err, "IPAM state %s", store->pools_dir);
+	return 0;
+}
+
 int ipam_store_load(struct ipam_store *store, sr_error *err)
 {
 	json_error_t jerr;
 	json_t *root;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, objects = 0;
 	int rc;
 
 	/* a regular file only: a dangling symlink (state disk not mounted) or a FIFO is an error */
 	if (atomic_file_read(store->path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {
 			sr_error_clear(err);
+			/* pools left in pools/ mean ipam.json was lost, not a fresh start */
+			if (obj_dir_probe(store->pools_dir, &objects, err) < 0)
+				return sr_error_wrap(err, "IPAM state");
+			if (objects)
+				return sr_error_set(err, ENOENT,
+						    "IPAM state: %s is missing but %s holds %zu pools; restore it (is the "
+						    "state disk mounted?), or start with --init to abandon the saved state",
+						    store->path, store->pools_dir, objects);
 			return 0;
 		}
 		return sr_error_wrap(err, "IPAM state");
@@ -344,6 +502,11 @@ int ipam_store_load(struct ipam_store *store, sr_error *err)
 	if (!root)
 		return sr_error_set(err, EINVAL, "IPAM state %s: line %d: %s", store->path, jerr.line, jerr.text);
 	store->loaded = true;
+	if (json_is_object(root) && json_integer_value(json_object_get(root, "version")) == IPAM_FILE_VERSION_DIRS) {
+		rc = load_pools_dir(store, root, err);
+		json_decref(root);
+		return rc;
+	}
 	rc = load_root(store, root, err);
 	json_decref(root);
 	if (rc < 0)

@@ -1,6 +1,6 @@
 /* ipam_store_internal: the store's layout, shared by ipam_store.c (the
- * IpamDriver operations) and ipam_store_file.c (ipam.json load and save).
- * Not part of the public API. */
+ * IpamDriver operations) and ipam_store_file.c (load and save: ipam.json and
+ * pools/<id>.json). Not part of the public API. */
 #ifndef IPAM_STORE_INTERNAL_H
 #define IPAM_STORE_INTERNAL_H
 
@@ -16,11 +16,13 @@ struct ipam_store_entry {
 	struct ipam_pool *pool;
 	char request_sub[IPAM_CIDR_MAX]; /* as requested, to recognise a replayed RequestPool */
 	long long granted_at_ms;         /* CLOCK_MONOTONIC; 0 = loaded from disk */
+	bool dirty;                      /* changed since its file was written */
 };
 
 struct ipam_store {
-	char *path;     /* <dir>/ipam.json */
-	char *tmp_path; /* <dir>/ipam.json.tmp */
+	char *path;      /* <dir>/ipam.json: next_id, and (version 2) a marker: the pools are in pools/ */
+	char *tmp_path;  /* <dir>/ipam.json.tmp */
+	char *pools_dir; /* <dir>/pools: one <id>.json per pool */
 	struct ipam_prefix *defaults;
 	size_t n_defaults;
 	struct ipam_store_entry **entries; /* in request order */
@@ -28,17 +30,28 @@ struct ipam_store {
 	uint64_t next_id; /* pool IDs are never reused */
 	bool loaded;      /* ipam.json existed at open */
 	bool dirty;       /* memory holds releases the last save could not write */
+	bool per_pool;    /* the dir holds pools/ (else: nothing yet, or a version 1 ipam.json) */
+	bool meta_dirty;  /* next_id changed since ipam.json was written */
+	char (*gone)[IPAM_POOL_ID_MAX + 1]; /* pools released since the last save */
+	size_t n_gone, cap_gone;
 };
 
-/* Appends an entry (takes ownership of it on success). */
+/* Appends an entry (takes ownership of it on success); it is saved next. */
 int ipam_store_append(struct ipam_store *store, struct ipam_store_entry *entry, sr_error *err);
 void ipam_store_entry_free(struct ipam_store_entry *entry);
 
-/* Reads store->path into the empty store; a missing file is an empty store.
- * A file that cannot be read or understood is an error naming it and why. */
+/* Notes a pool gone from memory (released, or an undone request): its file goes at the next save. */
+void ipam_store_note_gone(struct ipam_store *store, const char *id);
+
+/* Reads the store into the empty store; a missing ipam.json is an empty store (and
+ * refused when pools/ holds pools). A file that cannot be read or understood is an
+ * error naming it and why. A version 1 ipam.json (all pools in it) loads and leaves
+ * the store pending: the next save converts it. */
 int ipam_store_load(struct ipam_store *store, sr_error *err);
-/* Writes the whole store to store->path atomically (atomic_file_write:
- * <path>.tmp, fsync, rename, fsync of the directory). */
+/* Writes what changed: removed pools' files unlinked, then ipam.json when next_id
+ * changed, then changed pools' files (obj_dir.h: tmp, fsync, rename; one fsync of
+ * the folder). The first save in a dir without pools/ writes every pool, then
+ * ipam.json as the marker, in one rename. Clears `dirty` on success, sets it on failure. */
 int ipam_store_save(struct ipam_store *store, sr_error *err);
 
 #endif

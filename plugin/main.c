@@ -34,7 +34,7 @@ static void usage(FILE *out)
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
 		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
-		"  --init                 start with no saved state, moving state.json and ipam.json aside\n"
+		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
 		"  --help, --version\n"

@@ -64,11 +64,12 @@ static bool vf_back_home(struct daemon *d, const struct ep_record *e)
 
 /* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
  * per sweep, so a sweep of N endpoints costs one save, not N). */
-static bool sandbox_gone(struct ep_record *e, bool *changed)
+static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
 {
 	if (access(e->sandbox_key, F_OK) == 0) {
 		if (!e->sandbox_seen) {
 			e->sandbox_seen = true;
+			state_touch_ep(st, e); /* changed in place: the save must know to write it */
 			*changed = true;
 		}
 		return false;
@@ -100,13 +101,13 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e)
 int reconcile_stale_endpoints(struct daemon *d)
 {
 	int reclaimed = 0;
-	bool changed = false;
+	bool changed = false, seen = false;
 	sr_error save_err = {0};
 	for (size_t i = d->state.ep_count; i-- > 0;) {
 		if (daemon_stop_requested(d))
 			break;
 		if (!d->state.eps[i].joined || !d->state.eps[i].sandbox_key[0] ||
-		    !sandbox_gone(&d->state.eps[i], &changed))
+		    !sandbox_gone(&d->state, &d->state.eps[i], &seen))
 			continue;
 		struct ep_record e = d->state.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
@@ -125,6 +126,10 @@ int reconcile_stale_endpoints(struct daemon *d)
 	}
 	if (changed && state_save(&d->state, &save_err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep of stale endpoints: %s (kept pending)", save_err.msg);
+	/* Only sandboxes marked seen: a crash losing that costs a grace period at most, so it is
+	 * written by the next save or flush; a start-up with thousands of them answers meanwhile. */
+	else if (seen && !changed)
+		state_save_later(&d->state);
 	return reclaimed;
 }
 

@@ -9,8 +9,13 @@
 #include <unistd.h>
 
 #include "../common/atomic_file.h"
+#include "../common/obj_dir.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 1   /* the whole state in state.json */
+#define STATE_VERSION_DIRS 2 /* state.json a marker, one file per record in networks/ and endpoints/ */
+
+enum { LAYOUT_NONE = 0, LAYOUT_ONE_FILE = 1, LAYOUT_DIRS = 2 };
+#define COMPARE_MAX 64 /* touched records read back before a save; more are written unread */
 
 static int ensure_dir(const char *dir, sr_error *err)
 {
@@ -67,6 +72,121 @@ int state_dir_check(const char *dir, bool *tightened, sr_error *err)
 	return 0;
 }
 
+static int sub_path(const char *dir, const char *name, char *out, size_t size, sr_error *err)
+{
+	if (snprintf(out, size, "%s/%s", dir, name) >= (int)size)
+		return sr_error_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
+	return 0;
+}
+
+static void clear_touched(struct state *st)
+{
+	if (st->net_count)
+		memset(st->net_touched, 0, st->net_count);
+	if (st->ep_count)
+		memset(st->ep_touched, 0, st->ep_count);
+}
+
+struct load_ctx {
+	struct state *st;
+	bool ep;
+};
+
+static int net_from_json(json_t *o, struct net_record *n, sr_error *err);
+static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err);
+static int check_unique(const struct state *st, sr_error *err);
+
+/* One record's file: the record, whose ID must be the file's name. */
+static int load_record(void *ctx, const char *id, const char *path, const char *text, sr_error *err)
+{
+	struct load_ctx *c = ctx;
+	json_error_t jerr;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = -1;
+	if (!o)
+		return sr_error_set(err, EINVAL, "load %s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+	if (c->ep) {
+		struct ep_record e;
+		if (ep_from_json(o, &e, err) < 0)
+			goto out;
+		if (strcmp(e.id, id) != 0) {
+			sr_error_set(err, EINVAL, "endpoint %s is in the file of %s", e.id, id);
+			goto out;
+		}
+		if (!state_add_ep(c->st, &e, err))
+			goto out;
+	} else {
+		struct net_record n;
+		if (net_from_json(o, &n, err) < 0)
+			goto out;
+		if (strcmp(n.id, id) != 0) {
+			sr_error_set(err, EINVAL, "network %s is in the file of %s", n.id, id);
+			goto out;
+		}
+		if (!state_add_net(c->st, &n, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc < 0 ? sr_error_wrap(err, "load %s", path) : 0;
+}
+
+static int load_dirs(const char *dir, struct state *st, sr_error *err)
+{
+	static const char *const names[] = {"networks", "endpoints"};
+	char sub[600];
+	for (int i = 0; i < 2; i++) {
+		struct load_ctx ctx = {st, i == 1};
+		size_t objects;
+		if (sub_path(dir, names[i], sub, sizeof(sub), err) < 0)
+			return -1;
+		int have = obj_dir_probe(sub, &objects, err);
+		if (have < 0)
+			return sr_error_wrap(err, "state dir %s", dir);
+		if (!have)
+			return sr_error_set(err, ENOENT,
+					    "state dir %s: state.json says the state is in %s/ but %s is missing; restore "
+					    "it (is the state disk mounted?), or start with --init to abandon the saved state",
+					    dir, names[i], sub);
+		if (obj_dir_load(sub, load_record, &ctx, err) < 0)
+			return -1;
+	}
+	/* every touched flag set by state_add_* above: nothing to write at the next save */
+	clear_touched(st);
+	return check_unique(st, err) < 0 ? sr_error_wrap(err, "load %s", dir) : 0;
+}
+
+/* No state.json: records left in the folders mean the marker was lost, not a fresh start. */
+static int check_no_orphans(const char *dir, sr_error *err)
+{
+	static const char *const names[] = {"networks", "endpoints"};
+	char sub[600];
+	for (int i = 0; i < 2; i++) {
+		size_t objects;
+		if (sub_path(dir, names[i], sub, sizeof(sub), err) < 0)
+			return -1;
+		int have = obj_dir_probe(sub, &objects, err);
+		if (have < 0)
+			return sr_error_wrap(err, "state dir %s", dir);
+		if (objects)
+			return sr_error_set(err, ENOENT,
+					    "state dir %s: state.json is missing but %s holds %zu records; restore it (is the "
+					    "state disk mounted?), or start with --init to abandon the saved state",
+					    dir, sub, objects);
+	}
+	return 0;
+}
+
+static int version_of(const char *text)
+{
+	json_t *root = json_loads(text, 0, NULL);
+	json_t *v = json_object_get(root, "version");
+	int version = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+	json_decref(root);
+	return version;
+}
+
 int state_open(const char *dir, struct state *st, sr_error *err)
 {
 	bool tightened;
@@ -82,15 +202,25 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	if (atomic_file_read(path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {
 			sr_error_clear(err);
-			return 0;
+			return check_no_orphans(dir, err);
 		}
 		return -1;
 	}
-	rc = state_from_json(text, st, err);
+	if (version_of(text) == STATE_VERSION_DIRS) {
+		rc = load_dirs(dir, st, err);
+		st->layout = LAYOUT_DIRS;
+	} else {
+		rc = state_from_json(text, st, err);
+		if (rc < 0)
+			sr_error_wrap(err, "load %s", path);
+		/* an older version's file: converted by the next save (state_dir_open flushes it) */
+		st->layout = LAYOUT_ONE_FILE;
+		st->dirty = true;
+	}
 	free(text);
 	if (rc < 0) {
 		state_free(st);
-		return sr_error_wrap(err, "load %s", path);
+		return -1;
 	}
 	st->loaded = true;
 	return 0;
@@ -100,27 +230,65 @@ void state_free(struct state *st)
 {
 	free(st->nets);
 	free(st->eps);
+	free(st->net_touched);
+	free(st->ep_touched);
+	free(st->gone);
 	st->nets = NULL;
 	st->eps = NULL;
-	st->net_count = st->net_cap = st->ep_count = st->ep_cap = 0;
+	st->net_touched = st->ep_touched = NULL;
+	st->gone = NULL;
+	st->net_count = st->net_cap = st->ep_count = st->ep_cap = st->gone_count = st->gone_cap = 0;
 }
 
+void state_touch_ep(struct state *st, const struct ep_record *rec)
+{
+	if (rec >= st->eps && rec < st->eps + st->ep_count)
+		st->ep_touched[rec - st->eps] = 1;
+}
+
+/* A removed record's file goes at the next save. Without memory for the note the
+ * next save writes everything (a full rewrite drops every file not in memory). */
+static void note_gone(struct state *st, bool ep, const char *id)
+{
+	if (st->gone_count == st->gone_cap) {
+		size_t cap = st->gone_cap ? st->gone_cap * 2 : 8;
+		struct state_gone *p = realloc(st->gone, cap * sizeof(*p));
+		if (!p) {
+			if (st->layout == LAYOUT_DIRS)
+				st->layout = LAYOUT_ONE_FILE;
+			return;
+		}
+		st->gone = p;
+		st->gone_cap = cap;
+	}
+	st->gone[st->gone_count].ep = ep;
+	snprintf(st->gone[st->gone_count].id, sizeof(st->gone[0].id), "%s", id);
+	st->gone_count++;
+}
+
+/* A record handed out may be changed by the caller: the next save compares it with its file. */
 struct net_record *state_find_net(struct state *st, const char *id)
 {
 	for (size_t i = 0; i < st->net_count; i++)
-		if (!strcmp(st->nets[i].id, id))
+		if (!strcmp(st->nets[i].id, id)) {
+			st->net_touched[i] = 1;
 			return &st->nets[i];
+		}
 	return NULL;
 }
 
 struct ep_record *state_find_ep(struct state *st, const char *id)
 {
 	for (size_t i = 0; i < st->ep_count; i++)
-		if (!strcmp(st->eps[i].id, id))
+		if (!strcmp(st->eps[i].id, id)) {
+			st->ep_touched[i] = 1;
 			return &st->eps[i];
+		}
 	return NULL;
 }
 
+/* Not marked: its callers only look (status asks for every VF's owner; marking them all would
+ * make the next save read every owner's file back). One that changes the owner says so. */
 struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf)
 {
 	for (size_t i = 0; i < st->ep_count; i++)
@@ -129,41 +297,53 @@ struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int 
 	return NULL;
 }
 
-static void *grow(void *array, size_t *cap, size_t count, size_t elem)
+/* Room for one more record in array and its touched flags (both of capacity *cap). */
+static int grow(void **array, unsigned char **touched, size_t *cap, size_t count, size_t elem)
 {
 	size_t new_cap;
 	void *p;
+	unsigned char *t;
 	if (count < *cap)
-		return array;
+		return 0;
 	new_cap = *cap ? *cap * 2 : 8;
-	p = realloc(array, new_cap * elem);
-	if (p)
-		*cap = new_cap;
-	return p;
+	p = realloc(*array, new_cap * elem);
+	if (!p)
+		return -1;
+	*array = p;
+	t = realloc(*touched, new_cap);
+	if (!t)
+		return -1; /* *cap unchanged: the next add tries again; the array only got bigger */
+	*touched = t;
+	*cap = new_cap;
+	return 0;
 }
 
 struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err)
 {
-	struct net_record *p = grow(st->nets, &st->net_cap, st->net_count, sizeof(*p));
-	if (!p) {
+	void *array = st->nets;
+	int rc = grow(&array, &st->net_touched, &st->net_cap, st->net_count, sizeof(*st->nets));
+	st->nets = array;
+	if (rc < 0) {
 		sr_error_set_errno(err, ENOMEM, "add network %s", rec->id);
 		return NULL;
 	}
-	st->nets = p;
-	p[st->net_count] = *rec;
-	return &p[st->net_count++];
+	st->nets[st->net_count] = *rec;
+	st->net_touched[st->net_count] = 1;
+	return &st->nets[st->net_count++];
 }
 
 struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err)
 {
-	struct ep_record *p = grow(st->eps, &st->ep_cap, st->ep_count, sizeof(*p));
-	if (!p) {
+	void *array = st->eps;
+	int rc = grow(&array, &st->ep_touched, &st->ep_cap, st->ep_count, sizeof(*st->eps));
+	st->eps = array;
+	if (rc < 0) {
 		sr_error_set_errno(err, ENOMEM, "add endpoint %s", rec->id);
 		return NULL;
 	}
-	st->eps = p;
-	p[st->ep_count] = *rec;
-	return &p[st->ep_count++];
+	st->eps[st->ep_count] = *rec;
+	st->ep_touched[st->ep_count] = 1;
+	return &st->eps[st->ep_count++];
 }
 
 void state_remove_net(struct state *st, const char *id)
@@ -172,7 +352,9 @@ void state_remove_net(struct state *st, const char *id)
 	if (!rec)
 		return;
 	size_t i = (size_t)(rec - st->nets);
+	note_gone(st, false, rec->id);
 	memmove(&st->nets[i], &st->nets[i + 1], (st->net_count - i - 1) * sizeof(*rec));
+	memmove(&st->net_touched[i], &st->net_touched[i + 1], st->net_count - i - 1);
 	st->net_count--;
 }
 
@@ -182,7 +364,9 @@ void state_remove_ep(struct state *st, const char *id)
 	if (!rec)
 		return;
 	size_t i = (size_t)(rec - st->eps);
+	note_gone(st, true, rec->id);
 	memmove(&st->eps[i], &st->eps[i + 1], (st->ep_count - i - 1) * sizeof(*rec));
+	memmove(&st->ep_touched[i], &st->ep_touched[i + 1], st->ep_count - i - 1);
 	st->ep_count--;
 }
 
@@ -258,26 +442,183 @@ out:
 
 int state_flush(struct state *st, sr_error *err)
 {
-	return st->dirty ? state_save(st, err) : 0;
+	return st->dirty || st->later ? state_save(st, err) : 0;
+}
+
+void state_save_later(struct state *st)
+{
+	st->later = true;
+}
+
+/* The changes of one save, for one folder at a time (the texts are ours). */
+struct batch {
+	struct obj_dir_change *c;
+	size_t n;
+};
+
+/* json_dumps' text comes from jansson's allocator (json_set_alloc_funcs): freed by its free */
+static void text_free(const char *text)
+{
+	json_free_t json_free_fn;
+	json_get_alloc_funcs(NULL, &json_free_fn);
+	json_free_fn((char *)text);
+}
+
+static void batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		text_free(b->c[i].text);
+	b->n = 0;
+}
+
+static char *record_text(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return text;
+}
+
+/* Queues rec's text when it differs from its file (or always, when all). */
+static int queue_write(struct batch *b, const char *sub, const char *id, json_t *o, bool all, sr_error *err)
+{
+	char *text = record_text(o), *on_disk = NULL;
+	int have;
+	if (!text)
+		return sr_error_set_errno(err, ENOMEM, "encode %s", id);
+	if (!all) {
+		have = obj_dir_read(sub, id, &on_disk, err);
+		if (have < 0) {
+			text_free(text);
+			return -1;
+		}
+		bool same = have == 0 && !strcmp(on_disk, text);
+		free(on_disk);
+		if (same) {
+			text_free(text);
+			return 0;
+		}
+	}
+	b->c[b->n++] = (struct obj_dir_change){id, text};
+	return 0;
+}
+
+static int apply(const char *sub, struct batch *b, sr_error *err)
+{
+	int rc = obj_dir_apply(sub, b->c, b->n, err);
+	batch_clear(b);
+	return rc;
+}
+
+/* Every record (the first save of this layout: a fresh dir or a version 1 state.json). */
+static int save_all(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
+{
+	char path[600];
+	const char *marker = "{\n \"layout\": \"networks/<id>.json, endpoints/<id>.json\",\n \"version\": 2\n}\n";
+	/* the folders are not the state until the marker says so: emptied and written whole */
+	if (obj_dir_reset(nets_dir, err) < 0 || obj_dir_reset(eps_dir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < st->net_count; i++)
+		if (queue_write(b, nets_dir, st->nets[i].id, net_to_json(&st->nets[i]), true, err) < 0)
+			return -1;
+	if (apply(nets_dir, b, err) < 0)
+		return -1;
+	for (size_t i = 0; i < st->ep_count; i++)
+		if (queue_write(b, eps_dir, st->eps[i].id, ep_to_json(&st->eps[i]), true, err) < 0)
+			return -1;
+	if (apply(eps_dir, b, err) < 0)
+		return -1;
+	/* one rename switches the dir over: before it a version 1 state.json (or nothing) is the state */
+	if (state_file_path(st->dir, path, sizeof(path), err) < 0 || atomic_file_write(path, marker, strlen(marker), err) < 0)
+		return -1;
+	st->layout = LAYOUT_DIRS;
+	return 0;
+}
+
+static bool gone_back(struct state *st, const struct state_gone *g)
+{
+	/* re-added since (a failed save undone): its touched flag writes it */
+	if (g->ep) {
+		for (size_t i = 0; i < st->ep_count; i++)
+			if (!strcmp(st->eps[i].id, g->id))
+				return true;
+	} else {
+		for (size_t i = 0; i < st->net_count; i++)
+			if (!strcmp(st->nets[i].id, g->id))
+				return true;
+	}
+	return false;
+}
+
+static int queue_removals(struct state *st, bool ep, struct batch *b)
+{
+	for (size_t i = 0; i < st->gone_count; i++)
+		if (st->gone[i].ep == ep && !gone_back(st, &st->gone[i]))
+			b->c[b->n++] = (struct obj_dir_change){st->gone[i].id, NULL};
+	return 0;
+}
+
+/* Only what changed, in an order whose every prefix loads: networks written, endpoints
+ * removed (before a new owner of their VF is written), endpoints written, networks removed. */
+static size_t count_touched(const struct state *st)
+{
+	size_t touched = 0;
+	for (size_t i = 0; i < st->net_count; i++)
+		touched += st->net_touched[i];
+	for (size_t i = 0; i < st->ep_count; i++)
+		touched += st->ep_touched[i];
+	return touched;
+}
+
+static int save_changes(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
+{
+	bool blind;
+	/* Reading each file back spares a rewrite to records only looked at; a bulk change (a
+	 * start-up sweep marking thousands of sandboxes seen) changed them all: just write. */
+	blind = count_touched(st) > COMPARE_MAX;
+	for (size_t i = 0; i < st->net_count; i++)
+		if (st->net_touched[i] && queue_write(b, nets_dir, st->nets[i].id, net_to_json(&st->nets[i]), blind, err) < 0)
+			return -1;
+	if (apply(nets_dir, b, err) < 0)
+		return -1;
+	queue_removals(st, true, b);
+	if (apply(eps_dir, b, err) < 0)
+		return -1;
+	for (size_t i = 0; i < st->ep_count; i++)
+		if (st->ep_touched[i] && queue_write(b, eps_dir, st->eps[i].id, ep_to_json(&st->eps[i]), blind, err) < 0)
+			return -1;
+	if (apply(eps_dir, b, err) < 0)
+		return -1;
+	queue_removals(st, false, b);
+	return apply(nets_dir, b, err);
 }
 
 int state_save(struct state *st, sr_error *err)
 {
-	char path[600];
-	char *text;
-	int rc;
-	if (state_file_path(st->dir, path, sizeof(path), err) < 0)
-		return -1;
-	text = state_to_json(st);
-	if (!text) {
-		st->dirty = true;
-		return sr_error_set_errno(err, ENOMEM, "encode state");
+	char nets_dir[600], eps_dir[600];
+	/* room for every change this save can make (not for every record, unless it writes them all) */
+	size_t most = (st->layout == LAYOUT_DIRS ? count_touched(st) : st->net_count + st->ep_count) + st->gone_count;
+	struct batch b = {calloc(most ? most : 1, sizeof(*b.c)), 0};
+	int rc = -1;
+	if (!b.c) {
+		sr_error_set_errno(err, ENOMEM, "save state");
+		goto out;
 	}
-	rc = atomic_file_write(path, text, strlen(text), err);
-	free(text);
+	if (sub_path(st->dir, "networks", nets_dir, sizeof(nets_dir), err) < 0 ||
+	    sub_path(st->dir, "endpoints", eps_dir, sizeof(eps_dir), err) < 0)
+		goto out;
+	rc = st->layout == LAYOUT_DIRS ? save_changes(st, nets_dir, eps_dir, &b, err)
+				       : save_all(st, nets_dir, eps_dir, &b, err);
+out:
+	if (b.c)
+		batch_clear(&b);
+	free(b.c);
 	st->dirty = rc < 0;
 	if (rc < 0)
 		return sr_error_wrap(err, "save state");
+	/* the flags are cleared only now: a failed save leaves every change pending */
+	clear_touched(st);
+	st->later = false;
+	st->gone_count = 0;
 	return 0;
 }
 

@@ -50,7 +50,9 @@ int state_dir_open(struct daemon *d, sr_error *err)
 		return -1;
 	if (tightened)
 		sr_log_msg(&d->log, SR_LOG_WARN, "state dir %s was readable by others; now mode 0700", dir);
-	if (d->cfg.init && (abandon(d, "state.json", err) < 0 || abandon(d, "ipam.json", err) < 0))
+	if (d->cfg.init && (abandon(d, "state.json", err) < 0 || abandon(d, "ipam.json", err) < 0 ||
+			    abandon(d, "networks", err) < 0 || abandon(d, "endpoints", err) < 0 ||
+			    abandon(d, "pools", err) < 0))
 		return -1;
 	have_state = probe(dir, "state.json", err);
 	if (have_state < 0)
@@ -79,5 +81,22 @@ int state_dir_open(struct daemon *d, sr_error *err)
 	if (!have_state || !have_ipam)
 		sr_log_msg(&d->log, SR_LOG_INFO, "state dir %s: %s", dir,
 			   !have_state && !have_ipam ? "initialised (no saved state)" : "missing empty file created");
+	/* An older version's whole-file state: converted to one file per record now. A failure
+	 * (a full disk) still serves what was loaded; the conversion stays pending and the
+	 * old files stay the state until it is done. */
+	if (have_state && d->state.dirty) {
+		if (state_flush(&d->state, err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_WARN, "state dir %s: converting state.json: %s (pending)", dir, err->msg);
+			sr_error_clear(err);
+		} else
+			sr_log_msg(&d->log, SR_LOG_INFO, "state dir %s: state.json converted to networks/ and endpoints/", dir);
+	}
+	if (have_ipam && ipam_store_pending(d->ipam)) {
+		if (ipam_store_flush(d->ipam, err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_WARN, "state dir %s: converting ipam.json: %s (pending)", dir, err->msg);
+			sr_error_clear(err);
+		} else
+			sr_log_msg(&d->log, SR_LOG_INFO, "state dir %s: ipam.json converted to pools/", dir);
+	}
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* state_dir: opens the daemon's state directory as a whole: state.json (networks,
- * endpoints) and ipam.json (pools) must agree on whether there is saved state.
+/* state_dir: opens the daemon's state directory as a whole: state.json (the marker of
+ * networks/ and endpoints/, state.h) and ipam.json (that of pools/, ipam.h) must agree
+ * on whether there is saved state.
  *
  *  - dir not 0700 or not ours: refused (state_dir_check).
  *  - both files absent: a fresh start; both are written now.
@@ -8,9 +9,11 @@
  *    turn into a plugin serving with empty state and overwriting the saved one. One
  *    absent while the other is empty (an older plugin wrote ipam.json at every start
  *    but state.json only at the first network) is a fresh start of that part.
- *  - init (--init): whatever is there is moved aside to <name>.abandoned-<unix time>,
- *    then a fresh start.
- * Nothing is written when both files are present: a start with a full disk serves. */
+ *  - init (--init): whatever is there (both files and the three folders) is moved aside
+ *    to <name>.abandoned-<unix time>, then a fresh start.
+ * Nothing is written when both files are present, except to convert an older version's
+ * whole-file state.json / ipam.json to one file per record (once; a failure, e.g. a
+ * full disk, leaves it pending and still serves): a start with a full disk serves. */
 #ifndef STATE_DIR_H
 #define STATE_DIR_H
 

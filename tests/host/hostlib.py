@@ -18,6 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import plugin_state  # noqa: E402  (the one reader of the state dir's layout)
 FAKESYS = os.path.join(REPO, "tests", "fakesys", "make-fake-sysfs.sh")
 ACCEPT = "application/vnd.docker.plugins.v1.2+json"
 # Slow daemons (valgrind, sanitizers) get proportionally longer bounds.
@@ -289,20 +291,46 @@ class Env:
         return call(self.sock, method, body, **kw)
 
     def state_path(self):
+        """state.json: the marker of networks/ and endpoints/ (plugin_state.py)."""
         return os.path.join(self.state_dir, "state.json")
 
     def state(self):
+        """{"networks": [...], "endpoints": [...]} as saved (None when there is none)."""
         try:
-            with open(self.state_path()) as f:
-                return json.load(f)
+            return plugin_state.load(os.path.dirname(self.state_path()))
         except OSError:
             return None
+
+    def ipam(self):
+        """{"next_id": N, "pools": [...]} as saved (None when there is none)."""
+        try:
+            return plugin_state.load_ipam(os.path.dirname(self.state_path()))
+        except OSError:
+            return None
+
+    def save_state(self, doc):
+        """Writes doc ({"networks": [...], "endpoints": [...]}) into a stopped daemon's state dir."""
+        plugin_state.save(os.path.dirname(self.state_path()), doc)
+
+    def state_files(self):
+        """Every path under the state dir, relative to it (folders end in /)."""
+        out = []
+        for root, dirs, names in os.walk(self.state_dir):
+            rel = os.path.relpath(root, self.state_dir)
+            for n in dirs:
+                out.append(os.path.normpath(os.path.join(rel, n)) + "/")
+            for n in names:
+                out.append(os.path.normpath(os.path.join(rel, n)))
+        return sorted(out)
 
     def snapshot(self):
         """Every file of the state dir and every numvfs in the fake sysfs, byte for byte."""
         snap = {}
         if os.path.isdir(self.state_dir):
-            for name in sorted(os.listdir(self.state_dir)):
+            for name in self.state_files():
+                if name.endswith("/"):
+                    snap["state/" + name] = b""
+                    continue
                 with open(os.path.join(self.state_dir, name), "rb") as f:
                     snap["state/" + name] = f.read()
         devices = os.path.join(self.sysfs, "bus", "pci", "devices")
@@ -342,7 +370,7 @@ def endpoint_body(net_id, ep_id, address="10.9.0.2/16", mac=""):
 
 
 def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False, sandbox="", phase="ready"):
-    """Adds an endpoint record to a stopped daemon's state.json, as if CreateEndpoint had worked on
+    """Adds an endpoint record to a stopped daemon's state, as if CreateEndpoint had worked on
     real hardware (the namespace's veths have no VFs, so CreateEndpoint itself cannot succeed here)."""
     st = env.state()
     st["endpoints"].append({
@@ -352,8 +380,7 @@ def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False,
         "saved": {"mac": "00:00:00:00:00:00", "vlan": 0, "qos": 0, "vlan_proto": 33024, "spoofchk": True,
                   "trust": False, "link_state": 0, "min_tx_rate": 0, "max_tx_rate": 0, "has_spoofchk": True,
                   "has_trust": True, "has_link_state": True, "has_rate": True}})
-    with open(env.state_path(), "w") as f:
-        json.dump(st, f, indent=1, sort_keys=True)
+    env.save_state(st)
 
 
 def hexid(ch):

@@ -50,7 +50,9 @@ def test_basics(env, r):
     r.check(rel.status == 200 and rel.json == {}, "ReleaseAddress", rel)
     s3 = env.call("IpamDriver.RequestAddress", {"PoolID": pool_id, "Address": "10.9.0.50", "Options": None})
     r.check(s3.status == 200, "RequestAddress after release", s3)
-    r.check(os.path.exists(os.path.join(env.state_dir, "ipam.json")), "ipam.json persisted")
+    r.check(os.path.exists(os.path.join(env.state_dir, "ipam.json")) and env.ipam() and
+            any(q["id"] == pool_id for q in env.ipam()["pools"]),
+            "ipam.json and the pool's file persisted", env.ipam())
     rp = env.call("IpamDriver.ReleasePool", {"PoolID": pool_id})
     r.check(rp.status == 200 and rp.json == {}, "ReleasePool", rp)
     d1 = env.call("IpamDriver.RequestPool", {"AddressSpace": "local", "Pool": "", "SubPool": "", "Options": {},
@@ -101,8 +103,9 @@ def test_networks(env, r):
     st = env.state()
     nets = st["networks"] if st else []
     r.check(len(nets) == 1 and nets[0]["id"] == NET_A and nets[0]["pf_pci"] == PF_PCI and
-            nets[0]["config"]["vlan"] == 100 and nets[0]["gateway4"] == "10.9.0.1", "state.json has the network", st)
-    r.check(not os.path.exists(env.state_path() + ".tmp"), "no state.json.tmp left")
+            nets[0]["config"]["vlan"] == 100 and nets[0]["gateway4"] == "10.9.0.1", "the state has the network", st)
+    r.check(os.path.isfile(os.path.join(env.state_dir, "networks", NET_A + ".json")), "one file for the network")
+    r.check(not [n for n in env.state_files() if n.endswith(".tmp")], "no .tmp left", env.state_files())
 
     x = env.call("NetworkDriver.CreateNetwork",
                  network_body(NET_B, {"netdevice": PF_PCI, "vlan": "200", "numvfs": "2", "prefix": "sriov"},

@@ -10,6 +10,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import plugin_state  # noqa: E402  (the one reader of the state dir's layout)
 from plugin_client import (PluginClient, Results, docker_create_endpoint, docker_create_network,  # noqa: E402
                            sh, spawn_plugin)
 
@@ -73,10 +74,12 @@ def numvfs(pf):
 
 
 def state_bytes():
+    """The saved networks and endpoints (plugin_state.load) as JSON text; b"" when there are none."""
     try:
-        return open(STATE + "/state.json", "rb").read()
+        st = plugin_state.load(STATE)
     except FileNotFoundError:
         return b""
+    return b"" if st is None else json.dumps(st, sort_keys=True).encode()
 
 
 def state_view(raw):

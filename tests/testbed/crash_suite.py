@@ -14,6 +14,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import plugin_state  # noqa: E402  (the one reader of the state dir's layout)
 from plugin_client import (PluginClient, Results, docker_create_endpoint, docker_create_network,  # noqa: E402
                            sh, spawn_plugin)
 
@@ -128,7 +129,7 @@ def vf_driver(vf_pci):
 
 
 def check_invariants(model, where):
-    state = json.load(open(STATE + "/state.json"))
+    state = plugin_state.load(STATE)
     records = [e for e in state["endpoints"] if e["network_id"] == NET]
     vfs = [e["vf"] for e in records]
     R.check(len(vfs) == len(set(vfs)), where + ": no VF owned twice", vfs)
@@ -169,7 +170,7 @@ def retry_after_crash_mid_rebind():
     except OSError:
         pass
     proc.wait(timeout=10)
-    rec = [e for e in json.load(open(STATE + "/state.json"))["endpoints"] if e["id"] == ep]
+    rec = [e for e in plugin_state.load(STATE)["endpoints"] if e["id"] == ep]
     R.check(len(rec) == 1 and rec[0]["phase"] == "creating", "the crash left a 'creating' record", rec)
     if len(rec) != 1:
         return
@@ -179,7 +180,7 @@ def retry_after_crash_mid_rebind():
     R.check(start(), "plugin restarts after a crash mid-rebind")
     s, b = C.call("NetworkDriver.CreateEndpoint", body)
     R.check(s == 200, "dockerd's retry of that CreateEndpoint gets an endpoint", b)
-    records = json.load(open(STATE + "/state.json"))["endpoints"]
+    records = plugin_state.load(STATE)["endpoints"]
     R.check(any(e["id"] == ep and e["phase"] == "ready" for e in records), "the retried endpoint is ready",
             [(e["id"][:12], e["phase"]) for e in records])
     R.check(any(e["vf_pci"] == vf_pci and e["phase"] == "released" for e in records) or vf_driver(vf_pci) == "igbvf",

@@ -11,8 +11,8 @@ mkdir -p /var/lib/docker
 modprobe virtio_blk 2>/dev/null
 tb_wait 10 test -b /dev/vda || { echo "no disk /dev/vda for dockerd"; exit 1; }
 mount /dev/vda /var/lib/docker || { echo "cannot mount dockerd's disk"; exit 1; }
-endpoints() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_DIR'/state.json"))["endpoints"]))'; }
-networks() { "$TB_PY" -c 'import json;print(len(json.load(open("'$SRIOV_STATE_DIR'/state.json"))["networks"]))'; }
+endpoints() { tb_state "$SRIOV_STATE_DIR" endpoints count; }
+networks() { tb_state "$SRIOV_STATE_DIR" networks count; }
 
 if [ "$1" = before ]; then
 	tb_start_plugin --log-level debug --reclaim-interval 1 || exit 1
@@ -22,7 +22,7 @@ if [ "$1" = before ]; then
 	tb_check "container r1" $D run -d --name r1 --net=vfnet --ip=192.168.0.10 bb sleep 900
 	tb_check "container r2" $D run -d --name r2 --net=vfnet --ip=192.168.0.11 bb sleep 900
 	tb_check_eq "two endpoints in the saved state" 2 "$(endpoints)"
-	tb_check "the plugin has seen both sandboxes" tb_wait 20 sh -c "[ \$(grep -c '\"sandbox_seen\": true' $SRIOV_STATE_DIR/state.json) = 2 ]"
+	tb_check "the plugin has seen both sandboxes" tb_wait 20 sh -c "[ \$($TB_PY $TB_STATE_PY $SRIOV_STATE_DIR endpoints | grep -c '\"sandbox_seen\": true') = 2 ]"
 	sync
 	echo "# power off with everything running"
 	tb_summary

@@ -18,6 +18,11 @@ TB_SUITE=${TB_SUITE:-$(basename "${0%.sh}")}
 TB_DOCKER=/usr/bin/docker
 TB_DOCKERD=/usr/sbin/dockerd
 TB_PY=/usr/bin/python3
+# The plugin's saved state (one file per record) has one reader, tests/lib/plugin_state.py:
+# tb_state DIR [state|networks|endpoints|ipam|pools] [count] prints that part as JSON, or how
+# many entries it has. In `sh -c` strings use "$TB_PY $TB_STATE_PY ..." (no shell functions there).
+TB_STATE_PY=$TB_REPO/tests/lib/plugin_state.py
+tb_state() { "$TB_PY" "$TB_STATE_PY" "$@"; }
 TB_PLUGIN_SOCK=/run/docker/plugins/sriov.sock
 TB_PLUGIN_LOG=/scratch/plugin.log
 TB_DOCKERD_LOG=/scratch/dockerd.log

@@ -82,7 +82,7 @@ for i in 0 1 2 3 4 5 6; do
 	[ "$(tb_vf_get "$PF" $i vlan)" = 0 ] || tb_fail "VF $i not reset after all containers left"
 done
 tb_check_eq "plugin state has no endpoints left" 0 \
-	"$("$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))')"
+	"$(tb_state /var/lib/sriov-plugin endpoints count)"
 
 # ---- Docker 26 + Compose v2 in the same boot (skipped by SUITE_ARGS=20) --------------------
 # compose up/down with driver_opts + ipam + ipv4_address, Docker's own com.docker.network.* option
@@ -162,7 +162,7 @@ docker26() {
 		[ "$(tb_vf_get "$PF" $i vlan)" = 0 ] || tb_fail "compose down: VF $i still on VLAN $(tb_vf_get "$PF" $i vlan)"
 	done
 	tb_check_eq "compose down: plugin state has no endpoints left" 0 \
-		"$("$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))')"
+		"$(tb_state /var/lib/sriov-plugin endpoints count)"
 }
 case " $* " in *" 20 "*) ;; *) docker26 ;; esac
 tb_summary || { echo "--- plugin log"; tail -50 "$TB_PLUGIN_LOG"; echo "--- dockerd errors"; grep -iE 'level=(error|warn)' "$TB_DOCKERD_LOG" | tail -20; exit 1; }

@@ -74,7 +74,8 @@ tb_check_eq "after removal VF $VF is reset: MAC back" "${ORIG[$VF]}" "$(tb_vf_ge
 # only a 'released' record (proof the VF is ours to take back), no owner.
 tb_check "after removal no endpoint owns VF $VF" "$TB_PY" -c "
 import json,sys
-eps=json.load(open('/var/lib/sriov-plugin/state.json'))['endpoints']
+sys.path.insert(0, '$TB_REPO/tests/lib'); import plugin_state
+eps=plugin_state.load('/var/lib/sriov-plugin')['endpoints']
 sys.exit(1 if any(e['vf_pci']=='$PCI' and e['phase']!='released' for e in eps) else 0)"
 
 tb_check "next container k2 starts" $D run -d --name k2 --net=vfnet --ip=192.168.0.11 bb sleep 900

@@ -140,7 +140,8 @@ except OSError as e:
 	tb_check "docker rm -f f1 while its VF is on vfio-pci and held" $D rm -f f1
 	tb_check "the plugin keeps a 'released' record for it" "$TB_PY" -c "
 import json,sys
-eps=json.load(open('/var/lib/sriov-plugin/state.json'))['endpoints']
+sys.path.insert(0, '$TB_REPO/tests/lib'); import plugin_state
+eps=plugin_state.load('/var/lib/sriov-plugin')['endpoints']
 sys.exit(0 if any(e['vf_pci']=='$F1PCI' and e['phase']=='released' for e in eps) else 1)"
 	out=$(timeout 300 $D run -d --name f7 --net=vfnet bb sleep 900 2>&1)
 	tb_log "while held: $out"
@@ -155,7 +156,8 @@ sys.exit(0 if any(e['vf_pci']=='$F1PCI' and e['phase']=='released' for e in eps)
 	tb_check_eq "f8 eth0 is igbvf again" igbvf "$(ct_driver f8)"
 	tb_check "the released record is gone" "$TB_PY" -c "
 import json,sys
-eps=json.load(open('/var/lib/sriov-plugin/state.json'))['endpoints']
+sys.path.insert(0, '$TB_REPO/tests/lib'); import plugin_state
+eps=plugin_state.load('/var/lib/sriov-plugin')['endpoints']
 sys.exit(1 if any(e['phase']=='released' for e in eps) else 0)"
 	tb_check_eq "VF 5 (not ours) still on vfio-pci at the end" vfio-pci "$(driver_of "$P5")"
 	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
@@ -189,7 +191,8 @@ if want numvfs; then
 	tb_check "docker rm of containers that lost their VF works" $D rm -f n1 n2 n3
 	tb_check "state holds only n4's endpoint" "$TB_PY" -c "
 import json,sys
-eps=json.load(open('/var/lib/sriov-plugin/state.json'))['endpoints']
+sys.path.insert(0, '$TB_REPO/tests/lib'); import plugin_state
+eps=plugin_state.load('/var/lib/sriov-plugin')['endpoints']
 sys.exit(0 if len(eps)==1 and eps[0]['id']=='$(endpoint_of n4)' else 1)"
 	rm_all
 fi

@@ -21,14 +21,14 @@ tb_import_busybox || exit 1
 tb_check "network" $D network create -d sriov --opt pf_iface="$PF" --opt vlanid=100 --subnet=192.168.0.0/24 vfnet
 tb_check "container s1" $D run -d --name s1 --net=vfnet --ip=192.168.0.10 bb sleep 900
 tb_check "container s2" $D run -d --name s2 --net=vfnet --ip=192.168.0.11 bb sleep 900
-endpoints() { "$TB_PY" -c 'import json;print(len(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"]))'; }
+endpoints() { tb_state /var/lib/sriov-plugin endpoints count; }
 tb_check_eq "two endpoints owned" 2 "$(endpoints)"
 kill -KILL "$TB_DOCKERD_PID"; tb_wait 10 tb_gone "$TB_DOCKERD_PID"; TB_DOCKERD_PID=
 # a reboot: the containers' processes and their namespaces are gone
 pkill -KILL -f 'containerd-shim' ; pkill -KILL -x sleep
 for f in /var/run/docker/netns/*; do umount "$f" 2>/dev/null; rm -f "$f"; done
 tb_check "VFs back in the root namespace" tb_wait 20 sh -c '[ $(ls /sys/class/net/'"$PF"'/device/virtfn*/net 2>/dev/null | grep -c .) -ge 7 ]'
-tb_check "plugin reclaims both VFs by itself (periodic sweep)" tb_wait 20 sh -c '[ "$('"$TB_PY"' -c "import json;print(len(json.load(open(\"/var/lib/sriov-plugin/state.json\"))[\"endpoints\"]))")" = 0 ]'
+tb_check "plugin reclaims both VFs by itself (periodic sweep)" tb_wait 20 sh -c '[ "$('"$TB_PY $TB_STATE_PY"' /var/lib/sriov-plugin endpoints count)" = 0 ]'
 for i in 0 1; do tb_check_eq "VF $i reset (VLAN 0)" 0 "$(tb_vf_get "$PF" $i vlan)"; done
 tb_check "plugin log names the reclaimed endpoints" grep -q "stale endpoint .* reclaimed" "$TB_PLUGIN_LOG"
 tb_start_dockerd || exit 1
@@ -42,8 +42,8 @@ tb_stop_dockerd
 echo "# 2b. reclaim at plugin start-up (plugin down while the sandbox vanished)"
 tb_start_dockerd || exit 1
 tb_check "container s5" $D run -d --name s5 --net=vfnet --ip=192.168.0.14 bb sleep 900
-S5_EP=$("$TB_PY" -c 'import json;print(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"][0]["id"])')
-S5_NET=$("$TB_PY" -c 'import json;print(json.load(open("/var/lib/sriov-plugin/state.json"))["endpoints"][0]["network_id"])')
+S5_EP=$(tb_state /var/lib/sriov-plugin endpoints | "$TB_PY" -c 'import json,sys;print(json.load(sys.stdin)[0]["id"])')
+S5_NET=$(tb_state /var/lib/sriov-plugin endpoints | "$TB_PY" -c 'import json,sys;print(json.load(sys.stdin)[0]["network_id"])')
 tb_stop_plugin
 kill -KILL "$TB_DOCKERD_PID"; tb_wait 10 tb_gone "$TB_DOCKERD_PID"; TB_DOCKERD_PID=
 pkill -KILL -f 'containerd-shim'; pkill -KILL -x sleep

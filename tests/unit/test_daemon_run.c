@@ -100,6 +100,12 @@ int main(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/ipam.json", cfg.state_dir);
 	unlink(p);
+	/* the (empty) folders of one file per record */
+	static const char *const subs[] = {"networks", "endpoints", "pools"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", cfg.state_dir, subs[i]);
+		rmdir(p);
+	}
 	rmdir(cfg.state_dir);
 	CHECK(rmdir(dir) == 0);
 	return check_summary("daemon_run");

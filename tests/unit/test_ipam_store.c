@@ -1,8 +1,10 @@
 /* ipam_store: RequestPool/ReleasePool/RequestAddress/ReleaseAddress semantics,
- * default pool selection, persistence across reopen, corrupt files, atomic save. */
+ * default pool selection, persistence across reopen (ipam.json + pools/<id>.json),
+ * corrupt files, atomic save, per-pool writes, crash leftovers, version 1 conversion. */
 #include "../../ipam/ipam.h"
 #include "../../ipam/ipam_store_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -14,6 +16,45 @@
 static char dir[64];
 static char path[128];
 static char tmp_path[128];
+static char pools[128];
+
+/* A state dir with nothing in it: ipam.json and every file of pools/ gone. */
+static void reset_store(void)
+{
+	DIR *dp = opendir(pools);
+	struct dirent *de;
+	char p[800];
+
+	unlink(path);
+	while (dp && (de = readdir(dp))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", pools, de->d_name);
+		if (unlink(p) < 0)
+			rmdir(p);
+	}
+	if (dp)
+		closedir(dp);
+	rmdir(pools);
+}
+
+static void pool_file(const char *id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s.json", pools, id);
+}
+
+static size_t pool_files(void)
+{
+	DIR *dp = opendir(pools);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (dp && (de = readdir(dp)))
+		n += de->d_name[0] != '.';
+	if (dp)
+		closedir(dp);
+	return n;
+}
 
 static struct ipam_store *open_store(const char *defaults)
 {
@@ -206,16 +247,23 @@ static void test_addresses_and_reopen(void)
 	CHECK(access(tmp_path, F_OK) == -1 && errno == ENOENT);
 	ipam_store_close(s);
 
-	/* The file says what we hold, readably. */
+	/* The files say what we hold, readably: ipam.json next_id, one file per pool held. */
 	{
 		json_error_t jerr;
-		json_t *root = json_load_file(path, 0, &jerr);
-		json_t *p0 = json_array_get(json_object_get(root, "pools"), 0);
-		json_t *al = json_object_get(p0, "allocated");
+		char p0_path[800];
+		json_t *root = json_load_file(path, 0, &jerr), *p0;
+		json_t *al;
 
 		CHECK(root != NULL);
-		CHECK(json_integer_value(json_object_get(root, "version")) == 1);
-		CHECK(json_array_size(json_object_get(root, "pools")) == 2);
+		CHECK(json_integer_value(json_object_get(root, "version")) == 2);
+		CHECK(json_integer_value(json_object_get(root, "next_id")) == 4);
+		CHECK(json_object_get(root, "pools") == NULL);
+		json_decref(root);
+		CHECK(pool_files() == 2); /* the released pool's file is gone, no .tmp left */
+		pool_file(id4, p0_path, sizeof(p0_path));
+		p0 = json_load_file(p0_path, 0, &jerr);
+		al = json_object_get(p0, "allocated");
+		CHECK(p0 != NULL);
 		CHECK_STR_EQ(json_string_value(json_object_get(p0, "id")), id4);
 		CHECK_STR_EQ(json_string_value(json_object_get(p0, "sub_pool")), "10.9.1.0/24");
 		CHECK_STR_EQ(json_string_value(json_object_get(p0, "exclude")), "10.9.1.1-10.9.1.2,10.9.1.5");
@@ -224,7 +272,7 @@ static void test_addresses_and_reopen(void)
 		CHECK_STR_EQ(json_string_value(json_array_get(al, 1)), "10.9.1.0");
 		CHECK_STR_EQ(json_string_value(json_array_get(al, 2)), "10.9.1.4");
 		CHECK_STR_EQ(json_string_value(json_array_get(al, 3)), "10.9.7.7");
-		json_decref(root);
+		json_decref(p0);
 	}
 
 	/* "Restart": the same allocations, no double hand-out. */
@@ -250,6 +298,7 @@ static void test_addresses_and_reopen(void)
 	CHECK(ipam_release_pool(s, id4, &err) == 0 && ipam_release_pool(s, id6, &err) == 0);
 	CHECK(ipam_release_pool(s, gone.pool_id, &err) == 0);
 	ipam_store_close(s);
+	reset_store();
 }
 
 static void test_corrupt(void)
@@ -269,10 +318,14 @@ static void test_corrupt(void)
 	/* The file is left alone for a human to look at. */
 	CHECK(stat(path, &st) == 0 && st.st_size == (off_t)strlen(truncated));
 
-	write_file("{\"version\": 2, \"next_id\": 1, \"pools\": []}");
+	write_file("{\"version\": 3, \"next_id\": 1, \"pools\": []}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	snprintf(want, sizeof(want), "IPAM state %s: version: missing or not 1", path);
 	CHECK_STR_EQ(err.msg, want);
+	/* version 2 names pools/: a missing folder is not an empty store */
+	write_file("{\"version\": 2, \"next_id\": 1}");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	CHECK(strstr(err.msg, "which is missing") != NULL);
 
 	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\","
 		   " \"allocated\": [\"10.9.0.1\", \"10.9.9.9\"]}]}");
@@ -303,7 +356,7 @@ static void test_corrupt(void)
 		CHECK_STR_EQ(addr(s, "p1", "", false, &err), "10.9.0.10/24");
 		ipam_store_close(s);
 	}
-	unlink(path);
+	reset_store();
 }
 
 static void test_atomic_save(void)
@@ -327,20 +380,24 @@ static void test_atomic_save(void)
 	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "10.7.0.1/24");
 	CHECK(access(tmp_path, F_OK) == -1 && errno == ENOENT);
 
-	/* Make every save fail (a directory where the tmp file goes, which
-	 * stops root too): each change is refused and undone in memory. */
-	CHECK(mkdir(tmp_path, 0700) == 0);
+	/* Make every save fail (a directory where a tmp file goes, which stops root too;
+	 * for a removal, a directory where the pool's file was): each change is refused
+	 * and undone in memory. */
+	char p_tmp[800], q_file[800], leftover[800];
+	snprintf(p_tmp, sizeof(p_tmp), "%s/%s.json.tmp", pools, p.pool_id);
+	CHECK(mkdir(tmp_path, 0700) == 0 && mkdir(p_tmp, 0700) == 0);
 	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "");
 	CHECK(strstr(err.msg, "save ") == err.msg && strstr(err.msg, "Is a directory") != NULL);
 	CHECK(pool(s, "local", "10.6.0.0/24", "", NULL, false, &q, &err) == -1);
 	CHECK(ipam_store_count(s) == 1);
-	CHECK(rmdir(tmp_path) == 0);
+	CHECK(rmdir(tmp_path) == 0 && rmdir(p_tmp) == 0);
 	/* Nothing of the failed requests stuck. */
 	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "10.7.0.2/24");
 	CHECK(pool(s, "local", "10.6.0.0/24", "", NULL, false, &q, &err) == 0);
 	CHECK_STR_EQ(q.pool_id, "sriov-2-10.6.0.0_24");
 	/* Releases are never retried by Docker: a failed save keeps them, pending, so nothing leaks. */
-	CHECK(mkdir(tmp_path, 0700) == 0);
+	pool_file(q.pool_id, q_file, sizeof(q_file));
+	CHECK(mkdir(p_tmp, 0700) == 0 && unlink(q_file) == 0 && mkdir(q_file, 0700) == 0);
 	CHECK(ipam_release_address(s, p.pool_id, "10.7.0.1", &err) == -1);
 	CHECK(strstr(err.msg, "address 10.7.0.1 released, but not yet saved (pending") == err.msg);
 	CHECK(ipam_store_pending(s));
@@ -350,9 +407,16 @@ static void test_atomic_save(void)
 	/* handing the released address out again is safe: its save fails, it is undone */
 	CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "");
 	CHECK(ipam_store_flush(s, &err) == -1 && ipam_store_pending(s));
-	CHECK(rmdir(tmp_path) == 0);
+	CHECK(rmdir(p_tmp) == 0 && rmdir(q_file) == 0);
 	CHECK(ipam_store_flush(s, &err) == 0 && !ipam_store_pending(s));
 	ipam_store_close(s);
+	/* a crash mid-save leaves a pool's .tmp: a save that never happened, removed at open */
+	snprintf(leftover, sizeof(leftover), "%s/%s.json.tmp", pools, p.pool_id);
+	f = fopen(leftover, "w");
+	if (f) {
+		fputs("{\"id\": \"half", f);
+		fclose(f);
+	}
 	/* what the disk says now: both releases written */
 	s = open_store(NULL);
 	CHECK(s != NULL);
@@ -362,7 +426,8 @@ static void test_atomic_save(void)
 		CHECK_STR_EQ(addr(s, p.pool_id, "", false, &err), "10.7.0.1/24");
 		ipam_store_close(s);
 	}
-	unlink(path);
+	CHECK(access(leftover, F_OK) == -1 && errno == ENOENT);
+	reset_store();
 }
 
 static void test_cycles_persisted(void)
@@ -395,7 +460,7 @@ static void test_cycles_persisted(void)
 	CHECK(ipam_pool_info(s, p.pool_id, NULL, NULL, &alloc, &freec, &err) == 0);
 	CHECK(alloc == 0 && freec == 254);
 	ipam_store_close(s);
-	unlink(path);
+	reset_store();
 }
 
 /* Files that are not what a save writes are refused, never read as an empty store. */
@@ -430,13 +495,82 @@ static void test_odd_files(void)
 		/* nothing rewritten at open when nothing changed */
 		CHECK(stat(path, &after) == 0 && after.st_ino == before.st_ino &&
 		      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec && after.st_mtim.tv_sec == before.st_mtim.tv_sec);
-		CHECK(ipam_store_loaded(s) && !ipam_store_pending(s));
+		/* a version 1 file: loaded as it is, converted by the next save */
+		CHECK(ipam_store_loaded(s) && ipam_store_pending(s));
 		/* next_id stays above the IDs held, even when the file says less */
 		CHECK(pool(s, "local", "10.8.0.0/24", "", NULL, false, &r, &err) == 0);
 		CHECK_STR_EQ(r.pool_id, "sriov-8-10.8.0.0_24");
+		CHECK(!ipam_store_pending(s) && pool_files() == 3);
 		ipam_store_close(s);
 	}
-	unlink(path);
+	/* this layout: nothing rewritten at open either */
+	{
+		char p2[800];
+		struct stat b2, a2;
+		pool_file("p2", p2, sizeof(p2));
+		CHECK(stat(path, &before) == 0 && stat(p2, &b2) == 0);
+		s = open_store(NULL);
+		CHECK(s != NULL && ipam_store_loaded(s) && !ipam_store_pending(s) && ipam_store_count(s) == 3);
+		/* in request order, as before the restart */
+		CHECK(s && !strcmp(ipam_store_pool_id(s, 0), "sriov-7-x") && !strcmp(ipam_store_pool_id(s, 2), "p2"));
+		ipam_store_close(s);
+		CHECK(stat(path, &after) == 0 && after.st_ino == before.st_ino &&
+		      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+		CHECK(stat(p2, &a2) == 0 && a2.st_ino == b2.st_ino && a2.st_mtim.tv_nsec == b2.st_mtim.tv_nsec);
+	}
+	/* odd entries in pools/ are refused, each named */
+	{
+		char odd[800], p2[800], *good = NULL;
+		FILE *f;
+		long n;
+		pool_file("p2", p2, sizeof(p2));
+		f = fopen(p2, "r");
+		if (f) {
+			good = calloc(1, 4096);
+			n = good ? (long)fread(good, 1, 4095, f) : 0;
+			(void)n;
+			fclose(f);
+		}
+		snprintf(odd, sizeof(odd), "%s/notes.txt", pools);
+		f = fopen(odd, "w");
+		if (f)
+			fclose(f);
+		CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "notes.txt: unexpected entry"));
+		unlink(odd);
+		/* a half-written pool file (a torn write) */
+		f = fopen(p2, "w");
+		if (f) {
+			fputs("{\"id\": \"p2\", \"addr", f);
+			fclose(f);
+		}
+		CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, p2) && strstr(err.msg, "line 1"));
+		/* a pool in another pool's file */
+		snprintf(odd, sizeof(odd), "%s/p3.json", pools);
+		f = fopen(p2, "w");
+		if (f) {
+			fputs(good ? good : "", f);
+			fclose(f);
+		}
+		CHECK(rename(p2, odd) == 0);
+		CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "pool p2 is in the file of p3"));
+		CHECK(rename(odd, p2) == 0);
+		/* a symlink in place of a pool file (its target never read) */
+		CHECK(rename(p2, odd) == 0 && symlink(odd, p2) == 0);
+		CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+		CHECK(unlink(p2) == 0 && rename(odd, p2) == 0);
+		/* ipam.json lost while pools/ holds pools: refused, not an empty store */
+		snprintf(odd, sizeof(odd), "%s.aside", path);
+		CHECK(rename(path, odd) == 0);
+		CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "is missing but") &&
+		      strstr(err.msg, "holds 3 pools"));
+		CHECK(rename(odd, path) == 0);
+		s = open_store(NULL);
+		CHECK(s != NULL);
+		ipam_store_close(s);
+		free(good);
+	}
+	reset_store();
+	reset_store();
 	/* a dangling symlink (state disk not mounted yet): refused, the link left alone */
 	CHECK(symlink("/nonexistent/ipam.json", path) == 0);
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
@@ -490,6 +624,9 @@ static void test_save_allocation_failures(void)
 	for (json_fail_at = 1; json_fail_at < 200; json_fail_at++) {
 		json_calls = 0;
 		json_live = 0;
+		/* a save writes what changed: make it write the pool and ipam.json each time */
+		s->entries[0]->dirty = true;
+		s->meta_dirty = true;
 		if (ipam_store_save(s, &err) == 0) {
 			if (json_calls < json_fail_at)
 				break; /* every allocation of a save tried */
@@ -506,7 +643,93 @@ static void test_save_allocation_failures(void)
 	CHECK(failures > 5);
 	CHECK(leaks == 0);
 	ipam_store_close(s);
-	unlink(path);
+	reset_store();
+}
+
+/* A version 1 ipam.json (every pool in it) loads and is converted: the pool files are
+ * written first, then ipam.json replaced; a crash before that rename leaves the version 1
+ * file in charge (stale pool files from the interrupted attempt are never read). */
+static void test_convert_v1(void)
+{
+	struct ipam_store *s;
+	sr_error err = { 0 };
+	char stale[800];
+	FILE *f;
+	const char *v1 = "{\"version\": 1, \"next_id\": 5, \"pools\": [{\"id\": \"sriov-2-10.3.0.0_24\", "
+			 "\"address_space\": \"local\", \"pool\": \"10.3.0.0/24\", \"sub_pool\": \"\", \"exclude\": \"\", "
+			 "\"allocated\": [\"10.3.0.1-10.3.0.3\"]}, {\"id\": \"sriov-4-10.2.0.0_24\", \"address_space\": "
+			 "\"local\", \"pool\": \"10.2.0.0/24\", \"allocated\": [\"10.2.0.1\"]}]}";
+
+	write_file(v1);
+	/* what an interrupted conversion leaves: a pools/ with a file of a pool no longer held */
+	CHECK(mkdir(pools, 0700) == 0);
+	snprintf(stale, sizeof(stale), "%s/sriov-1-10.1.0.0_24.json", pools);
+	f = fopen(stale, "w");
+	if (f) {
+		fputs("{\"id\": \"sriov-1-10.1.0.0_24\", \"pool\": \"10.1.0.0/24\", \"allocated\": []}", f);
+		fclose(f);
+	}
+	s = open_store(NULL);
+	CHECK(s != NULL && ipam_store_count(s) == 2 && ipam_store_pending(s));
+	if (!s)
+		return;
+	CHECK(ipam_store_flush(s, &err) == 0 && !ipam_store_pending(s));
+	ipam_store_close(s);
+	CHECK(access(stale, F_OK) == -1 && pool_files() == 2);
+	{
+		json_error_t jerr;
+		json_t *root = json_load_file(path, 0, &jerr);
+		CHECK(json_integer_value(json_object_get(root, "version")) == 2 &&
+		      json_integer_value(json_object_get(root, "next_id")) == 5);
+		json_decref(root);
+	}
+	s = open_store(NULL);
+	CHECK(s != NULL && ipam_store_count(s) == 2 && !ipam_store_pending(s));
+	if (s) {
+		struct ipam_pool_result r;
+		CHECK_STR_EQ(ipam_store_pool_id(s, 0), "sriov-2-10.3.0.0_24");
+		CHECK_STR_EQ(addr(s, "sriov-2-10.3.0.0_24", "", false, &err), "10.3.0.4/24");
+		CHECK(pool(s, "local", "10.9.0.0/24", "", NULL, false, &r, &err) == 0);
+		CHECK_STR_EQ(r.pool_id, "sriov-5-10.9.0.0_24");
+		ipam_store_close(s);
+	}
+	reset_store();
+}
+
+/* One change writes its pool's file and nothing else (ipam.json only when next_id moves). */
+static void test_change_writes_one_file(void)
+{
+	struct ipam_store *s = open_store(NULL);
+	struct ipam_pool_result r[3];
+	struct stat b[3], a[3], bm, am;
+	char files[3][800];
+	sr_error err = { 0 };
+	int i;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (i = 0; i < 3; i++) {
+		char cidr[32];
+		snprintf(cidr, sizeof(cidr), "10.%d.0.0/24", 60 + i);
+		CHECK(pool(s, "local", cidr, "", NULL, false, &r[i], &err) == 0);
+		pool_file(r[i].pool_id, files[i], sizeof(files[i]));
+	}
+	for (i = 0; i < 3; i++)
+		CHECK(stat(files[i], &b[i]) == 0);
+	CHECK(stat(path, &bm) == 0);
+	CHECK_STR_EQ(addr(s, r[1].pool_id, "", false, &err), "10.61.0.1/24");
+	for (i = 0; i < 3; i++)
+		CHECK(stat(files[i], &a[i]) == 0);
+	CHECK(stat(path, &am) == 0 && am.st_ino == bm.st_ino); /* ipam.json untouched */
+	CHECK(a[0].st_ino == b[0].st_ino && a[2].st_ino == b[2].st_ino); /* the others untouched */
+	CHECK(a[1].st_ino != b[1].st_ino);                               /* replaced by rename */
+	/* a release removes just its file */
+	CHECK(ipam_release_pool(s, r[0].pool_id, &err) == 0);
+	CHECK(access(files[0], F_OK) == -1 && pool_files() == 2);
+	CHECK(stat(files[2], &a[2]) == 0 && a[2].st_ino == b[2].st_ino);
+	ipam_store_close(s);
+	reset_store();
 }
 
 int main(void)
@@ -518,21 +741,24 @@ int main(void)
 	}
 	snprintf(path, sizeof(path), "%s/ipam.json", dir);
 	snprintf(tmp_path, sizeof(tmp_path), "%s/ipam.json.tmp", dir);
+	snprintf(pools, sizeof(pools), "%s/pools", dir);
 
 	test_pools();
-	unlink(path);
+	reset_store();
 	test_default_pools();
-	unlink(path);
+	reset_store();
 	test_builtin_defaults();
-	unlink(path);
+	reset_store();
 	test_addresses_and_reopen();
 	test_corrupt();
 	test_atomic_save();
 	test_cycles_persisted();
 	test_odd_files();
 	test_save_allocation_failures();
+	test_convert_v1();
+	test_change_writes_one_file();
 
-	unlink(path);
+	reset_store();
 	unlink(tmp_path);
 	rmdir(tmp_path);
 	CHECK(rmdir(dir) == 0);

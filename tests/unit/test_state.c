@@ -122,6 +122,15 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+static int count_entries(const char *dir);
+
+static int sub_count(const char *dir, const char *sub)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	return count_entries(path);
+}
+
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -262,7 +271,9 @@ static void test_save_reopen(void)
 	build_state(&a);
 	CHECK(state_save(&a, &err) == 0);
 	CHECK(access(path, F_OK) == 0);
-	CHECK(count_entries(dir) == 1); /* no state.json.tmp left behind */
+	/* state.json (the marker), networks/, endpoints/; no .tmp left behind */
+	CHECK(count_entries(dir) == 3);
+	CHECK(sub_count(dir, "networks") == 2 && sub_count(dir, "endpoints") == 2);
 	{
 		struct stat sb;
 		CHECK(stat(path, &sb) == 0 && (sb.st_mode & 077) == 0); /* private to root */
@@ -273,11 +284,20 @@ static void test_save_reopen(void)
 	ja = state_to_json(&a);
 	jb = state_to_json(&b);
 	CHECK_STR_EQ(ja, jb);
-	/* Saving what was loaded gives the identical file. */
-	CHECK(state_save(&b, &err) == 0);
+	/* Saving what was loaded gives the identical files: nothing rewritten. */
+	{
+		struct stat s1, s2;
+		char ep_path[700];
+		snprintf(ep_path, sizeof(ep_path), "%s/endpoints/%s.json", dir, EP_1);
+		CHECK(stat(ep_path, &s1) == 0);
+		CHECK(state_find_ep(&b, EP_1) != NULL); /* handed out, unchanged */
+		CHECK(state_save(&b, &err) == 0);
+		CHECK(stat(ep_path, &s2) == 0 && s1.st_ino == s2.st_ino);
+	}
 	after = read_file(path);
 	CHECK_STR_EQ(before, after);
-	CHECK(count_entries(dir) == 1);
+	CHECK(count_entries(dir) == 3);
+	CHECK(sub_count(dir, "networks") == 2 && sub_count(dir, "endpoints") == 2);
 	free(before);
 	free(after);
 	free(ja);
@@ -288,8 +308,12 @@ static void test_save_reopen(void)
 	{
 		struct state c = a;
 		snprintf(c.dir, sizeof(c.dir), "%s/gone", tmpdir);
+		state_touch_ep(&c, &c.eps[0]); /* something to write */
+		c.eps[0].joined = !c.eps[0].joined;
 		CHECK(state_save(&c, &err) == -1);
 		CHECK(strstr(err.msg, "save state") != NULL);
+		CHECK(c.dirty);
+		c.eps[0].joined = !c.eps[0].joined;
 	}
 	/* A corrupt file makes state_open fail with the path in the message. */
 	write_file(path, "{\"version\":1,");
@@ -456,6 +480,202 @@ static void test_duplicates_rejected(void)
 	free(base);
 }
 
+/* Each record is one file; a change writes only its record's file, a removal unlinks it. */
+static void test_per_object_files(void)
+{
+	struct state st;
+	sr_error err = {0};
+	char dir[512], ep1[700], ep2[700], neta[700];
+	struct stat b1, b2, bn, a1, a2, an;
+	char *text;
+	snprintf(dir, sizeof(dir), "%s/objects", tmpdir);
+	snprintf(ep1, sizeof(ep1), "%s/endpoints/%s.json", dir, EP_1);
+	snprintf(ep2, sizeof(ep2), "%s/endpoints/%s.json", dir, EP_2);
+	snprintf(neta, sizeof(neta), "%s/networks/%s.json", dir, NET_A);
+	CHECK(state_open(dir, &st, &err) == 0);
+	build_state(&st);
+	CHECK(state_save(&st, &err) == 0);
+	text = read_file(ep1);
+	CHECK(text && strstr(text, "\"id\": \"" EP_1 "\"") && strstr(text, "\"network_id\": \"" NET_A "\""));
+	free(text);
+	CHECK(stat(ep1, &b1) == 0 && stat(ep2, &b2) == 0 && stat(neta, &bn) == 0);
+	/* Join-like change: only EP_1's file is replaced */
+	state_find_ep(&st, EP_1)->joined = false;
+	CHECK(state_save(&st, &err) == 0);
+	CHECK(stat(ep1, &a1) == 0 && stat(ep2, &a2) == 0 && stat(neta, &an) == 0);
+	CHECK(a1.st_ino != b1.st_ino && a2.st_ino == b2.st_ino && an.st_ino == bn.st_ino);
+	CHECK(sub_count(dir, "endpoints") == 2); /* no .tmp left */
+	/* a record changed in place through the array: state_touch_ep says so */
+	st.eps[1].sandbox_seen = !st.eps[1].sandbox_seen;
+	state_touch_ep(&st, &st.eps[1]);
+	CHECK(state_save(&st, &err) == 0);
+	CHECK(stat(ep2, &a2) == 0 && a2.st_ino != b2.st_ino);
+	CHECK(stat(ep1, &b1) == 0 && b1.st_ino == a1.st_ino);
+	/* a removal unlinks just that file */
+	state_remove_ep(&st, EP_1);
+	CHECK(state_save(&st, &err) == 0);
+	CHECK(access(ep1, F_OK) < 0 && errno == ENOENT && access(ep2, F_OK) == 0);
+	CHECK(stat(neta, &an) == 0 && an.st_ino == bn.st_ino);
+	/* a network and its endpoint go in one save */
+	state_remove_ep(&st, EP_2);
+	state_remove_net(&st, NET_B);
+	CHECK(state_save(&st, &err) == 0);
+	CHECK(sub_count(dir, "endpoints") == 0 && sub_count(dir, "networks") == 1);
+	state_free(&st);
+	/* what is on disk is what memory said */
+	CHECK(state_open(dir, &st, &err) == 0);
+	CHECK(st.net_count == 1 && st.ep_count == 0 && state_find_net(&st, NET_A) && !st.dirty);
+	state_free(&st);
+}
+
+/* What a crash or a hand leaves in the folders: stray .tmp files are removed; a torn,
+ * misplaced, odd or missing file is refused with its name, never loaded as less state. */
+static void test_crash_leftovers(void)
+{
+	struct state st;
+	sr_error err = {0};
+	char dir[512], path[700], aside[700], *good;
+	snprintf(dir, sizeof(dir), "%s/leftovers", tmpdir);
+	CHECK(state_open(dir, &st, &err) == 0);
+	build_state(&st);
+	CHECK(state_save(&st, &err) == 0);
+	state_free(&st);
+	/* a save interrupted before its rename: the old file holds, the .tmp goes */
+	snprintf(path, sizeof(path), "%s/endpoints/%s.json.tmp", dir, EP_1);
+	write_file(path, "{\"id\": \"half");
+	snprintf(aside, sizeof(aside), "%s/networks/%s.json.tmp", dir, "cccc");
+	write_file(aside, "");
+	CHECK(state_open(dir, &st, &err) == 0 && st.ep_count == 2 && st.net_count == 2);
+	CHECK(access(path, F_OK) < 0 && access(aside, F_OK) < 0);
+	state_free(&st);
+	/* a torn endpoint file (written by hand, or a disk that lied) */
+	snprintf(path, sizeof(path), "%s/endpoints/%s.json", dir, EP_2);
+	good = read_file(path);
+	write_file(path, "{\"id\": \"" EP_2 "\", \"netw");
+	CHECK(state_open(dir, &st, &err) == -1);
+	CHECK(strstr(err.msg, path) && strstr(err.msg, "invalid JSON"));
+	state_free(&st);
+	/* a record in another record's file */
+	snprintf(aside, sizeof(aside), "%s/endpoints/%s.json", dir, "3333");
+	write_file(path, good ? good : "");
+	CHECK(rename(path, aside) == 0);
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "is in the file of 3333"));
+	state_free(&st);
+	/* a symlink in its place (its target never read) */
+	CHECK(symlink(aside, path) == 0);
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	state_free(&st);
+	CHECK(unlink(path) == 0 && rename(aside, path) == 0);
+	/* an unexpected name */
+	snprintf(aside, sizeof(aside), "%s/networks/README", dir);
+	write_file(aside, "x");
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "README: unexpected entry"));
+	state_free(&st);
+	CHECK(unlink(aside) == 0);
+	/* an endpoint whose network's file is gone */
+	snprintf(path, sizeof(path), "%s/networks/%s.json", dir, NET_B);
+	snprintf(aside, sizeof(aside), "%s/net-b.aside", dir);
+	CHECK(rename(path, aside) == 0);
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "names unknown network " NET_B));
+	state_free(&st);
+	CHECK(rename(aside, path) == 0);
+	/* the marker deleted while the folders hold records: refused, not an empty start */
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	snprintf(aside, sizeof(aside), "%s/state.json.aside", dir);
+	CHECK(rename(path, aside) == 0);
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "state.json is missing but") &&
+	      strstr(err.msg, "holds 2 records"));
+	state_free(&st);
+	CHECK(rename(aside, path) == 0);
+	/* a folder the marker names, missing */
+	snprintf(path, sizeof(path), "%s/endpoints", dir);
+	snprintf(aside, sizeof(aside), "%s/endpoints.aside", dir);
+	CHECK(rename(path, aside) == 0);
+	CHECK(state_open(dir, &st, &err) == -1 && strstr(err.msg, "is missing"));
+	state_free(&st);
+	CHECK(rename(aside, path) == 0);
+	CHECK(state_open(dir, &st, &err) == 0 && st.ep_count == 2);
+	state_free(&st);
+	free(good);
+}
+
+/* A state.json of the previous version (everything in one file) loads as it is and is
+ * converted by the next flush: files written first, the marker last. Until that rename
+ * the old file is the state, whatever an interrupted conversion left in the folders. */
+static void test_convert_v1(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char dir[512], path[700], stale[700], *v1, *ja, *jb, *marker;
+	snprintf(dir, sizeof(dir), "%s/v1", tmpdir);
+	CHECK(mkdir(dir, 0700) == 0);
+	memset(&a, 0, sizeof(a));
+	build_state(&a);
+	v1 = state_to_json(&a);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	write_file(path, v1);
+	/* an interrupted earlier conversion: a folder with a record the old file does not hold */
+	snprintf(stale, sizeof(stale), "%s/endpoints", dir);
+	CHECK(mkdir(stale, 0700) == 0);
+	snprintf(stale, sizeof(stale), "%s/endpoints/%s.json", dir, "9999");
+	write_file(stale, "{}");
+	CHECK(state_open(dir, &b, &err) == 0);
+	CHECK(b.loaded && b.dirty && b.net_count == 2 && b.ep_count == 2);
+	ja = state_to_json(&a);
+	jb = state_to_json(&b);
+	CHECK(ja && jb && !strcmp(ja, jb));
+	free(jb);
+	/* still the old file until the flush */
+	marker = read_file(path);
+	CHECK(marker && !strcmp(marker, v1));
+	free(marker);
+	CHECK(state_flush(&b, &err) == 0 && !b.dirty);
+	state_free(&b);
+	CHECK(access(stale, F_OK) < 0);
+	CHECK(sub_count(dir, "networks") == 2 && sub_count(dir, "endpoints") == 2);
+	marker = read_file(path);
+	CHECK(marker && strstr(marker, "\"version\": 2") && !strstr(marker, NET_A));
+	free(marker);
+	CHECK(state_open(dir, &b, &err) == 0 && !b.dirty);
+	jb = state_to_json(&b);
+	CHECK(jb && !strcmp(ja, jb));
+	free(ja);
+	free(jb);
+	free(v1);
+	state_free(&b);
+	state_free(&a);
+}
+
+/* A save that fails keeps every change pending (and undone changes unlinked) for the next. */
+static void test_failed_save_pending(void)
+{
+	struct state st;
+	sr_error err = {0};
+	char dir[512], block[700], file[700];
+	struct ep_record e;
+	snprintf(dir, sizeof(dir), "%s/pending", tmpdir);
+	CHECK(state_open(dir, &st, &err) == 0);
+	build_state(&st);
+	CHECK(state_save(&st, &err) == 0);
+	/* a folder where the new endpoint's .tmp goes: the save fails, root or not */
+	snprintf(block, sizeof(block), "%s/endpoints/%s.json.tmp", dir, "5555");
+	snprintf(file, sizeof(file), "%s/endpoints/%s.json", dir, "5555");
+	CHECK(mkdir(block, 0700) == 0);
+	fill_ep(&e, "5555", NET_A, 9);
+	CHECK(state_add_ep(&st, &e, &err) != NULL);
+	CHECK(state_save(&st, &err) == -1 && st.dirty && strstr(err.msg, "save state"));
+	/* the caller undoes it: the record goes, and stays gone on disk */
+	state_remove_ep(&st, "5555");
+	/* a delete Docker will not retry stays pending */
+	state_remove_ep(&st, EP_2);
+	CHECK(state_save(&st, &err) == 0 && !st.dirty);
+	CHECK(access(file, F_OK) < 0);
+	CHECK(rmdir(block) == 0);
+	state_free(&st);
+	CHECK(state_open(dir, &st, &err) == 0 && st.ep_count == 1 && state_find_ep(&st, EP_1));
+	state_free(&st);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_state.XXXXXX");
@@ -469,6 +689,10 @@ int main(void)
 	test_save_reopen();
 	test_corrupt();
 	test_duplicates_rejected();
+	test_per_object_files();
+	test_crash_leftovers();
+	test_convert_v1();
+	test_failed_save_pending();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

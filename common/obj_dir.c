@@ -1,0 +1,304 @@
+#include "obj_dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+
+#define SUFFIX ".json"
+#define TMP_SUFFIX ".json.tmp"
+/* above this many files in one batch, one syncfs beats one fsync (one journal commit) each */
+#define FSYNC_EACH_MAX 8
+
+bool obj_dir_id_ok(const char *id)
+{
+	return id[0] && !strchr(id, '/') && strcmp(id, ".") != 0 && strcmp(id, "..") != 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+static int obj_path(const char *dir, const char *id, const char *suffix, char *out, sr_error *err)
+{
+	if (!obj_dir_id_ok(id))
+		return sr_error_set(err, EINVAL, "%s: '%.64s' cannot name a file", dir, id);
+	if (snprintf(out, PATH_MAX, "%s/%s%s", dir, id, suffix) >= PATH_MAX)
+		return sr_error_set(err, ENAMETOOLONG, "%s/%.64s: path too long", dir, id);
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* <id>.json.tmp with the new text; durable only when sync (else the batch's syncfs does it) */
+static int stage(const char *dir, const struct obj_dir_change *c, bool sync, sr_error *err)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	if (obj_path(dir, c->id, TMP_SUFFIX, tmp, err) < 0)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a crash mid-save, or planted: unlink removes the entry itself */
+		if (unlink(tmp) < 0 && errno != ENOENT)
+			return sr_error_set_errno(err, errno, "remove stale %s", tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return sr_error_set_errno(err, errno, "create %s", tmp);
+	if (write_all(fd, c->text, strlen(c->text)) < 0) {
+		sr_error_set_errno(err, errno, "write %s", tmp);
+		goto fail;
+	}
+	if (sync && fsync(fd) < 0) {
+		sr_error_set_errno(err, errno, "fsync %s", tmp);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sr_error_set_errno(err, errno, "close %s", tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+static void unstage(const char *dir, const struct obj_dir_change *c, size_t n)
+{
+	char tmp[PATH_MAX];
+	for (size_t i = 0; i < n; i++)
+		if (c[i].text && obj_path(dir, c[i].id, TMP_SUFFIX, tmp, NULL) == 0)
+			unlink(tmp);
+}
+
+int obj_dir_apply(const char *dir, const struct obj_dir_change *changes, size_t n, sr_error *err)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	size_t writes = 0;
+	int dfd, rc = -1;
+	for (size_t i = 0; i < n; i++)
+		writes += changes[i].text != NULL;
+	if (n == 0)
+		return 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return sr_error_set_errno(err, errno, "open %s", dir);
+	for (size_t i = 0; i < n; i++)
+		if (changes[i].text && stage(dir, &changes[i], writes <= FSYNC_EACH_MAX, err) < 0) {
+			unstage(dir, changes, i);
+			goto out;
+		}
+	/* every new file's data must be on disk before any rename makes it the object */
+	if (writes > FSYNC_EACH_MAX && syncfs(dfd) < 0) {
+		sr_error_set_errno(err, errno, "syncfs %s", dir);
+		unstage(dir, changes, n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct obj_dir_change *c = &changes[i];
+		if (obj_path(dir, c->id, SUFFIX, to, err) < 0)
+			goto out;
+		if (c->text) {
+			obj_path(dir, c->id, TMP_SUFFIX, from, NULL);
+			if (rename(from, to) < 0) {
+				sr_error_set_errno(err, errno, "rename %s to %s", from, to);
+				unstage(dir, changes + i, n - i);
+				goto out;
+			}
+		} else if (unlink(to) < 0 && errno != ENOENT) {
+			sr_error_set_errno(err, errno, "remove %s", to);
+			unstage(dir, changes + i, n - i);
+			goto out;
+		}
+	}
+	/* From here the new files are what the folder says: a failed fsync is not "not written"
+	 * (as atomic_file_write's 1); the next change's fsync of the folder covers it. */
+	(void)fsync(dfd);
+	rc = 0;
+out:
+	close(dfd);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The <id>.json names in dir, sorted; removes <id>.json.tmp leftovers; refuses odd names. */
+static int list_objects(const char *dir, char ***out, size_t *count, sr_error *err)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL, path[PATH_MAX];
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	*count = 0;
+	if (!dp)
+		return sr_error_set_errno(err, errno, "open %s", dir);
+	while ((errno = 0, de = readdir(dp))) {
+		const char *name = de->d_name;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+			sr_error_set(err, ENAMETOOLONG, "%s/%.64s: path too long", dir, name);
+			goto fail;
+		}
+		if (ends_with(name, TMP_SUFFIX)) {
+			(void)unlink(path); /* a save that never happened; kept if it cannot go */
+			continue;
+		}
+		if (!ends_with(name, SUFFIX)) {
+			sr_error_set(err, EINVAL, "%s: unexpected entry (only <id>.json files belong here)", path);
+			goto fail;
+		}
+		if (n == cap) {
+			size_t new_cap = cap ? cap * 2 : 64;
+			char **grown = realloc(names, new_cap * sizeof(*grown));
+			if (!grown) {
+				sr_error_set_errno(err, ENOMEM, "list %s", dir);
+				goto fail;
+			}
+			names = grown;
+			cap = new_cap;
+		}
+		names[n] = strdup(name);
+		if (!names[n]) {
+			sr_error_set_errno(err, ENOMEM, "list %s", dir);
+			goto fail;
+		}
+		names[n++][strlen(name) - strlen(SUFFIX)] = '\0';
+	}
+	if (errno) {
+		sr_error_set_errno(err, errno, "read %s", dir);
+		goto fail;
+	}
+	closedir(dp);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
+	*out = names;
+	*count = n;
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(dp);
+	return -1;
+}
+
+int obj_dir_load(const char *dir, obj_dir_each_fn each, void *ctx, sr_error *err)
+{
+	char **names, path[PATH_MAX];
+	size_t n, i;
+	int rc = -1;
+	if (list_objects(dir, &names, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *text;
+		size_t len;
+		if (obj_path(dir, names[i], SUFFIX, path, err) < 0 || atomic_file_read(path, &text, &len, err) < 0)
+			goto out;
+		if (strlen(text) != len) {
+			free(text);
+			sr_error_set(err, EINVAL, "%s: holds a NUL byte", path);
+			goto out;
+		}
+		int bad = each(ctx, names[i], path, text, err);
+		free(text);
+		if (bad < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int obj_dir_read(const char *dir, const char *id, char **text, sr_error *err)
+{
+	char path[PATH_MAX];
+	size_t len;
+	*text = NULL;
+	if (obj_path(dir, id, SUFFIX, path, err) < 0)
+		return -1;
+	if (atomic_file_read(path, text, &len, err) < 0) {
+		if (err && err->code == ENOENT) {
+			sr_error_clear(err);
+			return 1;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int obj_dir_probe(const char *dir, size_t *objects, sr_error *err)
+{
+	struct stat sb;
+	DIR *dp;
+	struct dirent *de;
+	*objects = 0;
+	if (lstat(dir, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return sr_error_set_errno(err, errno, "stat %s", dir);
+	}
+	if (S_ISLNK(sb.st_mode))
+		return sr_error_set(err, ELOOP, "%s is a symbolic link; only a folder is accepted", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return sr_error_set(err, ENOTDIR, "%s is not a folder", dir);
+	dp = opendir(dir);
+	if (!dp)
+		return sr_error_set_errno(err, errno, "open %s", dir);
+	while ((de = readdir(dp)))
+		if (ends_with(de->d_name, SUFFIX))
+			(*objects)++;
+	closedir(dp);
+	return 1;
+}
+
+int obj_dir_reset(const char *dir, sr_error *err)
+{
+	char **names;
+	char path[PATH_MAX];
+	size_t n;
+	int rc = 0;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return sr_error_set_errno(err, errno, "create %s", dir);
+	if (list_objects(dir, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && obj_path(dir, names[i], SUFFIX, path, err) == 0 && unlink(path) < 0 && errno != ENOENT)
+			rc = sr_error_set_errno(err, errno, "remove %s", path);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
