@@ -81,20 +81,24 @@ static bool retried_create(const struct ep_record *ep, const struct spec_create_
 /* A released record is the plugin's own proof that a VF off its host driver is ours; Docker is done
  * with that endpoint. When Docker uses the ID again (it retries a CreateEndpoint whose connection
  * broke, and the crash left the VF unbound), the record is renamed, never lost, and the ID is free. */
-static void set_aside_released(struct daemon *d, struct ep_record *rec)
+static void set_aside_released(struct daemon *d, const struct ep_record *rec)
 {
-	char id[SPEC_ID_MAX + 1];
+	struct ep_record moved = *rec;
 	char old[SPEC_ID_MAX + 1];
-	snprintf(old, sizeof(old), "%s", rec->id);
+	sr_error err = {0};
+	snprintf(old, sizeof(old), "%s", rec->id); /* rec goes with state_remove_ep */
 	/* among ep_count + 1 names one is free */
 	for (size_t n = 0; n <= d->state.ep_count; n++) {
-		snprintf(id, sizeof(id), "%.100s.released%zu", old, n);
-		if (!state_find_ep(&d->state, id))
+		snprintf(moved.id, sizeof(moved.id), "%.100s.released%zu", old, n);
+		if (!state_find_ep(&d->state, moved.id))
 			break;
 	}
-	snprintf(rec->id, sizeof(rec->id), "%s", id);
+	/* removed and added (not renamed in place): each record is its own file */
+	state_remove_ep(&d->state, old);
+	if (!state_add_ep(&d->state, &moved, &err))
+		sr_log_msg(&d->log, SR_LOG_ERROR, "released VF %d (%s): %s", moved.vf, moved.vf_pci, err.msg);
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint ID %.12s is used again: its released VF %d (%s) is recorded as %s",
-		   old, rec->vf, rec->vf_pci, id);
+		   old, moved.vf, moved.vf_pci, moved.id);
 }
 
 /* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
