@@ -68,14 +68,6 @@ const char *ep_ops_mac_owner(struct daemon *d, const uint8_t mac[6])
 	return NULL;
 }
 
-bool ep_ops_network_busy(struct daemon *d, const char *network_id)
-{
-	for (size_t i = 0; i < d->ops.count; i++)
-		if (!strcmp(d->ops.ops[i].network_id, network_id))
-			return true;
-	return false;
-}
-
 /* A short wake-up period keeps a stop (SIGTERM) from waiting on a hung operation forever. */
 static void wait_a_while(struct daemon *d)
 {
@@ -83,6 +75,32 @@ static void wait_a_while(struct daemon *d)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 1;
 	pthread_cond_timedwait(&d->ops_done, &d->lock, &until);
+}
+
+bool ep_ops_network_busy(struct daemon *d, const char *network_id)
+{
+	for (size_t i = 0; i < d->ops.count; i++)
+		if (!strcmp(d->ops.ops[i].network_id, network_id))
+			return true;
+	/* a released endpoint's VF may be claimed by a CreateEndpoint of another network on the
+	 * same PF (the pool takes it back) */
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *e = &d->state.eps[i];
+		if (!strcmp(e->network_id, network_id) && ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+			return true;
+	}
+	return false;
+}
+
+int ep_ops_wait_vf(struct daemon *d, const char *pf_pci, int vf, sr_error *err)
+{
+	time_t deadline = time(NULL) + EP_OPS_WAIT_S;
+	while (ep_ops_vf_claimed(d, pf_pci, vf) && time(NULL) < deadline && !atomic_load(&d->stop_signal))
+		wait_a_while(d);
+	if (!ep_ops_vf_claimed(d, pf_pci, vf))
+		return 0;
+	return sr_error_set(err, EBUSY, "VF %d of %s is being worked on by another request (for over %d s)", vf,
+			    pf_pci, EP_OPS_WAIT_S);
 }
 
 int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err)

@@ -38,7 +38,8 @@ struct ep_ops {
 struct daemon;
 
 /* Enters an operation on endpoint id (no VF yet); NULL with err set (ENOMEM). The caller has
- * made sure, with ep_ops_wait_idle, that no other operation works on id. */
+ * made sure, with ep_ops_wait_idle, that no other operation works on id. The pointer is good
+ * only until d->lock is released: find the operation again (ep_ops_find) after that. */
 struct ep_op *ep_ops_begin(struct daemon *d, const char *id, const char *network_id, const char *what,
 			   sr_error *err);
 /* Leaves it and wakes whoever waits for that endpoint or VF. */
@@ -47,13 +48,15 @@ struct ep_op *ep_ops_find(struct daemon *d, const char *id);
 bool ep_ops_vf_claimed(struct daemon *d, const char *pf_pci, int vf);
 /* The endpoint ID of an operation in flight that is about to set this MAC, or NULL. */
 const char *ep_ops_mac_owner(struct daemon *d, const uint8_t mac[6]);
-/* Whether an operation works on an endpoint of this network. */
+/* Whether an operation works on an endpoint of this network, or claims the VF of one. */
 bool ep_ops_network_busy(struct daemon *d, const char *network_id);
 
 /* Waits (d->lock released while waiting, at most EP_OPS_WAIT_S) until no operation works on
  * id. 0 = idle (d->lock held again); -1 = still busy (EBUSY: "endpoint X is being created"). */
 #define EP_OPS_WAIT_S 60
 int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err);
+/* The same for a VF: until no operation claims it. */
+int ep_ops_wait_vf(struct daemon *d, const char *pf_pci, int vf, sr_error *err);
 /* Waits, the same way and unbounded but for daemon stop, until no operation works on an
  * endpoint of the network. */
 void ep_ops_wait_network_idle(struct daemon *d, const char *network_id);

@@ -231,12 +231,13 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	struct vf_choice vf;
 	struct net_record net;
 	char pf[SYSFS_IFNAME_MAX];
-	char mac_text[18];
+	char mac_text[18] = "";
 	bool generated = false, in_ops = false;
 	sr_error err = {0};
 	unsigned status = 400;
 	int begun;
 	memset(&ep, 0, sizeof(ep));
+	memset(&net, 0, sizeof(net));
 	if (spec_decode_create_endpoint(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
@@ -424,6 +425,8 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 	sr_error err = {0};
 	unsigned status = 400;
 	int begun;
+	memset(&ep, 0, sizeof(ep));
+	memset(&net, 0, sizeof(net));
 	if (spec_decode_join(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
@@ -517,11 +520,23 @@ static int delete_begin(struct daemon *d, const char *id, struct ep_record *copy
 	struct ep_record *ep;
 	struct ep_op *op;
 	sr_error save_err = {0};
-	if (ep_ops_wait_idle(d, id, err) < 0)
-		return -1;
-	ep = state_find_ep(&d->state, id);
-	if (!ep)
-		return 1;
+	for (;;) {
+		char pf_pci[STATE_PCI_MAX];
+		int vf;
+		if (ep_ops_wait_idle(d, id, err) < 0)
+			return -1;
+		ep = state_find_ep(&d->state, id);
+		if (!ep)
+			return 1;
+		/* only a released record's VF can be claimed by another request: the pool taking it
+		 * back for a new endpoint; its reset must not run in the middle of that */
+		if (!ep_ops_vf_claimed(d, ep->pf_pci, ep->vf))
+			break;
+		snprintf(pf_pci, sizeof(pf_pci), "%s", ep->pf_pci);
+		vf = ep->vf;
+		if (ep_ops_wait_vf(d, pf_pci, vf, err) < 0)
+			return -1;
+	}
 	op = ep_ops_begin(d, id, ep->network_id, "deleted", err);
 	if (!op)
 		return -1;

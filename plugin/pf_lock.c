@@ -6,9 +6,11 @@
 
 #include "state.h"
 
+/* A list: entries never move (a mutex must not) and there is one per PF of the host. */
 struct pf_lock_entry {
 	char pf_pci[STATE_PCI_MAX];
 	pthread_mutex_t lock;
+	struct pf_lock_entry *next;
 };
 
 void pf_locks_init(struct pf_locks *t)
@@ -19,33 +21,29 @@ void pf_locks_init(struct pf_locks *t)
 
 void pf_locks_free(struct pf_locks *t)
 {
-	for (size_t i = 0; i < t->count; i++) {
-		pthread_mutex_destroy(&t->entries[i]->lock);
-		free(t->entries[i]);
+	while (t->first) {
+		struct pf_lock_entry *e = t->first;
+		t->first = e->next;
+		pthread_mutex_destroy(&e->lock);
+		free(e);
 	}
-	free(t->entries);
-	t->entries = NULL;
-	t->count = 0;
 	pthread_mutex_destroy(&t->table_lock);
 }
 
-/* Called with table_lock held. Entries are allocated one by one: a mutex must not move. */
+/* Called with table_lock held. */
 static struct pf_lock_entry *entry_for(struct pf_locks *t, const char *pf_pci)
 {
-	struct pf_lock_entry *e, **grown;
-	for (size_t i = 0; i < t->count; i++)
-		if (!strcmp(t->entries[i]->pf_pci, pf_pci))
-			return t->entries[i];
+	struct pf_lock_entry *e;
+	for (e = t->first; e; e = e->next)
+		if (!strcmp(e->pf_pci, pf_pci))
+			return e;
 	e = calloc(1, sizeof(*e));
-	grown = e ? realloc(t->entries, (t->count + 1) * sizeof(*grown)) : NULL;
-	if (!grown) {
-		free(e);
+	if (!e)
 		return NULL;
-	}
 	snprintf(e->pf_pci, sizeof(e->pf_pci), "%s", pf_pci);
 	pthread_mutex_init(&e->lock, NULL);
-	t->entries = grown;
-	t->entries[t->count++] = e;
+	e->next = t->first;
+	t->first = e;
 	return e;
 }
 

@@ -12,8 +12,7 @@ struct pf_lock_entry;
 
 struct pf_locks {
 	pthread_mutex_t table_lock; /* the list below, never held across a PF's work */
-	struct pf_lock_entry **entries;
-	size_t count;
+	struct pf_lock_entry *first;
 };
 
 void pf_locks_init(struct pf_locks *t);
