@@ -120,9 +120,12 @@ static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *c
 	size_t n = 0;
 	sr_error err = {0};
 	*out = NULL;
-	for (size_t i = 0; i < d->state.ep_count; i++) {
+	for (size_t i = d->state.ep_count; i-- > 0;) {
 		struct ep_record *e = &d->state.eps[i];
 		struct ep_op *op;
+		/* a stop during a long start-up takes effect at once, with nothing more to save */
+		if (daemon_stop_requested(d))
+			break;
 		if (!e->joined || !e->sandbox_key[0] || ep_ops_find(d, e->id) || !sandbox_gone(e, changed))
 			continue;
 		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
