@@ -48,6 +48,10 @@ struct daemon {
 	pthread_mutex_t ipam_lock;
 	struct pf_locks pf_locks;
 	struct ep_ops ops;        /* endpoint operations in flight */
+	/* with lock: the network a DeleteNetwork is taking apart ("" = none; one at a time under
+	 * net_lock). Its record stays until its endpoints are gone, as state.json must never name
+	 * an endpoint of an unknown network; new CreateEndpoints on it are refused meanwhile. */
+	char deleting_net[SPEC_ID_MAX + 1];
 	struct daemon_config cfg;
 	struct sr_log log;
 	struct nlk *nl;

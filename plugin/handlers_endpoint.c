@@ -161,6 +161,10 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 		*status = 404;
 		return sr_error_set(err, ENOENT, "network %s not found", req->network_id);
 	}
+	if (!strcmp(d->deleting_net, n->id)) {
+		*status = 404;
+		return sr_error_set(err, ENOENT, "network %s is being deleted", req->network_id);
+	}
 	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
 		set_aside_released(d, existing);
@@ -457,6 +461,7 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 	}
 	if (join_commit(d, ep.id, req.sandbox_key, &err) < 0)
 		goto fail;
+	daemon_fault_point(d, "record join");
 	end_op(d, ep.id);
 	struct spec_join_response jr = {
 		.src_name = netdev,

@@ -184,7 +184,7 @@ fail:
 	respond_error(resp, status, err.msg);
 }
 
-/* Under d->lock, the network's record already gone (so no new CreateEndpoint starts on it) and
+/* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
  * its operations in flight finished: every endpoint of it is marked DELETING and entered in
  * d->ops, copies in *out. Docker's forced cleanup may delete a network that still has some. */
 static size_t take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out)
@@ -252,17 +252,24 @@ void handle_delete_network(struct daemon *d, const char *body, size_t len, struc
 		respond_empty(resp); /* Docker repeats and replays deletes */
 		return;
 	}
-	state_remove_net(&d->state, req.network_id);
+	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
 	ep_ops_wait_network_idle(d, req.network_id);
 	n = take_network_endpoints(d, req.network_id, &eps);
 	pthread_mutex_unlock(&d->lock);
+	if (n)
+		daemon_fault_point(d, "mark network endpoints deleting");
 	reset_endpoints(d, eps, n);
+	if (n)
+		daemon_fault_point(d, "reset network endpoints");
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		state_remove_ep(&d->state, eps[i].id);
 		ep_ops_end(d, eps[i].id);
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
 	}
+	/* the endpoints first: no save ever holds an endpoint of a network it does not list */
+	state_remove_net(&d->state, req.network_id);
+	d->deleting_net[0] = '\0';
 	/* Docker deletes the network on its side whatever we answer and never retries: a failed
 	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
 	 * the network cannot come back to block its PF and VLAN. */

@@ -14,6 +14,8 @@ join-claimed.
 - two CreateEndpoints on two VFs are inside the hold point at once;
 - 256 concurrent CreateEndpoints: at most one per VF is inside, no VF twice, every other one is
   answered with a clear error (pool exhausted), and none is left recorded;
+- DeleteNetwork racing a held CreateEndpoint on that network waits for it; new CreateEndpoints on
+  it are refused meanwhile; the state file keeps the network until its endpoints are gone;
 - DeleteEndpoint racing a held Join waits for it, then deletes."""
 
 import http.client
@@ -228,6 +230,35 @@ def test_256_creates(env, r, hold):
     hold.rearm()
 
 
+def test_delete_network_racing_create(env, r, hold):
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "200"}))
+    r.check(x.status == 200, "CreateNetwork B", x)
+    c = Background(env, "NetworkDriver.CreateEndpoint", endpoint_body(NET_B, ep_id(20)))
+    if not r.check(hold.wait_inside(1), "CreateEndpoint on B is held", env.log()[-800:]):
+        hold.release()
+        return
+    d = Background(env, "NetworkDriver.DeleteNetwork", {"NetworkID": NET_B})
+    want = "network %s: waiting for its endpoint operations in flight" % NET_B[:12]
+    deadline = time.monotonic() + HOLD_WAIT
+    while want not in env.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r.check(want in env.log() and not d.done(), "DeleteNetwork waits for the CreateEndpoint in flight",
+            env.log()[-800:])
+    x = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_B, ep_id(21), address="10.9.0.21/16"))
+    r.check(x.status == 404 and x.err and "is being deleted" in x.err, "a new CreateEndpoint on B is refused", x)
+    r.check(NET_B in [n["id"] for n in env.state()["networks"]], "state.json still lists B meanwhile",
+            env.state()["networks"])
+    r.check(env.call("SriovPlugin.Status").status == 200, "Status answered meanwhile")
+    hold.release()
+    cr, dr = c.wait(), d.wait()
+    r.check(read_vf_failure(cr), "the held CreateEndpoint is answered", cr)
+    r.check(dr is not None and dr.status == 200 and dr.json == {}, "then the DeleteNetwork", dr)
+    st = env.state()
+    r.check(NET_B not in [n["id"] for n in st["networks"]] and st["endpoints"] == [], "B and its endpoints gone",
+            st)
+    hold.rearm()
+
+
 def test_delete_racing_join(env, r, hold):
     """Join is held with its endpoint claimed; DeleteEndpoint on that endpoint waits, then deletes."""
     rc = env.stop()
@@ -259,6 +290,41 @@ def test_delete_racing_join(env, r, hold):
     hold.rearm()
 
 
+def test_delete_network_crash(r):
+    """A crash after DeleteNetwork marked its endpoints deleting (fault point 1 of that call): the
+    state file still lists the network, so the next start loads it, finishes the endpoint, and
+    dockerd's retry of DeleteNetwork deletes the network."""
+    from hostlib import Env
+    with Env() as env:
+        env.start()
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+        r.check(x.status == 200, "CreateNetwork", x)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        seed_endpoint(env, NET_A, ep_id(30), 2, mac="02:42:0a:09:00:70")
+        env.start(extra=("--fault-after-step", "1"))
+        try:
+            x = env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_A})
+            r.check(False, "the fault stops the daemon during DeleteNetwork", x)
+        except (OSError, http.client.HTTPException):
+            pass
+        rc = env.proc.wait(timeout=10 * SLOW)
+        r.check(rc == 99, "stopped by the fault point", (rc, env.log()[-400:]))
+        st = env.state()
+        r.check([n["id"] for n in st["networks"]] == [NET_A] and
+                [(e["id"], e["phase"]) for e in st["endpoints"]] == [(ep_id(30), "deleting")],
+                "state.json: the network still listed, its endpoint marked deleting", st)
+        env.start()
+        st = env.state()
+        r.check(st["endpoints"] == [] and [n["id"] for n in st["networks"]] == [NET_A],
+                "the next start loads it and finishes the endpoint", st)
+        x = env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_A})
+        r.check(x.status == 200 and env.state()["networks"] == [], "dockerd's retry deletes the network", x)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        if env.valgrind:
+            r.check(all(rc == 0 for s_, rc in env.exit_codes if s_ == 15), "valgrind: every SIGTERM stop exited 0",
+                    env.exit_codes)
+
+
 def run_all(r):
     from hostlib import Env
     with Env() as env:
@@ -267,12 +333,14 @@ def run_all(r):
         test_no_head_of_line_blocking(env, r, hold)
         test_two_creates_overlap(env, r, hold)
         test_256_creates(env, r, hold)
+        test_delete_network_racing_create(env, r, hold)
         hold.step = "join-claimed"
         test_delete_racing_join(env, r, hold)
         r.check(env.stop() == 0, "SIGTERM exits 0")
         if env.valgrind:
             r.check(all(rc == 0 for _, rc in env.exit_codes), "valgrind: every SIGTERM stop exited 0",
                     env.exit_codes)
+    test_delete_network_crash(r)
 
 
 if __name__ == "__main__":
