@@ -83,7 +83,7 @@ static int roundtrip(int fd, const char *method, const char *body)
 struct loader {
 	const char *sock;
 	atomic_bool stop;
-	long pairs, failures;
+	atomic_long pairs, failures; /* read by main while the loader runs */
 };
 
 static void *load_networks(void *arg)
@@ -102,9 +102,9 @@ static void *load_networks(void *arg)
 		snprintf(del, sizeof(del), "{\"NetworkID\":\"%s\"}\n", id);
 		if (roundtrip(fd, "NetworkDriver.CreateNetwork", create) != 200 ||
 		    roundtrip(fd, "NetworkDriver.DeleteNetwork", del) != 200)
-			l->failures++;
+			atomic_fetch_add(&l->failures, 1);
 		else
-			l->pairs++;
+			atomic_fetch_add(&l->pairs, 1);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -135,6 +135,8 @@ int main(void)
 	char dir[] = "/tmp/http_bench.XXXXXX", cmd[600], sock[200];
 	struct http_server *srv = NULL;
 	struct loader l = {.sock = sock};
+	atomic_init(&l.pairs, 0);
+	atomic_init(&l.failures, 0);
 	pthread_t loader;
 	sr_error err = {0};
 	int fd = -1;
@@ -166,13 +168,13 @@ int main(void)
 	atomic_init(&l.stop, false);
 	if (pthread_create(&loader, NULL, load_networks, &l) == 0) {
 		double t0 = now();
-		while (l.pairs + l.failures == 0 && now() - t0 < 5) /* the load is on before measuring */
+		while (atomic_load(&l.pairs) + atomic_load(&l.failures) == 0 && now() - t0 < 5) /* the load is on before measuring */
 			usleep(1000);
 		measure("while CreateNetwork/DeleteNetwork pairs run", sock);
 		atomic_store(&l.stop, true);
 		pthread_join(loader, NULL);
-		printf("  (the other client meanwhile: %ld pairs in %.2f s, %ld failed)\n", l.pairs, now() - t0,
-		       l.failures);
+		printf("  (the other client meanwhile: %ld pairs in %.2f s, %ld failed)\n", atomic_load(&l.pairs),
+		       now() - t0, atomic_load(&l.failures));
 	}
 	http_server_stop(srv);
 	close(fd);
