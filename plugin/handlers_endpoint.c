@@ -279,6 +279,8 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	if (create_record(d, &ep, &err) < 0)
 		goto fail;
 	daemon_fault_point(d, "record endpoint");
+	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
+	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
 	if (vf_apply(d, pf, &net.cfg, &ep, &err) < 0) {
 		forget_endpoint(d, ep.id);
 		goto fail;

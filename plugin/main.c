@@ -38,7 +38,7 @@ static void usage(FILE *out)
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
 		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-reserved,\n"
-		"                         join-claimed, delete-marked) until DIR/release exists\n"
+		"                         create-recorded, join-claimed, delete-marked) until DIR/release exists\n"
 		"  --test-hold-dir DIR    test: where held operations say so (STEP.<endpoint>.vf<N>)\n"
 		"  --help, --version\n"
 		"\nCommands:\n");

@@ -16,7 +16,8 @@ join-claimed.
   answered with a clear error (pool exhausted), and none is left recorded;
 - DeleteNetwork racing a held CreateEndpoint on that network waits for it; new CreateEndpoints on
   it are refused meanwhile; the state file keeps the network until its endpoints are gone;
-- DeleteEndpoint racing a held Join waits for it, then deletes."""
+- DeleteEndpoint racing a held Join waits for it, then deletes;
+- a Join racing a held DeleteEndpoint (its record marked deleting on disk) waits, then gets 404."""
 
 import http.client
 import os
@@ -325,6 +326,36 @@ def test_delete_network_crash(r):
                     env.exit_codes)
 
 
+def test_join_racing_delete(env, r, hold):
+    """DeleteEndpoint is held after marking its record deleting; a Join of that endpoint waits, then 404."""
+    rc = env.stop()
+    r.check(rc == 0, "SIGTERM exit status 0", rc)
+    ep = ep_id(10)
+    seed_endpoint(env, NET_A, ep, 2, mac="02:42:0a:09:00:64")
+    env.start(extra=hold.args())
+    d = Background(env, "NetworkDriver.DeleteEndpoint", {"NetworkID": NET_A, "EndpointID": ep})
+    if not r.check(hold.wait_inside(1), "DeleteEndpoint is held", env.log()[-800:]):
+        hold.release()
+        return
+    r.check([(e["id"], e["phase"]) for e in env.state()["endpoints"]] == [(ep, "deleting")],
+            "state.json has the record marked deleting meanwhile", env.state()["endpoints"])
+    join = {"NetworkID": NET_A, "EndpointID": ep, "SandboxKey": "/var/run/docker/netns/dead", "Options": {}}
+    j = Background(env, "NetworkDriver.Join", join)
+    deadline = time.monotonic() + HOLD_WAIT
+    while "is being deleted by another request: waiting" not in env.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r.check("is being deleted by another request: waiting" in env.log() and not j.done(),
+            "the Join waits for the DeleteEndpoint in flight", env.log()[-800:])
+    x = env.call("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": ep})
+    r.check(x.status == 200, "EndpointOperInfo of that endpoint answered meanwhile", x)
+    hold.release()
+    dr, jr = d.wait(), j.wait()
+    r.check(dr is not None and dr.status == 200, "the DeleteEndpoint completes", dr)
+    r.check(jr is not None and jr.status == 404 and jr.err and "not found" in jr.err, "then the Join gets 404", jr)
+    r.check(env.state()["endpoints"] == [], "nothing left recorded", env.state()["endpoints"])
+    hold.rearm()
+
+
 def run_all(r):
     from hostlib import Env
     with Env() as env:
@@ -336,6 +367,8 @@ def run_all(r):
         test_delete_network_racing_create(env, r, hold)
         hold.step = "join-claimed"
         test_delete_racing_join(env, r, hold)
+        hold.step = "delete-marked"
+        test_join_racing_delete(env, r, hold)
         r.check(env.stop() == 0, "SIGTERM exits 0")
         if env.valgrind:
             r.check(all(rc == 0 for _, rc in env.exit_codes), "valgrind: every SIGTERM stop exited 0",
