@@ -29,7 +29,9 @@ int nlk_link_address_count(struct nlk *nl, int ifindex, int *count, sr_error *er
 	if (ifindex <= 0)
 		return sr_error_set(err, EINVAL, "count addresses on link index %d: invalid index", ifindex);
 	/* One dump of the namespace's addresses (RTM_GETADDR); the kernel has no per-link filter for it. */
+	pthread_mutex_lock(&nl->lock);
 	rc = rtnl_addr_alloc_cache(nl->sock, &cache);
+	pthread_mutex_unlock(&nl->lock);
 	if (rc < 0)
 		return nlk_fail_nl(err, rc, "count addresses on link index %d", ifindex);
 	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {

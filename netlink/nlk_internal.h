@@ -6,14 +6,20 @@
 #ifndef NLK_INTERNAL_H
 #define NLK_INTERNAL_H
 
+#include <pthread.h>
+
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/sriov.h>
 
 #include "nlk.h"
 
+/* One socket carries one request and its answer at a time: the daemon's handlers run in
+ * parallel threads, and libnl's sequence numbers and receive buffer are per socket. `lock`
+ * is held for each kernel round trip only (microseconds), never across a caller's steps. */
 struct nlk {
 	struct nl_sock *sock;
+	pthread_mutex_t lock;
 };
 
 /* errno for a libnl error code (positive or negative NLE_*); EIO when unknown. */

@@ -17,7 +17,9 @@ int nlk_fetch_link(struct nlk *nl, const char *ifname, struct rtnl_link **out, s
 
 	if (!nlk_ifname_valid(ifname))
 		return sr_error_set(err, EINVAL, "invalid interface name");
+	pthread_mutex_lock(&nl->lock);
 	rc = rtnl_link_get_kernel(nl->sock, 0, ifname, out);
+	pthread_mutex_unlock(&nl->lock);
 	if (rc < 0) {
 		int code = nlk_errno_from_nl(rc);
 		return sr_error_set(err, code, "%s", code != EIO ? strerror(code) : nl_geterror(rc));
@@ -27,7 +29,11 @@ int nlk_fetch_link(struct nlk *nl, const char *ifname, struct rtnl_link **out, s
 
 int nlk_apply_change(struct nlk *nl, struct rtnl_link *orig, struct rtnl_link *changes)
 {
-	return rtnl_link_change(nl->sock, orig, changes, 0);
+	int rc;
+	pthread_mutex_lock(&nl->lock);
+	rc = rtnl_link_change(nl->sock, orig, changes, 0);
+	pthread_mutex_unlock(&nl->lock);
+	return rc;
 }
 
 static void fill_info(struct rtnl_link *link, struct nlk_link_info *out)
@@ -67,7 +73,9 @@ int nlk_link_get_by_index(struct nlk *nl, int ifindex, struct nlk_link_info *out
 
 	if (ifindex <= 0)
 		return sr_error_set(err, EINVAL, "get link index %d: invalid index", ifindex);
+	pthread_mutex_lock(&nl->lock);
 	rc = rtnl_link_get_kernel(nl->sock, ifindex, NULL, &link);
+	pthread_mutex_unlock(&nl->lock);
 	if (rc < 0)
 		return nlk_fail_nl(err, rc, "get link index %d", ifindex);
 	fill_info(link, out);

@@ -36,6 +36,7 @@ static int open_connected(struct nlk **out, sr_error *err)
 		free(nl);
 		return nlk_fail_nl(err, rc, "connect netlink route socket");
 	}
+	pthread_mutex_init(&nl->lock, NULL);
 	*out = nl;
 	return 0;
 }
@@ -94,5 +95,6 @@ void nlk_close(struct nlk *nl)
 	if (!nl)
 		return;
 	nl_socket_free(nl->sock); /* closes the fd too */
+	pthread_mutex_destroy(&nl->lock);
 	free(nl);
 }

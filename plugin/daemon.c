@@ -20,13 +20,52 @@
 
 void daemon_fault_point(struct daemon *d, const char *step)
 {
+	int done;
 	if (!d->cfg.fault_after_step)
 		return;
-	if (++d->fault_steps_done >= d->cfg.fault_after_step) {
-		sr_log_msg(&d->log, SR_LOG_ERROR, "fault injection: stopping after step %d (%s)", d->fault_steps_done,
-			   step);
+	done = atomic_fetch_add(&d->fault_steps_done, 1) + 1;
+	if (done >= d->cfg.fault_after_step) {
+		sr_log_msg(&d->log, SR_LOG_ERROR, "fault injection: stopping after step %d (%s)", done, step);
 		_exit(99);
 	}
+}
+
+void daemon_hold_point(struct daemon *d, const char *step, const char *ep_id, int vf)
+{
+	char inside[600], release[300];
+	struct timespec pause = {0, 10L * 1000 * 1000};
+	FILE *f;
+	if (!d->cfg.hold_step[0] || strcmp(d->cfg.hold_step, step) != 0)
+		return;
+	snprintf(inside, sizeof(inside), "%s/%s.%.64s.vf%d", d->cfg.hold_dir, step, ep_id, vf);
+	snprintf(release, sizeof(release), "%s/release", d->cfg.hold_dir);
+	f = fopen(inside, "w");
+	if (f)
+		fclose(f);
+	sr_log_msg(&d->log, SR_LOG_INFO, "test hold: endpoint %.12s held at %s (VF %d)", ep_id, step, vf);
+	while (access(release, F_OK) < 0 && !atomic_load(&d->stop_signal))
+		nanosleep(&pause, NULL);
+	unlink(inside);
+}
+
+void daemon_locks_init(struct daemon *d)
+{
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->ops_done, NULL);
+	pthread_mutex_init(&d->net_lock, NULL);
+	pthread_mutex_init(&d->ipam_lock, NULL);
+	pf_locks_init(&d->pf_locks);
+	atomic_init(&d->fault_steps_done, 0);
+}
+
+void daemon_locks_destroy(struct daemon *d)
+{
+	pf_locks_free(&d->pf_locks);
+	pthread_mutex_destroy(&d->ipam_lock);
+	pthread_mutex_destroy(&d->net_lock);
+	pthread_cond_destroy(&d->ops_done);
+	pthread_mutex_destroy(&d->lock);
+	ep_ops_free(&d->ops);
 }
 
 /* The signals the main thread takes with sigwait; blocked in every thread. */
@@ -61,12 +100,22 @@ bool daemon_stop_requested(struct daemon *d)
 	return sig > 0;
 }
 
-/* Called with the lock held. */
+/* Takes the state lock, then the IPAM lock, one after the other (never both). */
 static void flush_pending(struct daemon *d)
 {
 	sr_error err = {0};
-	bool was_pending = d->state.dirty || ipam_store_pending(d->ipam);
-	if (state_flush(&d->state, &err) < 0 || ipam_store_flush(d->ipam, &err) < 0) {
+	bool was_pending, failed;
+	pthread_mutex_lock(&d->lock);
+	was_pending = d->state.dirty;
+	failed = state_flush(&d->state, &err) < 0;
+	pthread_mutex_unlock(&d->lock);
+	if (!failed) {
+		pthread_mutex_lock(&d->ipam_lock);
+		was_pending = was_pending || ipam_store_pending(d->ipam);
+		failed = ipam_store_flush(d->ipam, &err) < 0;
+		pthread_mutex_unlock(&d->ipam_lock);
+	}
+	if (failed) {
 		sr_log_msg(&d->log, SR_LOG_DEBUG, "pending changes not written yet: %s", err.msg);
 		return;
 	}
@@ -89,13 +138,12 @@ static void *background_loop(void *arg)
 		if (d->bg_stop)
 			break;
 		pthread_mutex_unlock(&d->bg_lock);
-		pthread_mutex_lock(&d->lock);
+		/* each step takes the locks it needs, briefly: requests go on meanwhile */
 		flush_pending(d);
 		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
 			reconcile_sweep(d);
 			next_sweep = time(NULL) + d->cfg.reclaim_interval;
 		}
-		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_lock(&d->bg_lock);
 	}
 	pthread_mutex_unlock(&d->bg_lock);
@@ -150,7 +198,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	memset(&background, 0, sizeof(background));
 	d.cfg = *cfg;
 	d.log = *log;
-	pthread_mutex_init(&d.lock, NULL);
+	daemon_locks_init(&d);
 	pthread_mutex_init(&d.bg_lock, NULL);
 	pthread_cond_init(&d.bg_wake, NULL);
 	/* Blocked before any thread starts, so every thread inherits the mask and only the
@@ -198,8 +246,8 @@ out:
 		unlink(cfg->socket_path);
 	if (listen_fd >= 0)
 		close(listen_fd);
-	/* The lock: a sweep or request still running finishes before the state goes away. */
-	pthread_mutex_lock(&d.lock);
+	/* The HTTP server and the background thread are stopped (their threads joined): nothing
+	 * else uses the state any more. */
 	if (opened) { /* a refused start writes nothing */
 		flush_pending(&d);
 		if (d.state.dirty || ipam_store_pending(d.ipam))
@@ -209,8 +257,7 @@ out:
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
 	nlk_close(d.nl);
-	pthread_mutex_unlock(&d.lock);
-	pthread_mutex_destroy(&d.lock);
+	daemon_locks_destroy(&d);
 	pthread_cond_destroy(&d.bg_wake);
 	pthread_mutex_destroy(&d.bg_lock);
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);

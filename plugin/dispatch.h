@@ -1,6 +1,7 @@
 /* dispatch: the table from request path ("/NetworkDriver.Join") to handler.
- * Takes the daemon lock around each handler, and turns any failure into a
- * non-200 status with {"Err": "..."}; an unknown path answers 404. */
+ * Handlers run in parallel and take the daemon's locks themselves (daemon.h);
+ * any failure becomes a non-200 status with {"Err": "..."}; an unknown path
+ * answers 404. */
 #ifndef DISPATCH_H
 #define DISPATCH_H
 

@@ -12,6 +12,7 @@
 #include "vf_pool.h"
 #include "vf_setup.h"
 
+/* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
 static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
 {
 	for (size_t i = 0; i < d->state.ep_count; i++) {
@@ -21,7 +22,8 @@ static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owne
 			return true;
 		}
 	}
-	return false;
+	*owner = ep_ops_mac_owner(d, mac);
+	return *owner != NULL;
 }
 
 /* Locally administered unicast, unique among our endpoints, and derived from the network and the
@@ -102,13 +104,23 @@ static void set_aside_released(struct daemon *d, const struct ep_record *rec)
 }
 
 /* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
- * which the next start resets and drops. */
+ * which the next start resets and drops. Takes d->lock. */
 static void forget_endpoint(struct daemon *d, const char *id)
 {
 	sr_error err = {0};
+	pthread_mutex_lock(&d->lock);
 	state_remove_ep(&d->state, id);
 	if (state_save(&d->state, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "forget endpoint %.12s: %s", id, err.msg);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Ends the request's operation on endpoint id (ep_ops.h). Takes d->lock. */
+static void end_op(struct daemon *d, const char *id)
+{
+	pthread_mutex_lock(&d->lock);
+	ep_ops_end(d, id);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* A PF whose driver loaded after the plugin started, or whose VFs someone disabled, is made
@@ -135,78 +147,150 @@ static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSF
 	return pf_ifname(d, net->pf_pci, pf, err);
 }
 
-void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+/* Under d->lock: everything CreateEndpoint decides from memory. Waits for another request on
+ * the same ID; answers a retry of a finished create (1, mac_text filled, "" when Docker gave
+ * the MAC); else chooses the MAC and enters the operation (0, *net a copy of the network).
+ * -1: refused (*status, err). */
+static int create_begin(struct daemon *d, const struct spec_create_endpoint *req, struct net_record *net,
+			struct ep_record *ep, bool *generated, char mac_text[18], unsigned *status, sr_error *err)
 {
-	struct spec_create_endpoint req;
-	struct ep_record ep;
-	struct vf_choice vf;
-	struct net_record *net;
-	char pf[SYSFS_IFNAME_MAX];
-	char mac_text[18];
-	bool generated;
-	sr_error err = {0};
-	unsigned status = 400;
-	memset(&ep, 0, sizeof(ep));
-	if (spec_decode_create_endpoint(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
+	const struct net_record *n;
+	struct ep_record *existing;
+	struct ep_op *op;
+	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0) {
+		*status = 409;
+		return -1;
 	}
-	net = state_find_net(&d->state, req.network_id);
-	if (!net) {
-		sr_error_set(&err, ENOENT, "network %s not found", req.network_id);
-		status = 404;
-		goto fail;
+	n = state_find_net(&d->state, req->network_id);
+	if (!n) {
+		*status = 404;
+		return sr_error_set(err, ENOENT, "network %s not found", req->network_id);
 	}
-	struct ep_record *existing = state_find_ep(&d->state, req.endpoint_id);
+	if (!strcmp(d->deleting_net, n->id)) {
+		*status = 404;
+		return sr_error_set(err, ENOENT, "network %s is being deleted", req->network_id);
+	}
+	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
 		set_aside_released(d, existing);
 		existing = NULL;
 	}
 	if (existing) {
-		if (retried_create(existing, &req, mac_text)) {
-			/* dockerd retries a call whose connection broke (we crashed after doing it):
-			 * answer as the first time */
-			spec_create_endpoint_free(&req);
-			respond_json(resp, spec_encode_create_endpoint(mac_text[0] ? mac_text : NULL));
-			return;
-		}
-		sr_error_set(&err, EEXIST, "endpoint %s already exists", req.endpoint_id);
-		status = 409;
-		goto fail;
+		/* dockerd retries a call whose connection broke (we crashed after doing it): answer
+		 * as the first time */
+		if (retried_create(existing, req, mac_text))
+			return 1;
+		*status = 409;
+		return sr_error_set(err, EEXIST, "endpoint %s already exists", req->endpoint_id);
 	}
-	if (choose_mac(d, &req, ep.mac, &generated, &err) < 0)
+	if (choose_mac(d, req, ep->mac, generated, err) < 0)
+		return -1;
+	*net = *n;
+	op = ep_ops_begin(d, req->endpoint_id, n->id, "created", err);
+	if (!op) {
+		*status = 500;
+		return -1;
+	}
+	memcpy(op->mac, ep->mac, 6);
+	op->has_mac = true;
+	return 0;
+}
+
+/* Under d->lock: the record, in phase CREATING, written before the VF is touched. */
+static int create_record(struct daemon *d, const struct ep_record *ep, sr_error *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (!state_add_ep(&d->state, ep, err))
+		rc = -1;
+	else if (state_save(&d->state, err) < 0) {
+		state_remove_ep(&d->state, ep->id);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+static int create_commit(struct daemon *d, const char *id, sr_error *err)
+{
+	struct ep_record *rec;
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	rec = state_find_ep(&d->state, id);
+	if (!rec) /* nobody removes a record whose operation is in flight; checked all the same */
+		rc = sr_error_set(err, ENOENT, "endpoint %.12s vanished while being created", id);
+	else {
+		rec->phase = EP_READY;
+		if (state_save(&d->state, err) < 0) {
+			rec->phase = EP_CREATING;
+			rc = -1;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* Shape: decide and reserve under d->lock (create_begin, then the VF claim in vf_pool_take),
+ * work on the kernel without it, record and commit under it. The operation in d->ops keeps
+ * the ID, the VF and the MAC ours throughout. */
+void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_create_endpoint req;
+	struct ep_record ep;
+	struct vf_choice vf;
+	struct net_record net;
+	char pf[SYSFS_IFNAME_MAX];
+	char mac_text[18] = "";
+	bool generated = false, in_ops = false;
+	sr_error err = {0};
+	unsigned status = 400;
+	int begun;
+	memset(&ep, 0, sizeof(ep));
+	memset(&net, 0, sizeof(net));
+	if (spec_decode_create_endpoint(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	begun = create_begin(d, &req, &net, &ep, &generated, mac_text, &status, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (begun > 0) {
+		spec_create_endpoint_free(&req);
+		respond_json(resp, spec_encode_create_endpoint(mac_text[0] ? mac_text : NULL));
+		return;
+	}
+	if (begun < 0)
 		goto fail;
+	in_ops = true;
 	status = 500;
-	if (pf_ready(d, net, pf, &err) < 0)
+	if (pf_ready(d, &net, pf, &err) < 0)
 		goto fail;
-	if (vf_pool_take(d, net, pf, &vf, &err) < 0) {
+	if (vf_pool_take(d, &net, pf, req.endpoint_id, &vf, &err) < 0) {
 		status = err.code == ENOSPC ? 409 : 500;
 		goto fail;
 	}
 	snprintf(ep.id, sizeof(ep.id), "%s", req.endpoint_id);
-	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net->id);
-	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net->pf_pci);
+	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci);
 	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", vf.vf_pci);
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep.vf = vf.vf;
+	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
 	if (nlk_vf_get(d->nl, pf, ep.vf, &ep.saved, &err) < 0)
 		goto fail;
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
-	if (!state_add_ep(&d->state, &ep, &err))
+	if (create_record(d, &ep, &err) < 0)
 		goto fail;
-	if (state_save(&d->state, &err) < 0) {
-		state_remove_ep(&d->state, ep.id);
-		goto fail;
-	}
 	daemon_fault_point(d, "record endpoint");
-	if (vf_apply(d, pf, &net->cfg, &ep, &err) < 0) {
+	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
+	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
+	if (vf_apply(d, pf, &net.cfg, &ep, &err) < 0) {
 		forget_endpoint(d, ep.id);
 		goto fail;
 	}
-	state_find_ep(&d->state, ep.id)->phase = EP_READY;
-	if (state_save(&d->state, &err) < 0) {
+	if (create_commit(d, ep.id, &err) < 0) {
 		sr_error reset_err = {0};
 		if (vf_reset(d, pf, &ep, &reset_err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
@@ -214,24 +298,30 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 		goto fail;
 	}
 	daemon_fault_point(d, "endpoint ready");
+	end_op(d, ep.id);
 	nlk_mac_format(ep.mac, mac_text);
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
-		   mac_text, net->cfg.vlan);
+		   mac_text, net.cfg.vlan);
 	spec_create_endpoint_free(&req);
 	/* Only fields Docker left empty may be returned: anything else makes it roll back. */
 	respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
 	return;
 fail:
+	if (in_ops)
+		end_op(d, req.endpoint_id);
 	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateEndpoint %.12s: %s", req.endpoint_id, err.msg);
 	spec_create_endpoint_free(&req);
 	respond_error(resp, status, err.msg);
 }
 
+/* Read-only: a copy taken under d->lock, the PF's name read without it. */
 void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_endpoint_ref req;
-	struct ep_record *ep;
-	struct net_record *net;
+	const struct ep_record *found;
+	const struct net_record *found_net;
+	struct ep_record ep;
+	unsigned vlan = 0;
 	char pf[SYSFS_IFNAME_MAX] = "";
 	char mac[18];
 	sr_error err = {0};
@@ -239,18 +329,24 @@ void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, s
 		respond_error(resp, 400, err.msg);
 		return;
 	}
-	ep = state_find_ep(&d->state, req.endpoint_id);
-	net = ep ? state_find_net(&d->state, ep->network_id) : NULL;
-	if (!ep || !net) {
+	pthread_mutex_lock(&d->lock);
+	found = state_find_ep(&d->state, req.endpoint_id);
+	found_net = found ? state_find_net(&d->state, found->network_id) : NULL;
+	if (found && found_net) {
+		ep = *found;
+		vlan = found_net->cfg.vlan;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!found || !found_net) {
 		respond_json(resp, spec_encode_oper_info(NULL, 0));
 		return;
 	}
-	if (pf_ifname(d, ep->pf_pci, pf, &err) < 0)
+	if (pf_ifname(d, ep.pf_pci, pf, &err) < 0)
 		pf[0] = '\0';
-	nlk_mac_format(ep->mac, mac);
+	nlk_mac_format(ep.mac, mac);
 	struct spec_oper_field fields[] = {
-		{"pf_iface", pf, 0},       {"pf_pci", ep->pf_pci, 0}, {"vf_index", NULL, ep->vf},
-		{"vf_pci", ep->vf_pci, 0}, {"mac", mac, 0},           {"vlan", NULL, net->cfg.vlan},
+		{"pf_iface", pf, 0},       {"pf_pci", ep.pf_pci, 0}, {"vf_index", NULL, ep.vf},
+		{"vf_pci", ep.vf_pci, 0}, {"mac", mac, 0},          {"vlan", NULL, vlan},
 	};
 	respond_json(resp, spec_encode_oper_info(fields, sizeof(fields) / sizeof(fields[0])));
 }
@@ -261,57 +357,58 @@ static bool sandbox_key_valid(const char *key)
 	       strcmp(key + strlen(key) - (strlen(key) >= 3 ? 3 : 0), "/..") != 0;
 }
 
-void handle_join(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+/* Under d->lock: the checks of a Join, and its operation entered (copies in *ep and *net). */
+static int join_begin(struct daemon *d, const struct spec_join *req, struct ep_record *ep, struct net_record *net,
+		      unsigned *status, sr_error *err)
 {
-	struct spec_join req;
+	const struct ep_record *rec;
+	const struct net_record *n;
+	struct ep_op *op;
+	*status = 409;
+	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0)
+		return -1;
+	rec = state_find_ep(&d->state, req->endpoint_id);
+	n = rec ? state_find_net(&d->state, rec->network_id) : NULL;
+	if (!rec || rec->phase == EP_RELEASED || !n) {
+		*status = 404;
+		return sr_error_set(err, ENOENT, "endpoint %s not found%s", req->endpoint_id,
+				    rec && rec->phase == EP_RELEASED ?
+					    " (Docker deleted it; its VF is not back on its host driver yet)" : "");
+	}
+	if (strcmp(rec->network_id, req->network_id) != 0) {
+		*status = 400;
+		return sr_error_set(err, EINVAL, "endpoint %.12s belongs to network %.12s, not %.12s", rec->id,
+				    rec->network_id, req->network_id);
+	}
+	if (!sandbox_key_valid(req->sandbox_key)) {
+		*status = 400;
+		return sr_error_set(err, EINVAL, "SandboxKey '%s' is not an absolute path", req->sandbox_key);
+	}
+	if (rec->joined && strcmp(rec->sandbox_key, req->sandbox_key) != 0)
+		return sr_error_set(err, EBUSY, "endpoint %.12s is already joined to sandbox %s", rec->id,
+				    rec->sandbox_key);
+	*ep = *rec;
+	*net = *n;
+	op = ep_ops_begin(d, rec->id, rec->network_id, "joined", err);
+	if (!op) {
+		*status = 500;
+		return -1;
+	}
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", rec->pf_pci);
+	op->vf = rec->vf;
+	return 0;
+}
+
+/* Under d->lock: the endpoint joined, saved. */
+static int join_commit(struct daemon *d, const char *id, const char *sandbox_key, sr_error *err)
+{
 	struct ep_record *ep, saved;
-	struct net_record *net;
-	char netdev[SYSFS_IFNAME_MAX];
-	bool found;
-	sr_error err = {0};
-	unsigned status = 400;
-	if (spec_decode_join(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
-	ep = state_find_ep(&d->state, req.endpoint_id);
-	if (!ep || ep->phase == EP_RELEASED) {
-		sr_error_set(&err, ENOENT, "endpoint %s not found%s", req.endpoint_id,
-			     ep ? " (Docker deleted it; its VF is not back on its host driver yet)" : "");
-		status = 404;
-		goto fail;
-	}
-	if (strcmp(ep->network_id, req.network_id) != 0) {
-		sr_error_set(&err, EINVAL, "endpoint %.12s belongs to network %.12s, not %.12s", ep->id, ep->network_id,
-			     req.network_id);
-		goto fail;
-	}
-	if (!sandbox_key_valid(req.sandbox_key)) {
-		sr_error_set(&err, EINVAL, "SandboxKey '%s' is not an absolute path", req.sandbox_key);
-		goto fail;
-	}
-	if (ep->joined && strcmp(ep->sandbox_key, req.sandbox_key) != 0) {
-		sr_error_set(&err, EBUSY, "endpoint %.12s is already joined to sandbox %s", ep->id, ep->sandbox_key);
-		status = 409;
-		goto fail;
-	}
-	net = state_find_net(&d->state, ep->network_id);
-	status = 500;
-	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
-	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on. */
-	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
-		goto fail;
-	if (!found) {
-		sr_error_set(&err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep->vf,
-			     ep->vf_pci, ep->id);
-		goto fail;
-	}
-	struct nlk_link_info info;
-	if (vf_wait_netdev(d, ep->vf_pci, netdev, &err) < 0 || nlk_link_get(d->nl, netdev, &info, &err) < 0)
-		goto fail;
-	if (memcmp(info.mac, ep->mac, 6) != 0) {
-		if (vf_sync_netdev(d, &net->cfg, ep, &err) < 0 || vf_wait_netdev(d, ep->vf_pci, netdev, &err) < 0)
-			goto fail;
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	ep = state_find_ep(&d->state, id);
+	if (!ep) {
+		rc = sr_error_set(err, ENOENT, "endpoint %.12s vanished while being joined", id);
+		goto out;
 	}
 	saved = *ep;
 	if (!ep->joined) {
@@ -319,27 +416,79 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 		ep->sandbox_seen = false;
 	}
 	ep->joined = true;
-	snprintf(ep->sandbox_key, sizeof(ep->sandbox_key), "%s", req.sandbox_key);
-	if (state_save(&d->state, &err) < 0) {
+	snprintf(ep->sandbox_key, sizeof(ep->sandbox_key), "%s", sandbox_key);
+	if (state_save(&d->state, err) < 0) {
 		*ep = saved;
+		rc = -1;
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+void handle_join(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+{
+	struct spec_join req;
+	struct ep_record ep;
+	struct net_record net;
+	char netdev[SYSFS_IFNAME_MAX];
+	bool found, in_ops = false;
+	sr_error err = {0};
+	unsigned status = 400;
+	int begun;
+	memset(&ep, 0, sizeof(ep));
+	memset(&net, 0, sizeof(net));
+	if (spec_decode_join(body, len, &req, &err) < 0) {
+		respond_error(resp, 400, err.msg);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	begun = join_begin(d, &req, &ep, &net, &status, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (begun < 0)
+		goto fail;
+	in_ops = true;
+	status = 500;
+	daemon_hold_point(d, "join-claimed", ep.id, ep.vf);
+	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
+	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on. */
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep.vf_pci, netdev, &found, &err) < 0)
+		goto fail;
+	if (!found) {
+		sr_error_set(&err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep.vf,
+			     ep.vf_pci, ep.id);
 		goto fail;
 	}
+	struct nlk_link_info info;
+	if (vf_wait_netdev(d, ep.vf_pci, netdev, &err) < 0 || nlk_link_get(d->nl, netdev, &info, &err) < 0)
+		goto fail;
+	if (memcmp(info.mac, ep.mac, 6) != 0) {
+		if (vf_sync_netdev(d, &net.cfg, &ep, &err) < 0 || vf_wait_netdev(d, ep.vf_pci, netdev, &err) < 0)
+			goto fail;
+	}
+	if (join_commit(d, ep.id, req.sandbox_key, &err) < 0)
+		goto fail;
+	daemon_fault_point(d, "record join");
+	end_op(d, ep.id);
 	struct spec_join_response jr = {
 		.src_name = netdev,
-		.dst_prefix = net->cfg.prefix,
-		.gateway = (!net->internal && net->gateway4[0]) ? net->gateway4 : NULL,
-		.gateway_ipv6 = (!net->internal && net->gateway6[0]) ? net->gateway6 : NULL,
+		.dst_prefix = net.cfg.prefix,
+		.gateway = (!net.internal && net.gateway4[0]) ? net.gateway4 : NULL,
+		.gateway_ipv6 = (!net.internal && net.gateway6[0]) ? net.gateway6 : NULL,
 		.disable_gateway_service = true,
 	};
-	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep->id, req.sandbox_key, ep->vf,
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep.id, req.sandbox_key, ep.vf,
 		   netdev);
 	respond_json(resp, spec_encode_join(&jr));
 	return;
 fail:
+	if (in_ops)
+		end_op(d, ep.id);
 	sr_log_msg(&d->log, SR_LOG_ERROR, "Join %.12s: %s", req.endpoint_id, err.msg);
 	respond_error(resp, status, err.msg);
 }
 
+/* No kernel work: all of it under d->lock, after any other request on the endpoint. */
 void handle_leave(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_endpoint_ref req;
@@ -349,8 +498,15 @@ void handle_leave(struct daemon *d, const char *body, size_t len, struct http_re
 		respond_error(resp, 400, err.msg);
 		return;
 	}
+	pthread_mutex_lock(&d->lock);
+	if (ep_ops_wait_idle(d, req.endpoint_id, &err) < 0) {
+		pthread_mutex_unlock(&d->lock);
+		respond_error(resp, 409, err.msg);
+		return;
+	}
 	ep = state_find_ep(&d->state, req.endpoint_id);
 	if (!ep || !ep->joined) {
+		pthread_mutex_unlock(&d->lock);
 		respond_empty(resp); /* repeated Leave, or Leave after a failed Join */
 		return;
 	}
@@ -360,56 +516,116 @@ void handle_leave(struct daemon *d, const char *body, size_t len, struct http_re
 	ep->sandbox_seen = false;
 	if (state_save(&d->state, &err) < 0) {
 		*ep = saved;
+		pthread_mutex_unlock(&d->lock);
 		respond_error(resp, 500, err.msg);
 		return;
 	}
-	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s left its sandbox", ep->id);
+	pthread_mutex_unlock(&d->lock);
+	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s left its sandbox", req.endpoint_id);
 	respond_empty(resp);
+}
+
+/* Under d->lock: marked DELETING (saved) and its operation entered; 0 = go on, 1 = nothing
+ * to delete, -1 = still busy after waiting. */
+static int delete_begin(struct daemon *d, const char *id, struct ep_record *copy, sr_error *err)
+{
+	struct ep_record *ep;
+	struct ep_op *op;
+	sr_error save_err = {0};
+	for (;;) {
+		char pf_pci[STATE_PCI_MAX];
+		int vf;
+		if (ep_ops_wait_idle(d, id, err) < 0)
+			return -1;
+		ep = state_find_ep(&d->state, id);
+		if (!ep)
+			return 1;
+		/* only a released record's VF can be claimed by another request: the pool taking it
+		 * back for a new endpoint; its reset must not run in the middle of that */
+		if (!ep_ops_vf_claimed(d, ep->pf_pci, ep->vf))
+			break;
+		snprintf(pf_pci, sizeof(pf_pci), "%s", ep->pf_pci);
+		vf = ep->vf;
+		if (ep_ops_wait_vf(d, pf_pci, vf, err) < 0)
+			return -1;
+	}
+	op = ep_ops_begin(d, id, ep->network_id, "deleted", err);
+	if (!op)
+		return -1;
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", ep->pf_pci);
+	op->vf = ep->vf;
+	*copy = *ep;
+	/* Marked first: a crash during the reset is finished at the next start. */
+	ep->phase = EP_DELETING;
+	if (state_save(&d->state, &save_err) < 0) /* Docker never retries: go on, the removal stays pending */
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: mark deleting: %s", id, save_err.msg);
+	return 0;
+}
+
+/* Under d->lock: dropped, or kept as released when its VF is not home; saved; operation ended. */
+static int delete_commit(struct daemon *d, const struct ep_record *copy, bool home, bool *kept, sr_error *err)
+{
+	struct ep_record *ep;
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	ep = state_find_ep(&d->state, copy->id);
+	*kept = ep && !home;
+	if (ep && home) {
+		state_remove_ep(&d->state, copy->id);
+	} else if (ep) {
+		/* Left on vfio-pci (a Kata VM), unbound, or still in a namespace: keep proof that the
+		 * VF is ours, so the pool takes it back later and nobody else's VF is ever touched. */
+		ep->phase = EP_RELEASED;
+		ep->joined = false;
+		ep->sandbox_key[0] = '\0';
+	}
+	if (state_save(&d->state, err) < 0) {
+		/* the removal stays pending (written as soon as the disk allows); a DELETING record on
+		 * disk is finished by the next start */
+		sr_error_wrap(err, "endpoint %s deleted, but not yet saved (pending)", copy->id);
+		rc = -1;
+	}
+	ep_ops_end(d, copy->id);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
 }
 
 void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_endpoint_ref req;
-	struct ep_record *ep, copy;
+	struct ep_record copy;
 	char pf[SYSFS_IFNAME_MAX];
+	bool kept;
 	sr_error err = {0};
+	int begun;
 	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
 	}
-	ep = state_find_ep(&d->state, req.endpoint_id);
-	if (!ep) {
+	pthread_mutex_lock(&d->lock);
+	begun = delete_begin(d, req.endpoint_id, &copy, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (begun > 0) {
 		respond_empty(resp);
 		return;
 	}
-	copy = *ep;
-	/* Marked first: a crash during the reset is finished at the next start. */
-	ep->phase = EP_DELETING;
-	if (state_save(&d->state, &err) < 0) /* Docker never retries: go on, the removal stays pending */
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: mark deleting: %s", copy.id, err.msg);
+	if (begun < 0) {
+		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteEndpoint %.12s: %s", req.endpoint_id, err.msg);
+		respond_error(resp, err.code == EBUSY ? 409 : 500, err.msg);
+		return;
+	}
 	daemon_fault_point(d, "mark endpoint deleting");
+	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
 	if (pf_ifname(d, copy.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &copy, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
 			   copy.vf_pci, err.msg);
 	daemon_fault_point(d, "reset VF");
-	if (vf_is_home(d, copy.vf_pci)) {
-		state_remove_ep(&d->state, copy.id);
-	} else {
-		/* Left on vfio-pci (a Kata VM), unbound, or still in a namespace: keep proof that the
-		 * VF is ours, so the pool takes it back later and nobody else's VF is ever touched. */
-		ep = state_find_ep(&d->state, copy.id);
-		ep->phase = EP_RELEASED;
-		ep->joined = false;
-		ep->sandbox_key[0] = '\0';
-	}
-	if (state_save(&d->state, &err) < 0) {
-		/* the removal stays pending (written as soon as the disk allows); a DELETING record on
-		 * disk is finished by the next start */
-		sr_error_wrap(&err, "endpoint %s deleted, but not yet saved (pending)", copy.id);
+	err = (sr_error){0};
+	if (delete_commit(d, &copy, vf_is_home(d, copy.vf_pci), &kept, &err) < 0) {
 		respond_error(resp, 500, err.msg);
 		return;
 	}
-	if (state_find_ep(&d->state, copy.id))
+	if (kept)
 		sr_log_msg(&d->log, SR_LOG_INFO,
 			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
 			   "stays recorded as ours until the pool takes it back",

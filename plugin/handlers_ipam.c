@@ -1,4 +1,6 @@
-/* IpamDriver handlers: the protocol around ipam/ (errors as non-200 + {"Err"}). */
+/* IpamDriver handlers: the protocol around ipam/ (errors as non-200 + {"Err"}).
+ * The store is used under d->ipam_lock only (memory work and its own save); the two constant
+ * answers take no lock. */
 #include <errno.h>
 #include <string.h>
 
@@ -45,7 +47,10 @@ void handle_ipam_request_pool(struct daemon *d, const char *body, size_t len, st
 		.exclude = spec_map_get(&req.options, "exclude"),
 		.v6 = req.v6,
 	};
-	if (ipam_request_pool(d->ipam, &pr, &out, &err) < 0)
+	pthread_mutex_lock(&d->ipam_lock);
+	int rc = ipam_request_pool(d->ipam, &pr, &out, &err);
+	pthread_mutex_unlock(&d->ipam_lock);
+	if (rc < 0)
 		goto fail;
 	sr_log_msg(&d->log, SR_LOG_INFO, "IPAM pool %s (%s) reserved", out.pool_id, out.pool);
 	spec_request_pool_free(&req);
@@ -65,7 +70,10 @@ void handle_ipam_release_pool(struct daemon *d, const char *body, size_t len, st
 		respond_error(resp, 400, err.msg);
 		return;
 	}
-	if (ipam_release_pool(d->ipam, req.pool_id, &err) < 0) {
+	pthread_mutex_lock(&d->ipam_lock);
+	int rc = ipam_release_pool(d->ipam, req.pool_id, &err);
+	pthread_mutex_unlock(&d->ipam_lock);
+	if (rc < 0) {
 		respond_error(resp, 500, err.msg);
 		return;
 	}
@@ -83,8 +91,11 @@ void handle_ipam_request_address(struct daemon *d, const char *body, size_t len,
 		return;
 	}
 	type = spec_map_get(&req.options, "RequestAddressType");
-	if (ipam_request_address(d->ipam, req.pool_id, req.address, type && !strcmp(type, GATEWAY_REQUEST_TYPE), out,
-				 &err) < 0) {
+	pthread_mutex_lock(&d->ipam_lock);
+	int rc = ipam_request_address(d->ipam, req.pool_id, req.address, type && !strcmp(type, GATEWAY_REQUEST_TYPE),
+				      out, &err);
+	pthread_mutex_unlock(&d->ipam_lock);
+	if (rc < 0) {
 		sr_log_msg(&d->log, SR_LOG_ERROR, "RequestAddress %s in %s: %s", req.address, req.pool_id, err.msg);
 		spec_request_address_free(&req);
 		respond_error(resp, 400, err.msg);
@@ -102,7 +113,10 @@ void handle_ipam_release_address(struct daemon *d, const char *body, size_t len,
 		respond_error(resp, 400, err.msg);
 		return;
 	}
-	if (ipam_release_address(d->ipam, req.pool_id, req.address, &err) < 0) {
+	pthread_mutex_lock(&d->ipam_lock);
+	int rc = ipam_release_address(d->ipam, req.pool_id, req.address, &err);
+	pthread_mutex_unlock(&d->ipam_lock);
+	if (rc < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
 	}

@@ -1,6 +1,9 @@
-/* NetworkDriver handlers for networks, activation and the no-op calls. */
+/* NetworkDriver handlers for networks, activation and the no-op calls.
+ * Network mutations run one at a time under d->net_lock; the state is read and changed under
+ * d->lock in short sections, never across pf_prepare or a VF reset. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../ipam/ipam_addr.h"
@@ -96,6 +99,7 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 	sr_error err = {0};
 	unsigned status = 400;
 	int total;
+	bool locked = false;
 	memset(&rec, 0, sizeof(rec));
 	if (spec_decode_create_network(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
@@ -116,13 +120,19 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 		plain_ip(req.ipv6[0].gateway, rec.gateway6, sizeof(rec.gateway6));
 		snprintf(rec.pool6, sizeof(rec.pool6), "%s", req.ipv6[0].pool);
 	}
+	pthread_mutex_lock(&d->net_lock);
+	locked = true;
 	if (pf_resolve(d, rec.cfg.pf_spec, rec.pf_pci, &err) < 0)
 		goto fail;
-	const struct net_record *existing = state_find_net(&d->state, req.network_id);
-	if (existing && same_network(existing, &rec)) {
+	pthread_mutex_lock(&d->lock);
+	const struct net_record *found = state_find_net(&d->state, req.network_id);
+	bool existing = found != NULL, same = found && same_network(found, &rec);
+	pthread_mutex_unlock(&d->lock);
+	if (same) {
 		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
 		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: CreateNetwork replayed, answered as the first time",
 			   rec.id);
+		pthread_mutex_unlock(&d->net_lock);
 		spec_create_network_free(&req);
 		respond_empty(resp);
 		return;
@@ -140,64 +150,135 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 			     rec.cfg.pf_spec);
 		goto fail;
 	}
-	if (check_pf_vlan_free(d, &rec, &err) < 0) {
+	/* networks change only under net_lock: what is checked here holds until the add */
+	pthread_mutex_lock(&d->lock);
+	int vlan_taken = check_pf_vlan_free(d, &rec, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (vlan_taken < 0) {
 		status = 409;
 		goto fail;
 	}
 	status = 500;
 	if (pf_prepare(d, rec.pf_pci, rec.cfg.numvfs, &err) < 0)
 		goto fail;
-	if (!state_add_net(&d->state, &rec, &err))
-		goto fail;
-	if (state_save(&d->state, &err) < 0) {
+	pthread_mutex_lock(&d->lock);
+	int added = state_add_net(&d->state, &rec, &err) ? 0 : -1;
+	if (added == 0 && state_save(&d->state, &err) < 0) {
 		state_remove_net(&d->state, rec.id);
-		goto fail;
+		added = -1;
 	}
+	pthread_mutex_unlock(&d->lock);
+	if (added < 0)
+		goto fail;
+	pthread_mutex_unlock(&d->net_lock);
 	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id, rec.cfg.pf_spec,
 		   rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
 	spec_create_network_free(&req);
 	respond_empty(resp);
 	return;
 fail:
+	if (locked)
+		pthread_mutex_unlock(&d->net_lock);
 	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateNetwork %.12s: %s", req.network_id, err.msg);
 	spec_create_network_free(&req);
 	respond_error(resp, status, err.msg);
 }
 
-/* Frees every endpoint of a network (Docker's forced cleanup may delete a network that still has some). */
-static void release_network_endpoints(struct daemon *d, const char *network_id)
+/* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
+ * its operations in flight finished: every endpoint of it is marked DELETING and entered in
+ * d->ops, copies in *out. Docker's forced cleanup may delete a network that still has some. */
+static size_t take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out)
 {
-	for (size_t i = d->state.ep_count; i-- > 0;) {
-		struct ep_record ep = d->state.eps[i];
+	size_t n = 0;
+	sr_error err = {0};
+	*out = NULL;
+	for (size_t i = 0; i < d->state.ep_count; i++)
+		n += !strcmp(d->state.eps[i].network_id, network_id);
+	if (!n)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out) {
+		sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: out of memory: its %zu endpoints are left as they are",
+			   network_id, n);
+		return 0;
+	}
+	n = 0;
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		struct ep_record *ep = &d->state.eps[i];
+		struct ep_op *op;
+		if (strcmp(ep->network_id, network_id) != 0)
+			continue;
+		/* marked first, as DeleteEndpoint does: a crash during the resets is finished at start */
+		ep->phase = EP_DELETING;
+		state_touch_ep(&d->state, ep); /* changed in place: the save must write it */
+		(*out)[n++] = *ep;
+		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &err);
+		if (op) {
+			snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", ep->pf_pci);
+			op->vf = ep->vf;
+		}
+	}
+	if (state_save(&d->state, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id, err.msg);
+	return n;
+}
+
+/* Without d->lock: each VF reset. */
+static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (strcmp(ep.network_id, network_id) != 0)
-			continue;
-		if (pf_ifname(d, ep.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &ep, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", ep.id, ep.vf, err.msg);
-		state_remove_ep(&d->state, ep.id);
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", ep.id);
+		if (pf_ifname(d, eps[i].pf_pci, pf, &err) < 0 || vf_reset(d, pf, &eps[i], &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", eps[i].id, eps[i].vf, err.msg);
 	}
 }
 
 void handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
 	struct spec_network_ref req;
+	struct ep_record *eps = NULL;
+	size_t n;
 	sr_error err = {0};
+	int saved;
 	if (spec_decode_network_ref(body, len, &req, &err) < 0) {
 		respond_error(resp, 400, err.msg);
 		return;
 	}
+	pthread_mutex_lock(&d->net_lock);
+	pthread_mutex_lock(&d->lock);
 	if (!state_find_net(&d->state, req.network_id)) {
+		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_unlock(&d->net_lock);
 		respond_empty(resp); /* Docker repeats and replays deletes */
 		return;
 	}
-	release_network_endpoints(d, req.network_id);
+	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
+	ep_ops_wait_network_idle(d, req.network_id);
+	n = take_network_endpoints(d, req.network_id, &eps);
+	pthread_mutex_unlock(&d->lock);
+	if (n)
+		daemon_fault_point(d, "mark network endpoints deleting");
+	reset_endpoints(d, eps, n);
+	if (n)
+		daemon_fault_point(d, "reset network endpoints");
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		state_remove_ep(&d->state, eps[i].id);
+		ep_ops_end(d, eps[i].id);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
+	}
+	/* the endpoints first: no save ever holds an endpoint of a network it does not list */
 	state_remove_net(&d->state, req.network_id);
+	d->deleting_net[0] = '\0';
 	/* Docker deletes the network on its side whatever we answer and never retries: a failed
 	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
 	 * the network cannot come back to block its PF and VLAN. */
-	if (state_save(&d->state, &err) < 0) {
+	saved = state_save(&d->state, &err);
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->net_lock);
+	free(eps);
+	if (saved < 0) {
 		sr_error_wrap(&err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
 			      req.network_id);
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err.msg);

@@ -14,7 +14,11 @@
 #include "dispatch.h"
 #include "http_guard.h"
 
-#define HTTP_THREADS 4
+/* A thread per connection: a handler that waits on the kernel (a driver rebind, a netdev
+ * appearing) holds only its own connection's thread, never another connection's request,
+ * as a thread pool would for every connection that thread polls. Bounded by the connection
+ * limit below; each thread needs little stack (handlers keep records, not buffers, on it). */
+#define HTTP_THREAD_STACK (2 * 1024 * 1024)
 #define HTTP_CONNECTION_TIMEOUT_S 30
 #define HTTP_DRAIN_WAIT_MS 15000
 /* Connection policy (http_guard.h): a hard limit well under the default 1024 fds, a soft
@@ -231,11 +235,13 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 		free(srv);
 		return -1;
 	}
-	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-					    MHD_USE_ERROR_LOG,
+	/* poll(2), not select(2): connection fds may pass FD_SETSIZE; epoll is not available
+	 * with a thread per connection */
+	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+					    MHD_USE_ITC | MHD_USE_ERROR_LOG,
 				    0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-				    MHD_OPTION_LISTEN_SOCKET, listen_fd,
-				    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+				    MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_THREAD_STACK_SIZE,
+				    (size_t)HTTP_THREAD_STACK, MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 				    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				    (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,

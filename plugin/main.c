@@ -37,6 +37,9 @@ static void usage(FILE *out)
 		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
+		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-reserved,\n"
+		"                         create-recorded, join-claimed, delete-marked) until DIR/release exists\n"
+		"  --test-hold-dir DIR    test: where held operations say so (STEP.<endpoint>.vf<N>)\n"
 		"  --help, --version\n"
 		"\nCommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 		{"sysfs", required_argument, NULL, 'y'},    {"log-level", required_argument, NULL, 'l'},
 		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
 		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
+		{"test-hold-step", required_argument, NULL, 'H'}, {"test-hold-dir", required_argument, NULL, 'D'},
 		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
@@ -126,6 +130,12 @@ int main(int argc, char **argv)
 		case 'f':
 			rc = parse_int_arg(optarg, "--fault-after-step", 0, 1000000, &cfg.fault_after_step);
 			break;
+		case 'H':
+			rc = copy_arg(cfg.hold_step, sizeof(cfg.hold_step), optarg, "--test-hold-step");
+			break;
+		case 'D':
+			rc = copy_arg(cfg.hold_dir, sizeof(cfg.hold_dir), optarg, "--test-hold-dir");
+			break;
 		case 'i':
 			cfg.init = true;
 			break;
@@ -141,6 +151,10 @@ int main(int argc, char **argv)
 		}
 		if (rc < 0)
 			return 2;
+	}
+	if (cfg.hold_step[0] && !cfg.hold_dir[0]) {
+		fprintf(stderr, "sriov-plugin: --test-hold-step needs --test-hold-dir\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sriov-plugin: unexpected argument '%s'\n", argv[optind]);

@@ -120,7 +120,7 @@ static void wait_for_carrier(struct daemon *d, const char *ifname)
 	sr_log_msg(&d->log, SR_LOG_WARN, "PF %s has no carrier after 10 s", ifname);
 }
 
-int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *err)
+static int pf_prepare_locked(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *err)
 {
 	char ifname[SYSFS_IFNAME_MAX];
 	struct nlk_link_info info;
@@ -157,4 +157,17 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 		wait_for_udev_on_vfs(d, ifname, pf_pci, want);
 	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s): enabled %d VFs", ifname, pf_pci, want);
 	return 0;
+}
+
+/* Two requests (a CreateNetwork and a CreateEndpoint, or two CreateEndpoints) may find the PF
+ * without VFs at once: under the PF's lock the second sees the VFs the first enabled. */
+int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *err)
+{
+	pthread_mutex_t *pf_lock = pf_lock_acquire(&d->pf_locks, pf_pci);
+	int rc;
+	if (!pf_lock)
+		sr_log_msg(&d->log, SR_LOG_WARN, "PF %s: out of memory for its lock; preparing it unserialised", pf_pci);
+	rc = pf_prepare_locked(d, pf_pci, numvfs, err);
+	pf_lock_release(pf_lock);
+	return rc;
 }

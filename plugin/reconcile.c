@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pf.h"
+#include "state_copy.h"
 #include "vf_pool.h"
 #include "vf_setup.h"
 
@@ -82,11 +84,12 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
 /* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
  * driver or a user-space one (a crash between unbind and bind, a dead Kata VM) becomes a
  * `released` record, the proof that the VF is ours, so the pool takes it back and never
- * mistakes it for someone else's. */
-static void drop_or_release(struct daemon *d, const struct ep_record *e)
+ * mistakes it for someone else's. Called with d->lock held; `home` (vf_is_home) was read
+ * without it. */
+static void drop_or_release(struct daemon *d, const struct ep_record *e, bool home)
 {
 	struct ep_record *rec = state_find_ep(&d->state, e->id);
-	if (!rec || vf_is_home(d, e->vf_pci)) {
+	if (!rec || home) {
 		state_remove_ep(&d->state, e->id);
 		return;
 	}
@@ -98,31 +101,88 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e)
 		   e->vf, e->vf_pci, e->id);
 }
 
+/* A copy of the state taken under d->lock, for the steps that read the kernel without it. */
+static int snapshot(struct daemon *d, struct state *snap)
+{
+	sr_error err = {0};
+	int rc;
+	pthread_mutex_lock(&d->lock);
+	rc = state_copy(&d->state, snap, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (rc < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep skipped: %s", err.msg);
+	return rc;
+}
+
+/* Under d->lock: the stale candidates (joined, sandbox gone, no request working on them), each
+ * entered in d->ops so that no request touches it while its VF is reset. */
+static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *seen)
+{
+	size_t n = 0;
+	sr_error err = {0};
+	*out = NULL;
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record *e = &d->state.eps[i];
+		struct ep_op *op;
+		/* a stop during a long start-up takes effect at once, with nothing more to save */
+		if (daemon_stop_requested(d))
+			break;
+		if (!e->joined || !e->sandbox_key[0] || ep_ops_find(d, e->id) || !sandbox_gone(&d->state, e, seen))
+			continue;
+		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
+		if (!grown)
+			break; /* the next sweep gets the rest */
+		*out = grown;
+		op = ep_ops_begin(d, e->id, e->network_id, "reclaimed", &err);
+		if (!op)
+			break;
+		snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", e->pf_pci);
+		op->vf = e->vf;
+		(*out)[n++] = *e;
+	}
+	return n;
+}
+
 int reconcile_stale_endpoints(struct daemon *d)
 {
 	int reclaimed = 0;
 	bool changed = false, seen = false;
+	struct ep_record *stale;
+	size_t n;
+	struct outcome {
+		bool reset, home;
+	} *done;
 	sr_error save_err = {0};
-	for (size_t i = d->state.ep_count; i-- > 0;) {
-		if (daemon_stop_requested(d))
-			break;
-		if (!d->state.eps[i].joined || !d->state.eps[i].sandbox_key[0] ||
-		    !sandbox_gone(&d->state, &d->state.eps[i], &seen))
-			continue;
-		struct ep_record e = d->state.eps[i];
+	pthread_mutex_lock(&d->lock);
+	n = stale_candidates(d, &stale, &seen);
+	pthread_mutex_unlock(&d->lock);
+	done = calloc(n + 1, sizeof(*done));
+	for (size_t i = 0; i < n && done; i++) {
+		struct ep_record *e = &stale[i];
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (!vf_back_home(d, &e))
+		if (daemon_stop_requested(d))
+			break;
+		if (!vf_back_home(d, e))
 			continue;
-		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e.id, e.vf,
+		if (pf_ifname(d, e->pf_pci, pf, &err) < 0 || vf_reset(d, pf, e, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e->id, e->vf,
 				   err.msg);
-		/* its VF is reset: dropped now, saved with the sweep (a failed save stays pending) */
-		drop_or_release(d, &e);
-		changed = true;
-		sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
-			   e.id, e.sandbox_key, e.vf, e.vf_pci);
-		reclaimed++;
+		/* its VF is reset: dropped below, saved with the sweep (a failed save stays pending) */
+		done[i].reset = true;
+		done[i].home = vf_is_home(d, e->vf_pci);
+	}
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (done && done[i].reset) {
+			drop_or_release(d, &stale[i], done[i].home);
+			changed = true;
+			sr_log_msg(&d->log, SR_LOG_INFO,
+				   "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free", stale[i].id,
+				   stale[i].sandbox_key, stale[i].vf, stale[i].vf_pci);
+			reclaimed++;
+		}
+		ep_ops_end(d, stale[i].id);
 	}
 	if (changed && state_save(&d->state, &save_err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep of stale endpoints: %s (kept pending)", save_err.msg);
@@ -130,32 +190,46 @@ int reconcile_stale_endpoints(struct daemon *d)
 	 * written by the next save or flush; a start-up with thousands of them answers meanwhile. */
 	else if (seen && !changed)
 		state_save_later(&d->state);
+	pthread_mutex_unlock(&d->lock);
+	free(done);
+	free(stale);
 	return reclaimed;
 }
 
 /* A crash between recording an endpoint and finishing its set-up (or its deletion):
- * Docker never got a success for it (or already forgot it), so reset the VF and drop it. */
+ * Docker never got a success for it (or already forgot it), so reset the VF and drop it.
+ * Start-up only (before serving), yet it takes d->lock like the rest for the state. */
 static void finish_interrupted_endpoints(struct daemon *d)
 {
+	struct state snap;
 	bool changed = false;
-	for (size_t i = d->state.ep_count; i-- > 0;) {
-		struct ep_record e = d->state.eps[i];
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (e.phase == EP_READY || e.phase == EP_RELEASED)
+		bool home;
+		if (e->phase == EP_READY || e->phase == EP_RELEASED)
 			continue;
-		if (pf_ifname(d, e.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &e, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e.id,
-				   e.vf, err.msg);
-		drop_or_release(d, &e);
+		if (pf_ifname(d, e->pf_pci, pf, &err) < 0 || vf_reset(d, pf, e, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e->id,
+				   e->vf, err.msg);
+		home = vf_is_home(d, e->vf_pci);
+		pthread_mutex_lock(&d->lock);
+		drop_or_release(d, e, home);
+		pthread_mutex_unlock(&d->lock);
 		changed = true;
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
-			   e.id, e.phase == EP_CREATING ? "being created" : "being deleted", e.vf, e.vf_pci);
+			   e->id, e->phase == EP_CREATING ? "being created" : "being deleted", e->vf, e->vf_pci);
 	}
+	state_free(&snap);
 	sr_error err = {0};
 	/* nothing rewritten when nothing changed: a start with a full disk still serves */
+	pthread_mutex_lock(&d->lock);
 	if (changed && state_save(&d->state, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "save after finishing interrupted endpoints: %s", err.msg);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* Whether the VF an endpoint was given is still that VF: VFs re-created under us (someone
@@ -184,55 +258,84 @@ static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size
 	return false;
 }
 
+/* Under d->lock: removes endpoint e (as copied) when it is still as it was and no request works
+ * on it; saves, undoing the removal when the save fails. true when removed. */
+static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_error *err)
+{
+	const struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
+	    ep_ops_find(d, e->id) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+		return false;
+	state_remove_ep(&d->state, e->id);
+	if (state_save(&d->state, err) < 0) {
+		state_add_ep(&d->state, e, NULL);
+		return false;
+	}
+	return true;
+}
+
 /* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
  * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out. */
 static void drop_lost_endpoints(struct daemon *d)
 {
-	for (size_t i = d->state.ep_count; i-- > 0;) {
-		struct ep_record e = d->state.eps[i];
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
 		char why[200];
 		sr_error err = {0};
+		bool removed;
 		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
 		 * us), and a re-created one comes back on its host driver, where drop_released_home
 		 * finds it. */
-		if (e.phase != EP_READY)
+		if (e->phase != EP_READY)
 			continue;
-		if (!vf_lost(d, &e, why, sizeof(why)))
+		if (!vf_lost(d, e, why, sizeof(why)))
 			continue;
-		state_remove_ep(&d->state, e.id);
-		if (state_save(&d->state, &err) < 0) {
-			state_add_ep(&d->state, &e, NULL);
-			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: %s", e.id, err.msg);
-			continue;
-		}
-		sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped", e.id,
-			   e.network_id, e.sandbox_key[0] ? ", sandbox " : "", e.sandbox_key, why);
+		pthread_mutex_lock(&d->lock);
+		removed = remove_if_unchanged(d, e, &err);
+		pthread_mutex_unlock(&d->lock);
+		if (err.msg[0])
+			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: %s", e->id, err.msg);
+		if (removed)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped",
+				   e->id, e->network_id, e->sandbox_key[0] ? ", sandbox " : "", e->sandbox_key, why);
 	}
+	state_free(&snap);
 }
 
 /* A released VF that came home by itself (Kata rebound it) needs no record any more. */
 static void drop_released_home(struct daemon *d)
 {
-	for (size_t i = d->state.ep_count; i-- > 0;) {
-		struct ep_record e = d->state.eps[i];
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
 		sr_error err = {0};
-		if (e.phase != EP_RELEASED || !vf_is_home(d, e.vf_pci))
+		bool removed;
+		if (e->phase != EP_RELEASED || !vf_is_home(d, e->vf_pci))
 			continue;
-		state_remove_ep(&d->state, e.id);
-		if (state_save(&d->state, &err) < 0) {
-			state_add_ep(&d->state, &e, NULL);
-			continue;
-		}
-		sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of released endpoint %.12s is home again", e.vf, e.vf_pci,
-			   e.id);
+		pthread_mutex_lock(&d->lock);
+		removed = remove_if_unchanged(d, e, &err);
+		pthread_mutex_unlock(&d->lock);
+		if (removed)
+			sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of released endpoint %.12s is home again", e->vf,
+				   e->vf_pci, e->id);
 	}
+	state_free(&snap);
 }
 
-/* A network whose PF is absent or has no VFs: prepared again (the NIC's driver came late). */
+/* A network whose PF is absent or has no VFs: prepared again (the NIC's driver came late).
+ * Works on a copy: pf_prepare serialises itself per PF and never needs d->lock. */
 static void retry_networks(struct daemon *d)
 {
-	for (size_t i = 0; i < d->state.net_count; i++) {
-		const struct net_record *n = &d->state.nets[i];
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = 0; i < snap.net_count; i++) {
+		const struct net_record *n = &snap.nets[i];
 		char pf[SYSFS_IFNAME_MAX];
 		int numvfs = 0;
 		sr_error err = {0};
@@ -254,6 +357,7 @@ static void retry_networks(struct daemon *d)
 			sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id,
 				   pf, n->pf_pci);
 	}
+	state_free(&snap);
 }
 
 void reconcile_sweep(struct daemon *d)

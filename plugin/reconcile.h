@@ -12,12 +12,13 @@
 #include "daemon.h"
 
 void reconcile_at_start(struct daemon *d);
-/* The periodic sweep (caller holds d->lock): endpoints whose VF was re-created under us
+/* The periodic sweep (called without d->lock: each step takes it briefly and reads the
+ * kernel without it, skipping endpoints a request works on): endpoints whose VF was re-created under us
  * (sriov_numvfs changed) are logged and dropped; networks whose PF has no VFs (or whose
  * driver came late) are prepared again; released VFs that came home lose their record;
  * stale endpoints are reclaimed. */
 void reconcile_sweep(struct daemon *d);
-/* Returns how many endpoints were reclaimed. Caller holds d->lock. */
+/* Returns how many endpoints were reclaimed. Called without d->lock. */
 int reconcile_stale_endpoints(struct daemon *d);
 
 #endif

@@ -242,7 +242,7 @@ void state_free(struct state *st)
 
 void state_touch_ep(struct state *st, const struct ep_record *rec)
 {
-	if (rec >= st->eps && rec < st->eps + st->ep_count)
+	if (st->ep_touched && rec >= st->eps && rec < st->eps + st->ep_count)
 		st->ep_touched[rec - st->eps] = 1;
 }
 
@@ -271,7 +271,8 @@ struct net_record *state_find_net(struct state *st, const char *id)
 {
 	for (size_t i = 0; i < st->net_count; i++)
 		if (!strcmp(st->nets[i].id, id)) {
-			st->net_touched[i] = 1;
+			if (st->net_touched) /* a copy (state_copy) is never saved: no flags */
+				st->net_touched[i] = 1;
 			return &st->nets[i];
 		}
 	return NULL;
@@ -281,7 +282,8 @@ struct ep_record *state_find_ep(struct state *st, const char *id)
 {
 	for (size_t i = 0; i < st->ep_count; i++)
 		if (!strcmp(st->eps[i].id, id)) {
-			st->ep_touched[i] = 1;
+			if (st->ep_touched) /* a copy (state_copy) is never saved: no flags */
+				st->ep_touched[i] = 1;
 			return &st->eps[i];
 		}
 	return NULL;

@@ -76,7 +76,8 @@ static json_t *owner_json(struct builder *b, const struct ep_record *ep)
 	return o;
 }
 
-static json_t *vf_json(struct builder *b, struct daemon *d, const char *pf_pci, const char *pf_ifname, int vf)
+static json_t *vf_json(struct builder *b, struct daemon *d, struct state *st, const char *pf_pci,
+		       const char *pf_ifname, int vf)
 {
 	const char *root = d->cfg.sysfs_root;
 	char vf_pci[SYSFS_PCI_MAX] = "", driver[SYSFS_DRIVER_MAX] = "", netdev[SYSFS_IFNAME_MAX] = "";
@@ -109,11 +110,11 @@ static json_t *vf_json(struct builder *b, struct daemon *d, const char *pf_pci, 
 	put(b, o, "qos", json_integer(have_cfg ? (json_int_t)cfg.qos : 0));
 	put(b, o, "spoofchk", have_cfg && cfg.has_spoofchk ? json_boolean(cfg.spoofchk) : json_null());
 	put(b, o, "trust", have_cfg && cfg.has_trust ? json_boolean(cfg.trust) : json_null());
-	put(b, o, "owner", owner_json(b, state_find_vf_owner(&d->state, pf_pci, vf)));
+	put(b, o, "owner", owner_json(b, state_find_vf_owner(st, pf_pci, vf)));
 	return o;
 }
 
-static json_t *pf_json(struct builder *b, struct daemon *d, const char *pf_pci)
+static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, const char *pf_pci)
 {
 	const char *root = d->cfg.sysfs_root;
 	char ifname[SYSFS_IFNAME_MAX] = "", driver[SYSFS_DRIVER_MAX] = "";
@@ -146,7 +147,7 @@ static json_t *pf_json(struct builder *b, struct daemon *d, const char *pf_pci)
 	put(b, o, "numvfs", json_integer(num));
 	put(b, o, "totalvfs", json_integer(total));
 	for (int vf = 0; vf < num && !b->failed; vf++)
-		append(b, vfs, vf_json(b, d, pf_pci, found ? ifname : "", vf));
+		append(b, vfs, vf_json(b, d, st, pf_pci, found ? ifname : "", vf));
 	put(b, o, "vfs", vfs);
 	return o;
 }
@@ -178,7 +179,7 @@ static json_t *options_json(struct builder *b, const struct net_config *c)
 	return o;
 }
 
-static json_t *network_json(struct builder *b, const struct state *st, const struct net_record *n)
+static json_t *network_json(struct builder *b, struct state *st, const struct net_record *n)
 {
 	json_t *o = json_object();
 	json_int_t endpoints = 0;
@@ -199,7 +200,7 @@ static json_t *network_json(struct builder *b, const struct state *st, const str
 }
 
 /* Each PF once, in the order networks name them. */
-static bool pf_listed_before(const struct state *st, size_t i)
+static bool pf_listed_before(struct state *st, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(st->nets[j].pf_pci, st->nets[i].pf_pci))
@@ -207,16 +208,16 @@ static bool pf_listed_before(const struct state *st, size_t i)
 	return false;
 }
 
-json_t *status_view_build(struct daemon *d)
+json_t *status_view_build(struct daemon *d, struct state *st)
 {
 	struct builder b = {false};
 	json_t *view = json_object(), *pfs = json_array(), *nets = json_array();
 	put(&b, view, "version", json_string(SRIOV_PLUGIN_VERSION));
-	for (size_t i = 0; i < d->state.net_count && !b.failed; i++)
-		if (!pf_listed_before(&d->state, i))
-			append(&b, pfs, pf_json(&b, d, d->state.nets[i].pf_pci));
-	for (size_t i = 0; i < d->state.net_count && !b.failed; i++)
-		append(&b, nets, network_json(&b, &d->state, &d->state.nets[i]));
+	for (size_t i = 0; i < st->net_count && !b.failed; i++)
+		if (!pf_listed_before(st, i))
+			append(&b, pfs, pf_json(&b, d, st, st->nets[i].pf_pci));
+	for (size_t i = 0; i < st->net_count && !b.failed; i++)
+		append(&b, nets, network_json(&b, st, &st->nets[i]));
 	put(&b, view, "pfs", pfs);
 	put(&b, view, "networks", nets);
 	if (b.failed) {

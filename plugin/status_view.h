@@ -1,6 +1,7 @@
 /* status_view: the daemon's live view for `sriov-plugin status` (POST /SriovPlugin.Status).
  *
- * Built under the daemon lock from the state (networks, endpoints) and the
+ * Built from a copy of the state (networks, endpoints; taken under d->lock by
+ * the caller, so that the kernel reads below never hold it) and the
  * kernel as it is now: for each PF used by a network, sysfs (PCI address,
  * driver, VF counts, each VF's PCI address, driver, netdev) and netlink (PF
  * link, each VF's admin MAC, VLAN, spoof check, trust). A PF or VF that cannot
@@ -25,7 +26,8 @@
 
 #include "daemon.h"
 
-/* New reference, or NULL when out of memory. Caller holds d->lock. */
-json_t *status_view_build(struct daemon *d);
+/* New reference, or NULL when out of memory. st: the state to show (not d->state itself
+ * unless the caller holds d->lock). */
+json_t *status_view_build(struct daemon *d, struct state *st);
 
 #endif

@@ -26,8 +26,13 @@ struct vf_choice {
 	char netdev[SYSFS_IFNAME_MAX];
 };
 
-int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_ifname, struct vf_choice *out,
-		 sr_error *err);
+/* Called without d->lock, by an operation on endpoint ep_id already in d->ops (ep_ops.h):
+ * each candidate VF is claimed for it under d->lock before it is checked without the lock, so
+ * concurrent creates never get one VF; on success the claim stays (the caller's operation
+ * ends it), on failure nothing stays claimed. VFs claimed by other operations count as in
+ * use ("being set up by other requests"). */
+int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_ifname, const char *ep_id,
+		 struct vf_choice *out, sr_error *err);
 
 /* Waits (bounded, 10 s) until the PCI device (a VF, or a PF whose driver just loaded) has a
  * netdev in this namespace that udev (when it runs: <udev_dir>/control exists) has finished

@@ -28,7 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	char *dir = mkdtemp(dir_template);
 	FUZZ_ASSERT(dir != NULL);
-	pthread_mutex_init(&fuzz_daemon.lock, NULL);
+	daemon_locks_init(&fuzz_daemon);
 	snprintf(fuzz_daemon.cfg.state_dir, sizeof(fuzz_daemon.cfg.state_dir), "%s/state", dir);
 	snprintf(fuzz_daemon.cfg.sysfs_root, sizeof(fuzz_daemon.cfg.sysfs_root), "%s/sys", dir);
 	fuzz_daemon.log.level = -1; /* quiet */

@@ -62,7 +62,7 @@ static void test_server(void)
 	int lfd;
 	memset(&d, 0, sizeof(d));
 	d.log.level = SR_LOG_ERROR;
-	pthread_mutex_init(&d.lock, NULL);
+	daemon_locks_init(&d);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.60s/s", dir);
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);

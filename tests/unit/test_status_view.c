@@ -72,7 +72,7 @@ static void fill_state(struct daemon *d)
 
 static void test_view(struct daemon *d)
 {
-	json_t *view = status_view_build(d), *vf1;
+	json_t *view = status_view_build(d, &d->state), *vf1;
 	CHECK(view != NULL);
 	if (!view)
 		return;
@@ -92,14 +92,14 @@ static void test_view(struct daemon *d)
 static void test_out_of_memory(struct daemon *d)
 {
 	long n, leaks = 0, partial = 0;
-	json_t *whole = status_view_build(d);
+	json_t *whole = status_view_build(d, &d->state);
 	json_set_alloc_funcs(counting_malloc, counting_free);
 	for (n = 1; n < 5000; n++) {
 		json_t *view;
 		alloc_calls = 0;
 		alloc_live = 0;
 		alloc_fail_at = n;
-		view = status_view_build(d);
+		view = status_view_build(d, &d->state);
 		if (alloc_calls < n) { /* the Nth allocation was never reached: the build succeeded */
 			json_decref(view);
 			break;
@@ -130,6 +130,7 @@ int main(void)
 		return 1;
 	}
 	memset(&d, 0, sizeof(d));
+	daemon_locks_init(&d);
 	d.log.level = -1;
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", fakesys_root);
 	build_sysfs();

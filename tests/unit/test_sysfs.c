@@ -245,6 +245,7 @@ static void test_pf_resolve(void)
 	char pci[SYSFS_PCI_MAX];
 	sr_error err = {0};
 	memset(&d, 0, sizeof(d));
+	daemon_locks_init(&d);
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
 	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == 0);
 	CHECK_STR_EQ(pci, PF);
@@ -272,6 +273,7 @@ static void test_wait_for_vfs(void)
 {
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
+	daemon_locks_init(&d);
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
 	mkdirs("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
 	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
@@ -291,6 +293,7 @@ static void test_representors(void)
 	bool found = false;
 	sr_error err = {0};
 	memset(&d, 0, sizeof(d));
+	daemon_locks_init(&d);
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
 	/* representors named so that readdir may list them before the uplink */
 	const char *reps[] = {"aa_rep0", "zz_rep1", "eth9"};

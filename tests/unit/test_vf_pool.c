@@ -127,6 +127,21 @@ static void test_udev_wait(struct daemon *d)
 	removef("run-udev/control");
 }
 
+/* One CreateEndpoint's use of the pool: its operation entered, the VF taken, the operation
+ * ended (its claim with it), as the handler does once the endpoint is recorded. */
+static int take(struct daemon *d, const struct net_record *net, struct vf_choice *c, sr_error *err)
+{
+	int rc;
+	pthread_mutex_lock(&d->lock);
+	CHECK(ep_ops_begin(d, "taker", net->id, "created", err) != NULL);
+	pthread_mutex_unlock(&d->lock);
+	rc = vf_pool_take(d, net, PF_NAME, "taker", c, err);
+	pthread_mutex_lock(&d->lock);
+	ep_ops_end(d, "taker");
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 static void test_take(struct daemon *d)
 {
 	struct net_record net;
@@ -135,34 +150,34 @@ static void test_take(struct daemon *d)
 	char text[64];
 
 	net_with(&net, NULL);
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0);
+	CHECK(take(d, &net, &c, &err) == 0);
 	CHECK(c.vf == 0);
 	CHECK_STR_EQ(c.vf_pci, vf_pci(0));
 	CHECK_STR_EQ(c.netdev, PF_NAME "v0");
 
 	own_vf(d, 0); /* owned by an endpoint: never handed out again */
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 1);
+	CHECK(take(d, &net, &c, &err) == 0 && c.vf == 1);
 
 	sh("ip link set " PF_NAME "v1 up"); /* up = in use on the host */
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 2);
+	CHECK(take(d, &net, &c, &err) == 0 && c.vf == 2);
 
 	sh("ip addr add 192.0.2.2/24 dev " PF_NAME "v2"); /* has an address = in use */
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 3);
+	CHECK(take(d, &net, &c, &err) == 0 && c.vf == 3);
 
 	net_with(&net, "1-2"); /* only busy VFs allowed */
 	sr_error_clear(&err);
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 2 VFs in use (0 by endpoints, 2 busy on the host): "
 			      "VF 1 0000:05:10.1: netdev " PF_NAME "v1 is up (in use on the host); "
 			      "VF 2 0000:05:10.2: netdev " PF_NAME "v2 has 1 addresses (in use on the host)");
 
 	net_with(&net, "3");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 3);
+	CHECK(take(d, &net, &c, &err) == 0 && c.vf == 3);
 
 	/* VF 3's netdev gone from this namespace (moved into a container): busy */
 	sh("ip link set " PF_NAME "v3 name moved3");
 	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1);
+	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK(strstr(err.msg, "all 1 VFs in use (0 by endpoints, 1 busy") != NULL);
 	sh("ip link set moved3 name " PF_NAME "v3");
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
@@ -172,7 +187,7 @@ static void test_take(struct daemon *d)
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/net/" PF_NAME "v3", fakesys_root, vf_pci(3));
 		rmdir(path);
 	}
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK(strstr(err.msg, "VF 3 0000:05:10.3: on igbvf, its netdev is in another namespace, not ours") != NULL);
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v3", vf_pci(3));
 
@@ -181,7 +196,7 @@ static void test_take(struct daemon *d)
 	writef("vfio-pci", "bus/pci/devices/%s/driver_override", vf_pci(3));
 	writef("", "bus/pci/drivers_probe");
 	writef("", "bus/pci/drivers/vfio-pci/unbind");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": all 1 VFs in use (0 by endpoints, 1 busy on the host): "
 			      "VF 3 0000:05:10.3: on vfio-pci, not ours");
 	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
@@ -192,7 +207,7 @@ static void test_take(struct daemon *d)
 	CHECK_STR_EQ(text, "vfio-pci");
 	/* an unbound VF that is not ours: the same */
 	removef("bus/pci/devices/%s/driver", vf_pci(3));
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK(strstr(err.msg, "VF 3 0000:05:10.3: on no driver, not ours") != NULL);
 	readf(text, sizeof(text), "bus/pci/drivers_probe");
 	CHECK_STR_EQ(text, "");
@@ -201,14 +216,14 @@ static void test_take(struct daemon *d)
 	 * opened (fake /dev/vfio has none): we cannot tell whether a VM holds it, so hands off. */
 	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/%s/driver", vf_pci(3));
 	released_vf(d, 3);
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK(strstr(err.msg, "on vfio-pci, released by endpoint ep3, but cannot tell whether its VFIO group is "
 			      "in use") != NULL);
 	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
 	CHECK_STR_EQ(text, "");
 	/* group node free (open succeeds): rebound (fake: stays on vfio-pci, so still skipped) */
 	writef("", "dev-vfio/63");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
 	CHECK_STR_EQ(text, vf_pci(3));
 	readf(text, sizeof(text), "bus/pci/drivers_probe");
@@ -217,26 +232,26 @@ static void test_take(struct daemon *d)
 	CHECK(state_find_ep(&d->state, "ep3") != NULL); /* the record stays until the VF is home */
 	/* home on igbvf again: taken, and the released record is dropped (and saved) */
 	symlinkf("../../drivers/igbvf", "bus/pci/devices/%s/driver", vf_pci(3));
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == 0 && c.vf == 3);
+	CHECK(take(d, &net, &c, &err) == 0 && c.vf == 3);
 	CHECK(state_find_ep(&d->state, "ep3") == NULL);
 
 	/* nothing allowed / nothing enabled / PF unknown */
 	net_with(&net, "6-7");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1);
+	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK_STR_EQ(err.msg, "PF " PF_NAME ": none of its 4 VFs is in this network's vfs list");
 	writef("0\n", "bus/pci/devices/" PF_PCI "/sriov_numvfs");
 	net_with(&net, NULL);
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1);
+	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK_STR_EQ(err.msg, "PF " PF_NAME " has no VFs enabled (sriov_numvfs is 0)");
 	writef("4\n", "bus/pci/devices/" PF_PCI "/sriov_numvfs");
 	snprintf(net.pf_pci, sizeof(net.pf_pci), "0000:0e:00.0");
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1);
+	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK(strstr(err.msg, "PF " PF_NAME ": open ") != NULL && strstr(err.msg, "sriov_numvfs") != NULL);
 
 	/* all VFs: 0 owned, 1 up, 2 addressed, 3 up */
 	sh("ip link set " PF_NAME "v3 up");
 	net_with(&net, NULL);
-	CHECK(vf_pool_take(d, &net, PF_NAME, &c, &err) == -1 && err.code == ENOSPC);
+	CHECK(take(d, &net, &c, &err) == -1 && err.code == ENOSPC);
 	CHECK(strncmp(err.msg, "PF " PF_NAME ": all 4 VFs in use (1 by endpoints, 3 busy on the host): VF 1 ", 68) == 0);
 }
 
@@ -267,6 +282,7 @@ int main(void)
 		return 1;
 	}
 	memset(&d, 0, sizeof(d));
+	daemon_locks_init(&d);
 	d.log.level = getenv("TEST_VERBOSE") ? SR_LOG_DEBUG : -1;
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", fakesys_root);
 	snprintf(d.cfg.udev_dir, sizeof(d.cfg.udev_dir), "%.200s/run-udev", fakesys_root);
@@ -284,6 +300,7 @@ int main(void)
 	}
 	test_vfio_group_use();
 	state_free(&d.state);
+	daemon_locks_destroy(&d);
 	fakesys_remove();
 	return check_summary("vf_pool");
 }
