@@ -37,13 +37,15 @@ for i in 0 1 2 3; do
 	for ((vf = 0; vf < N_PER_PF; vf++)); do ORIG_MAC[$i.$vf]=$(tb_vf_get "${PFS[$i]}" $vf mac); done
 done
 
-# run_all KIND (sr|mv): 28 concurrent docker run -d, 7 per network; prints the seconds taken.
-run_all() {
-	local kind=$1 i n t0 pids=() rc=0
+# at_once KIND ERRFILE CMD...: CMD NAME for the 28 containers of KIND (sr|mv) at once, NAME
+# standing for each container's name and network ("sr2-5 sr2"); prints the seconds taken.
+at_once() {
+	local kind=$1 errs=$2 i n t0 pids=() rc=0
+	shift 2
 	t0=$(now)
 	for i in 0 1 2 3; do
 		for ((n = 0; n < N_PER_PF; n++)); do
-			"$D" run -d --name "$kind$i-$n" --net "$kind$i" bb sleep 3600 >/dev/null 2>>/scratch/bench-run.err &
+			"$@" "$kind$i-$n" "$kind$i" >/dev/null 2>>"$errs" &
 			pids+=($!)
 		done
 	done
@@ -51,20 +53,10 @@ run_all() {
 	secs "$t0" "$(now)"
 	return $rc
 }
-# rm_all KIND: 28 concurrent docker rm -f; prints the seconds taken.
-rm_all() {
-	local kind=$1 i n t0 pids=() rc=0
-	t0=$(now)
-	for i in 0 1 2 3; do
-		for ((n = 0; n < N_PER_PF; n++)); do
-			"$D" rm -f "$kind$i-$n" >/dev/null 2>>/scratch/bench-rm.err &
-			pids+=($!)
-		done
-	done
-	for p in "${pids[@]}"; do wait "$p" || rc=1; done
-	secs "$t0" "$(now)"
-	return $rc
-}
+run_one() { "$D" run -d --name "$1" --net "$2" bb sleep 3600; }
+rm_one() { "$D" rm -f "$1"; }
+run_all() { at_once "$1" /scratch/bench-run.err run_one; }
+rm_all() { at_once "$1" /scratch/bench-rm.err rm_one; }
 # vfs_held: every sr container's eth0 MAC is the admin MAC of a VF of its network's PF, on that
 # network's VLAN, and no VF is held twice.
 vfs_held() {
