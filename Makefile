@@ -29,10 +29,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
         managed-plugin testbed-setup check-guest
 all: $(BUILD)/sriov-plugin
 
-$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+# Header dependencies come from the compiler (-MMD -MP: one .d beside each object and binary,
+# a header that disappears is no error), not from a list that makes every object depend on
+# every header.
+DEPFLAGS = -MMD -MP
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/libsriov.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -43,10 +47,10 @@ $(BUILD)/sriov-plugin: $(BUILD)/obj/plugin/main.o $(BUILD)/libsriov.a
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsriov.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsriov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 	@bash tests/unit/run-all.sh $(UNIT_BINS)
@@ -88,3 +92,6 @@ clean:
 	rm -rf build
 
 -include mk/*.mk
+
+# the compiler's record of which headers each object and binary read
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,7 +1,14 @@
-/* http_bench: how long dockerd waits for a constant answer (NetworkDriver.GetCapabilities) when
- * the plugin is idle, and while another client runs CreateNetwork/DeleteNetwork pairs (each one
- * reads sysfs and netlink, and saves the state: write, fsync, rename, fsync of the folder).
- * Prints p50/p99/max side by side, never asserts.
+/* http_bench: the HTTP path, side by side with its floor, in one run. Prints, never asserts:
+ *   - GetCapabilities at 1, 16 and 64 kept-alive connections (a client thread each, back to
+ *     back): requests/s, p50/p99, server CPU per request, for the plugin and for a no-op HTTP
+ *     server built here (thread per connection, a fixed answer: the transport floor) on a Unix
+ *     socket of the same folder; target >= 70% of the floor's requests/s;
+ *   - how long dockerd waits for GetCapabilities when the plugin is idle, and while another
+ *     client runs CreateNetwork/DeleteNetwork pairs (each one reads sysfs and netlink, and saves
+ *     the state); target p99 <= 200 us during the pairs;
+ *   - CreateNetwork+DeleteNetwork pairs/s on one connection (target >= 1 000);
+ *   - memory: RSS and RssAnon idle, peak RSS at the end (of this process: the server and the
+ *     bench's client threads together).
  *
  * The real HTTP server and handlers, in-process, on a Unix socket, in a private network
  * namespace (needs root: otherwise it says so and prints nothing else), against a fake sysfs
@@ -15,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +86,159 @@ static int roundtrip(int fd, const char *method, const char *body)
 		if (got == sizeof(buf) - 1)
 			return -1;
 	}
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double process_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the floor: a no-op HTTP server, one thread per connection, one fixed answer ---------- */
+
+static const char NOOP_ANSWER[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 45\r\n\r\n"
+				  "{\"Scope\":\"local\",\"ConnectivityScope\":\"global\"}";
+
+static void *noop_connection(void *arg)
+{
+	int fd = (int)(long)arg;
+	char buf[8192];
+	size_t got = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+		char *end, *cl;
+		size_t need;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		buf[got] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (!end)
+			continue;
+		cl = strcasestr(buf, "Content-Length:");
+		need = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 15, NULL, 10) : 0);
+		if (got < need)
+			continue;
+		if (write(fd, NOOP_ANSWER, sizeof(NOOP_ANSWER) - 1) != (ssize_t)(sizeof(NOOP_ANSWER) - 1))
+			break;
+		memmove(buf, buf + need, got - need); /* one request at a time: nothing follows, as a rule */
+		got -= need;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *noop_accept(void *arg)
+{
+	int lfd = (int)(long)arg;
+	for (;;) {
+		pthread_t t;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			break; /* shut down */
+		if (pthread_create(&t, NULL, noop_connection, (void *)(long)fd) != 0)
+			close(fd);
+		else
+			pthread_detach(t);
+	}
+	return NULL;
+}
+
+/* ---- GetCapabilities from N connections at once ------------------------------------------- */
+
+struct client {
+	const char *sock;
+	double deadline;
+	double *lat;
+	int cap, n, bad;
+	double cpu;
+};
+
+static void *client_run(void *arg)
+{
+	struct client *c = arg;
+	int fd = dial(c->sock);
+	double cpu0 = thread_cpu();
+	while (c->n < c->cap && now() < c->deadline) {
+		double t0 = now();
+		if (fd < 0 || roundtrip(fd, "NetworkDriver.GetCapabilities", "") != 200)
+			c->bad++;
+		c->lat[c->n++] = (now() - t0) * 1e6;
+	}
+	c->cpu = thread_cpu() - cpu0;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* One row: requests/s, p50/p99 over every call, server CPU per request (this process's CPU
+ * minus the client threads' own). Returns requests/s. */
+static double throughput(const char *who, const char *sock, int conns)
+{
+	struct client *cl = calloc((size_t)conns, sizeof(*cl));
+	pthread_t *th = calloc((size_t)conns, sizeof(*th));
+	double *all = NULL, t0, cpu0, elapsed, client_cpu = 0, rate = 0;
+	int total = 0, bad = 0, started = 0;
+	if (!cl || !th)
+		goto out;
+	t0 = now();
+	cpu0 = process_cpu();
+	for (int i = 0; i < conns; i++) {
+		cl[i] = (struct client){.sock = sock, .deadline = t0 + MEASURE_S, .cap = MAX_SAMPLES / conns + 1000};
+		cl[i].lat = malloc((size_t)cl[i].cap * sizeof(double));
+		if (!cl[i].lat || pthread_create(&th[i], NULL, client_run, &cl[i]) != 0)
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		total += cl[i].n;
+		bad += cl[i].bad;
+		client_cpu += cl[i].cpu;
+	}
+	elapsed = now() - t0;
+	double server_cpu = process_cpu() - cpu0 - client_cpu;
+	all = malloc(((size_t)total + 1) * sizeof(double));
+	if (!all || total == 0)
+		goto out;
+	for (int i = 0, k = 0; i < started; i++)
+		for (int j = 0; j < cl[i].n; j++)
+			all[k++] = cl[i].lat[j];
+	qsort(all, (size_t)total, sizeof(all[0]), cmp_double);
+	rate = total / elapsed;
+	printf("  %-8s %3d conn  %9.0f req/s  p50 %6.0f us  p99 %6.0f us  server CPU %5.2f us/req%s\n", who, conns,
+	       rate, all[total / 2], all[(size_t)total * 99 / 100], server_cpu * 1e6 / total,
+	       bad ? "  (some calls failed)" : "");
+out:
+	for (int i = 0; cl && i < conns; i++)
+		free(cl[i].lat);
+	free(cl);
+	free(th);
+	free(all);
+	return rate;
+}
+
+/* "VmRSS 1234 kB" and friends from /proc/self/status */
+static long status_kb(const char *key)
+{
+	char line[256];
+	long v = -1;
+	size_t k = strlen(key);
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, k) && line[k] == ':')
+			v = strtol(line + k + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
 }
 
 struct loader {
@@ -162,6 +323,28 @@ int main(void)
 		fprintf(stderr, "http_bench: %s\n", err.msg);
 		return 1;
 	}
+	long rss_idle = status_kb("VmRSS"), anon_idle = status_kb("RssAnon");
+	char noop_sock[200];
+	int noop_fd = -1;
+	pthread_t noop_thread;
+	snprintf(noop_sock, sizeof(noop_sock), "%s/noop.sock", dir);
+	if (unix_socket_listen(noop_sock, "", &noop_fd, &err) < 0 ||
+	    pthread_create(&noop_thread, NULL, noop_accept, (void *)(long)noop_fd) != 0) {
+		fprintf(stderr, "http_bench: no-op server: %s\n", err.msg);
+		return 1;
+	}
+	printf("http_bench: GetCapabilities, a client thread per kept-alive connection, %.0f s each, "
+	       "the plugin beside a no-op server (the floor)\n", MEASURE_S);
+	const int conns[] = {1, 16, 64};
+	for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++) {
+		double floor_rate = throughput("no-op", noop_sock, conns[i]);
+		double plugin_rate = throughput("plugin", sock, conns[i]);
+		printf("  %-8s %3d conn  plugin/no-op = %.0f%% (target >= 70%%)\n", "", conns[i],
+		       floor_rate > 0 ? 100.0 * plugin_rate / floor_rate : 0.0);
+	}
+	shutdown(noop_fd, SHUT_RDWR);
+	pthread_join(noop_thread, NULL);
+	close(noop_fd);
 	printf("http_bench: GetCapabilities latency, back to back on one kept-alive connection for %.0f s\n",
 	       MEASURE_S);
 	measure("idle", sock);
@@ -176,6 +359,22 @@ int main(void)
 		printf("  (the other client meanwhile: %ld pairs in %.2f s, %ld failed)\n", atomic_load(&l.pairs),
 		       now() - t0, atomic_load(&l.failures));
 	}
+	/* the pairs alone: what one dockerd creating and removing networks gets */
+	atomic_store(&l.stop, false);
+	atomic_store(&l.pairs, 0);
+	atomic_store(&l.failures, 0);
+	if (pthread_create(&loader, NULL, load_networks, &l) == 0) {
+		double t0 = now();
+		usleep((useconds_t)(MEASURE_S * 1e6));
+		atomic_store(&l.stop, true);
+		pthread_join(loader, NULL);
+		double t = now() - t0;
+		printf("http_bench: CreateNetwork+DeleteNetwork pairs on one connection: %.0f pairs/s (%ld in %.2f s, "
+		       "%ld failed; target >= 1000)\n",
+		       atomic_load(&l.pairs) / t, atomic_load(&l.pairs), t, atomic_load(&l.failures));
+	}
+	printf("http_bench: memory of this process (server + bench clients): idle RSS %ld kB (RssAnon %ld kB), "
+	       "peak RSS %ld kB\n", rss_idle, anon_idle, status_kb("VmHWM"));
 	http_server_stop(srv);
 	close(fd);
 	ipam_store_close(d.ipam);

@@ -25,15 +25,11 @@ static int fsync_parent_dir(const char *path, sr_error *err)
 	return rc;
 }
 
-int atomic_file_write(const char *path, const void *data, size_t len, sr_error *err)
+int atomic_file_write_tmp(const char *tmp, const void *data, size_t len, bool sync, sr_error *err)
 {
-	char tmp[PATH_MAX];
 	const char *p = data;
 	size_t done = 0;
-	int fd;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return sr_error_set(err, ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
 		/* left by a crash mid-save, or planted: unlink removes the entry itself (a symlink's
 		 * target is never touched), and O_EXCL makes the retry create a fresh file */
@@ -53,7 +49,7 @@ int atomic_file_write(const char *path, const void *data, size_t len, sr_error *
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (sync && fsync(fd) < 0) {
 		sr_error_set_errno(err, errno, "fsync %s", tmp);
 		goto fail;
 	}
@@ -62,18 +58,28 @@ int atomic_file_write(const char *path, const void *data, size_t len, sr_error *
 		sr_error_set_errno(err, errno, "close %s", tmp);
 		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		sr_error_set_errno(err, errno, "rename %s to %s", tmp, path);
-		goto fail;
-	}
-	/* From here the new content is what the file says: a failure is reported, never as "not written". */
-	return fsync_parent_dir(path, err) < 0 ? 1 : 0;
+	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+int atomic_file_write(const char *path, const void *data, size_t len, sr_error *err)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return sr_error_set(err, ENAMETOOLONG, "%s: path too long", path);
+	if (atomic_file_write_tmp(tmp, data, len, true, err) < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		sr_error_set_errno(err, errno, "rename %s to %s", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	/* From here the new content is what the file says: a failure is reported, never as "not written". */
+	return fsync_parent_dir(path, err) < 0 ? 1 : 0;
 }
 
 int atomic_file_read(const char *path, char **data, size_t *len, sr_error *err)

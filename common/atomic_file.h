@@ -8,6 +8,7 @@
 #ifndef ATOMIC_FILE_H
 #define ATOMIC_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sr_error.h"
@@ -17,6 +18,9 @@
  * must treat 1 as written: memory has to follow what the file now says. -1: the old
  * content is untouched; err says why. */
 int atomic_file_write(const char *path, const void *data, size_t len, sr_error *err);
+/* The first half of a replacement: tmp created afresh (O_EXCL|O_NOFOLLOW, a stale one
+ * removed), data written, fsynced when sync, closed. -1: tmp is gone again; err says why. */
+int atomic_file_write_tmp(const char *tmp, const void *data, size_t len, bool sync, sr_error *err);
 /* Reads the whole regular file (NUL-terminated, *len excludes the NUL). ENOENT when
  * absent, ELOOP for a symlink, EINVAL for anything that is not a regular file. */
 int atomic_file_read(const char *path, char **data, size_t *len, sr_error *err);

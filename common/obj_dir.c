@@ -37,55 +37,13 @@ static int obj_path(const char *dir, const char *id, const char *suffix, char *o
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* <id>.json.tmp with the new text; durable only when sync (else the batch's syncfs does it) */
 static int stage(const char *dir, const struct obj_dir_change *c, bool sync, sr_error *err)
 {
 	char tmp[PATH_MAX];
-	int fd;
 	if (obj_path(dir, c->id, TMP_SUFFIX, tmp, err) < 0)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		/* left by a crash mid-save, or planted: unlink removes the entry itself */
-		if (unlink(tmp) < 0 && errno != ENOENT)
-			return sr_error_set_errno(err, errno, "remove stale %s", tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd < 0)
-		return sr_error_set_errno(err, errno, "create %s", tmp);
-	if (write_all(fd, c->text, strlen(c->text)) < 0) {
-		sr_error_set_errno(err, errno, "write %s", tmp);
-		goto fail;
-	}
-	if (sync && fsync(fd) < 0) {
-		sr_error_set_errno(err, errno, "fsync %s", tmp);
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		sr_error_set_errno(err, errno, "close %s", tmp);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	return atomic_file_write_tmp(tmp, c->text, strlen(c->text), sync, err);
 }
 
 static void unstage(const char *dir, const struct obj_dir_change *c, size_t n)

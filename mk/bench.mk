@@ -3,9 +3,9 @@
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libsriov.a $(wildcard */*.h)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsriov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
 
 bench: $(BENCH_BINS)
 	@set -e; for b in $(BENCH_BINS); do echo "== $$b"; "$$b"; done
