@@ -100,7 +100,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	tb_check "round $r: each VF container holds its own VF (admin MAC, its VLAN)" vfs_held
 	t=$(rm_all sr) && tb_pass "round $r: 28 docker rm -f on VFs" || tb_fail "round $r: docker rm on VFs: $(tail -3 /scratch/bench-rm.err)"
 	RM_SR+=("$t")
-	tb_check "round $r: every VF reset after the rm" tb_wait 30 vfs_reset
+	if tb_wait 30 vfs_reset; then tb_pass "round $r: every VF reset after the rm"
+	else tb_fail "round $r: every VF reset after the rm: $(vfs_reset 2>&1 | tr '\n' ';')"; fi
 	t=$(run_all mv) && tb_pass "round $r: 28 docker run on macvlan" || tb_fail "round $r: docker run on macvlan: $(tail -3 /scratch/bench-run.err)"
 	RUN_MV+=("$t")
 	t=$(rm_all mv) && tb_pass "round $r: 28 docker rm -f on macvlan" || tb_fail "round $r: docker rm on macvlan"
@@ -116,4 +117,5 @@ printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker run -d 
 printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker rm -f (s)" "$rm_sr" "$rm_mv" \
 	"$(awk -v a="$rm_sr" -v b="$rm_mv" 'BEGIN { printf "%.2f", a / b }')"
 for i in 0 1 2 3; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
+[ "$TB_FAIL" = 0 ] || { echo "# plugin log, errors and warnings:"; grep -E " (error|warn) " "$TB_PLUGIN_LOG" | tail -30; }
 tb_summary
