@@ -8,7 +8,7 @@
 
 struct http_guard_conn {
 	int fd;
-	bool used, in_request, dispatched, cut;
+	bool used, in_request, dispatched, cut, answered;
 	struct timespec since; /* opened, last answered, or headers complete (in_request) */
 };
 
@@ -57,7 +57,10 @@ static void *tick_loop(void *arg)
 		until.tv_nsec %= 1000000000L;
 		for (unsigned i = 0; i < g->lim.max_connections; i++) {
 			struct http_guard_conn *c = &g->conns[i];
-			long long limit_ms = (long long)(c->in_request ? g->lim.body_limit_s : g->lim.header_limit_s) * 1000;
+			unsigned limit_s = c->in_request ? g->lim.body_limit_s
+					   : c->answered ? g->lim.idle_limit_s
+							 : g->lim.header_limit_s;
+			long long limit_ms = (long long)limit_s * 1000;
 			if (c->used && !c->dispatched && age_ms(&c->since, &now) > limit_ms)
 				cut(g, c);
 		}
@@ -171,6 +174,7 @@ void http_guard_request_done(struct http_guard *g, struct http_guard_conn *c)
 		return;
 	pthread_mutex_lock(&g->lock);
 	c->in_request = false;
+	c->answered = true;
 	c->since = now_mono();
 	pthread_mutex_unlock(&g->lock);
 }

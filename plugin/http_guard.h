@@ -4,8 +4,9 @@
  * byte, so a thousand idle connections, or a few hundred sending one header byte every
  * few seconds, would fill the pool and lock dockerd out. The guard bounds each
  * connection's TOTAL time: the headers of a request must be complete within
- * header_limit_s of the connection opening (or of its previous answer), and the body
- * within body_limit_s of the headers. When more than soft_cap connections are open, a
+ * header_limit_s of the connection opening, or idle_limit_s of its previous answer (a
+ * kept-alive connection waits for the next request: longer than dockerd keeps an idle one,
+ * so that dockerd always closes first), and the body within body_limit_s of the headers. When more than soft_cap connections are open, a
  * new one evicts the oldest connection whose request is not being handled, so a new
  * client (dockerd) is always served. A connection whose handler runs is never cut.
  * Closing is shutdown(2) on the connection's socket: libmicrohttpd then sees EOF and
@@ -20,7 +21,8 @@
 struct http_guard_limits {
 	unsigned max_connections; /* slots; also libmicrohttpd's hard limit */
 	unsigned soft_cap;        /* above this, a new connection evicts the oldest idle one */
-	unsigned header_limit_s;  /* opened (or answered) -> request headers complete */
+	unsigned header_limit_s;  /* opened -> request headers complete */
+	unsigned idle_limit_s;    /* answered -> next request's headers complete */
 	unsigned body_limit_s;    /* headers complete -> body complete */
 	unsigned tick_ms;         /* how often the limits are checked */
 };

@@ -19,7 +19,11 @@
  * as a thread pool would for every connection that thread polls. Bounded by the connection
  * limit below; each thread needs little stack (handlers keep records, not buffers, on it). */
 #define HTTP_THREAD_STACK (2 * 1024 * 1024)
-#define HTTP_CONNECTION_TIMEOUT_S 30
+/* Idle keep-alive connections are closed after this: longer than dockerd keeps one (30 s), so
+ * that dockerd always closes first. Closing at the same moment as dockerd reuses one makes it
+ * retry the POST with its body already consumed (an empty CreateEndpoint). The guard evicts the
+ * oldest idle connection when too many are open, so a long idle time costs nothing. */
+#define HTTP_CONNECTION_TIMEOUT_S 120
 #define HTTP_DRAIN_WAIT_MS 15000
 /* Connection policy (http_guard.h): a hard limit well under the default 1024 fds, a soft
  * cap above which the oldest idle connection makes room, and total (not per-byte) time
@@ -226,6 +230,7 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 		.max_connections = HTTP_CONNECTION_LIMIT,
 		.soft_cap = HTTP_CONNECTION_SOFT_CAP,
 		.header_limit_s = HTTP_HEADER_LIMIT_S,
+		.idle_limit_s = HTTP_CONNECTION_TIMEOUT_S,
 		.body_limit_s = HTTP_BODY_LIMIT_S,
 		.tick_ms = HTTP_GUARD_TICK_MS,
 	};

@@ -116,7 +116,7 @@ static bool peer_closed(int fd, int ms)
 static void test_guard(void)
 {
 	const struct http_guard_limits lim = {
-		.max_connections = 4, .soft_cap = 2, .header_limit_s = 1, .body_limit_s = 1, .tick_ms = 50};
+		.max_connections = 4, .soft_cap = 2, .header_limit_s = 1, .idle_limit_s = 1, .body_limit_s = 1, .tick_ms = 50};
 	struct http_guard *g = NULL;
 	sr_error err = {0};
 	int sp[5][2];
