@@ -391,7 +391,7 @@ tb_ctl_netdev() {
 }
 
 # tb_pair_up: hostname tb-a / tb-b (Swarm names nodes by it), the control link up with
-# TB_SELF/24, and waits (90 s: the other guest may boot later) until TB_PEER answers on it.
+# TB_SELF/24, and waits (300 s: the other guest may boot later) until TB_PEER answers on it.
 tb_pair_up() {
 	local ctl
 	[ -n "$TB_ROLE" ] || { echo "tb_pair_up: not in a guest pair (scripts/testbed/run-pair)" >&2; return 1; }
@@ -401,7 +401,8 @@ tb_pair_up() {
 	tb_wait 10 tb_ctl_netdev || { echo "tb_pair_up: no virtio-net control NIC" >&2; return 1; }
 	ctl=$(tb_ctl_netdev)
 	ip addr add "$TB_SELF/24" dev "$ctl" && ip link set "$ctl" up || return 1
-	tb_wait 90 /bin/busybox ping -c 1 -W 1 "$TB_PEER" || { echo "tb_pair_up: peer $TB_PEER silent for 90 s" >&2; return 1; }
+	# 300 s: on a loaded host one TCG guest can finish booting minutes after the other
+	tb_wait 300 /bin/busybox ping -c 1 -W 1 "$TB_PEER" || { echo "tb_pair_up: peer $TB_PEER silent for 300 s" >&2; return 1; }
 }
 
 # tb_pair_signal NAME: tells the other guest NAME happened (a marker file it can fetch over the
