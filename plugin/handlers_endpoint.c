@@ -196,7 +196,7 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 	return 0;
 }
 
-/* Under d->lock: the record, in phase CREATING, written before the VF is touched. */
+/* Takes d->lock: the record, in phase CREATING, written before the VF is touched. */
 static int create_record(struct daemon *d, const struct ep_record *ep, sr_error *err)
 {
 	int rc = 0;
@@ -575,9 +575,7 @@ static int delete_commit(struct daemon *d, const struct ep_record *copy, bool ho
 	} else if (ep) {
 		/* Left on vfio-pci (a Kata VM), unbound, or still in a namespace: keep proof that the
 		 * VF is ours, so the pool takes it back later and nobody else's VF is ever touched. */
-		ep->phase = EP_RELEASED;
-		ep->joined = false;
-		ep->sandbox_key[0] = '\0';
+		state_mark_released(&d->state, ep);
 	}
 	if (state_save(&d->state, err) < 0) {
 		/* the removal stays pending (written as soon as the disk allows); a DELETING record on

@@ -93,10 +93,7 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e, bool ho
 		state_remove_ep(&d->state, e->id);
 		return;
 	}
-	rec->phase = EP_RELEASED;
-	rec->joined = false;
-	rec->sandbox_key[0] = '\0';
-	rec->sandbox_seen = false;
+	state_mark_released(&d->state, rec);
 	sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of endpoint %.12s is not on its host driver: kept as released",
 		   e->vf, e->vf_pci, e->id);
 }

@@ -240,6 +240,15 @@ void state_free(struct state *st)
 	st->net_count = st->net_cap = st->ep_count = st->ep_cap = st->gone_count = st->gone_cap = 0;
 }
 
+void state_mark_released(struct state *st, struct ep_record *rec)
+{
+	rec->phase = EP_RELEASED;
+	rec->joined = false;
+	rec->sandbox_key[0] = '\0';
+	rec->sandbox_seen = false;
+	state_touch_ep(st, rec);
+}
+
 void state_touch_ep(struct state *st, const struct ep_record *rec)
 {
 	if (st->ep_touched && rec >= st->eps && rec < st->eps + st->ep_count)

@@ -127,6 +127,9 @@ void state_remove_net(struct state *st, const char *id);
 void state_remove_ep(struct state *st, const char *id);
 /* rec (a record of st) was changed without going through state_find_*: save it next. */
 void state_touch_ep(struct state *st, const struct ep_record *rec);
+/* Docker is done with rec but its VF is not home: it stays as the proof the VF is ours
+ * (EP_RELEASED, out of any sandbox); touched, saved by the next save. */
+void state_mark_released(struct state *st, struct ep_record *rec);
 /* The changes so far are hints a crash may lose (a sweep marking thousands of sandboxes
  * seen): written with the next save, or by state_flush (the daemon's, within a second),
  * rather than making whoever waits (start-up) wait for them. */
