@@ -127,10 +127,8 @@ static void end_op(struct daemon *d, const char *id)
  * ready here: the first `docker run` after the NIC appears works, with no plugin restart. */
 static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSFS_IFNAME_MAX], sr_error *err)
 {
-	int numvfs = 0;
 	sr_error why = {0};
-	if (pf_ifname(d, net->pf_pci, pf, &why) == 0 && sysfs_pf_numvfs(d->cfg.sysfs_root, net->pf_pci, &numvfs, &why) == 0 &&
-	    numvfs > 0)
+	if (pf_has_vfs(d, net->pf_pci, pf, &why))
 		return 0;
 	if (!sysfs_pci_exists(d->cfg.sysfs_root, net->pf_pci))
 		return sr_error_set(err, ENODEV, "PF %s (%s) is not present on this host", net->cfg.pf_spec,

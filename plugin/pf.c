@@ -171,3 +171,13 @@ int pf_prepare(struct daemon *d, const char *pf_pci, unsigned numvfs, sr_error *
 	pf_lock_release(pf_lock);
 	return rc;
 }
+
+bool pf_has_vfs(struct daemon *d, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *why)
+{
+	pthread_mutex_t *pf_lock = pf_lock_acquire(&d->pf_locks, pf_pci);
+	int numvfs = 0;
+	bool ready = pf_ifname(d, pf_pci, ifname, why) == 0 &&
+		     sysfs_pf_numvfs(d->cfg.sysfs_root, pf_pci, &numvfs, why) == 0 && numvfs > 0;
+	pf_lock_release(pf_lock);
+	return ready;
+}
