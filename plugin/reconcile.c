@@ -60,9 +60,12 @@ static bool vf_back_home(struct daemon *d, const struct ep_record *e)
 }
 
 /* dockerd sends Join before it creates the SandboxKey file (the container's netns is bound
- * there when the container starts), so a missing file means "gone" only once it has been seen,
- * or when the Join is older than this. */
-#define SANDBOX_GRACE_S 120
+ * there by runc's prestart hook when the container starts), so a missing file means "gone" only
+ * once it has been seen, or when the Join is older than this. Starting a container can take
+ * minutes on a loaded host (28 at once under emulation: over 3); resetting a VF that dockerd is
+ * about to move leaves the container on a VF without its admin MAC, while a VF of a start that
+ * never came (dockerd died in between) merely waits longer. */
+#define SANDBOX_GRACE_S 900
 
 /* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
  * per sweep, so a sweep of N endpoints costs one save, not N). */

@@ -369,14 +369,15 @@ def endpoint_body(net_id, ep_id, address="10.9.0.2/16", mac=""):
                         "com.docker.network.portmap": []}}
 
 
-def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False, sandbox="", phase="ready"):
+def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False, sandbox="", phase="ready",
+                  joined_at=0):
     """Adds an endpoint record to a stopped daemon's state, as if CreateEndpoint had worked on
     real hardware (the namespace's veths have no VFs, so CreateEndpoint itself cannot succeed here)."""
     st = env.state()
     st["endpoints"].append({
         "id": ep_id, "network_id": net_id, "pf_pci": PF_PCI, "vf": vf, "vf_pci": vf_pci(vf), "mac": mac,
         "address4": "10.9.0.%d/16" % (vf + 10), "address6": "", "joined": joined, "sandbox_key": sandbox,
-        "phase": phase,
+        "phase": phase, "joined_at": joined_at,
         "saved": {"mac": "00:00:00:00:00:00", "vlan": 0, "qos": 0, "vlan_proto": 33024, "spoofchk": True,
                   "trust": False, "link_state": 0, "min_tx_rate": 0, "max_tx_rate": 0, "has_spoofchk": True,
                   "has_trust": True, "has_link_state": True, "has_rate": True}})

@@ -352,6 +352,27 @@ def test_reclaim_at_start(env, r):
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_slow_start_kept(env, r):
+    """dockerd joins before runc's hook creates the netns file: a container that takes minutes to
+    start (a burst on a loaded host) keeps its VF; a Join whose netns never came for longer than
+    any start takes (dockerd died in between) is reclaimed."""
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    slow, dead = hexid("5"), hexid("6")
+    seed_endpoint(env, NET_A, slow, 1, mac="02:42:0a:09:00:67", joined=True,
+                  sandbox=os.path.join(env.tmp, "netns-not-yet"), joined_at=int(time.time()) - 300)
+    seed_endpoint(env, NET_A, dead, 2, mac="02:42:0a:09:00:68", joined=True,
+                  sandbox=os.path.join(env.tmp, "netns-never"), joined_at=int(time.time()) - 3600)
+    env.start()
+    ids = [e["id"] for e in env.state()["endpoints"]]
+    r.check(slow in ids, "joined 5 min ago, netns not there yet: kept (the container is still starting)",
+            (ids, env.log()[-600:]))
+    r.check(dead not in ids and "stale endpoint %s reclaimed" % dead[:12] in env.log(),
+            "joined an hour ago, netns never there: reclaimed", (ids, env.log()[-600:]))
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_numvfs_option(env, r):
     x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "numvfs": "2"}))
     r.check(x.status == 200 and env.numvfs() == "2", "numvfs=2 writes 2 to sriov_numvfs", (x, env.numvfs()))
@@ -401,6 +422,10 @@ def run_all(r):
     with Env() as env:
         env.start()
         test_reclaim_at_start(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_slow_start_kept(env, r)
         check_valgrind(env, r)
     with Env() as env:
         env.start(extra=("--default-pools", "10.77.0.0/24,10.78.0.0/24"))

@@ -6,17 +6,21 @@
 # both <= 1.2). Absolute times under TCG swing from run to run; the ratios come from rounds
 # alternated in the same boot. Every VF container is checked to hold its own VF with the admin
 # MAC and the network's VLAN, and every VF to be reset after the rm; a failed check fails the run.
-# Args: [ROUNDS] (default 2 per kind).
+# Args: [ROUNDS] (default 2 per kind). BENCH_PFS=N uses N PFs (default 4); BENCH_MACVLAN=0 skips
+# the macvlan rounds (to chase a VF problem faster; no ratios then).
 set -u
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 ROUNDS=${1:-2}
 N_PER_PF=7
+NPF=${BENCH_PFS:-4}
+MACVLAN=${BENCH_MACVLAN:-1}
 
 tb_load_modules || { echo "cannot load modules"; exit 1; }
 mapfile -t PFS < <(tb_pfs)
-[ "${#PFS[@]}" -ge 4 ] || { echo "b-concurrent: needs 4 PFs (TESTBED_NICS=4), found ${#PFS[@]}"; exit 1; }
-PFS=("${PFS[@]:0:4}")
+[ "${#PFS[@]}" -ge "$NPF" ] || { echo "b-concurrent: needs $NPF PFs (TESTBED_NICS=$NPF), found ${#PFS[@]}"; exit 1; }
+PFS=("${PFS[@]:0:$NPF}")
+IDX=$(seq 0 $((NPF - 1)))
 for pf in "${PFS[@]}"; do tb_check "$pf up" tb_pf_up "$pf"; done
 tb_start_plugin || exit 1
 tb_start_dockerd || exit 1
@@ -26,14 +30,14 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 median() { tr ' ' '\n' <<<"$*" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-for i in 0 1 2 3; do
+for i in $IDX; do
 	tb_check "sriov network sr$i on ${PFS[$i]} (VLAN $((100 + i)))" \
 		"$D" network create -d sriov --opt pf_iface="${PFS[$i]}" --opt vlanid=$((100 + i)) --subnet=10.10.$i.0/24 sr$i
-	tb_check "macvlan network mv$i on ${PFS[$i]}" \
+	[ "$MACVLAN" = 1 ] && tb_check "macvlan network mv$i on ${PFS[$i]}" \
 		"$D" network create -d macvlan -o parent="${PFS[$i]}" --subnet=10.20.$i.0/24 mv$i
 done
 declare -A ORIG_MAC
-for i in 0 1 2 3; do
+for i in $IDX; do
 	for ((vf = 0; vf < N_PER_PF; vf++)); do ORIG_MAC[$i.$vf]=$(tb_vf_get "${PFS[$i]}" $vf mac); done
 done
 
@@ -43,7 +47,7 @@ at_once() {
 	local kind=$1 errs=$2 i n t0 pids=() rc=0
 	shift 2
 	t0=$(now)
-	for i in 0 1 2 3; do
+	for i in $IDX; do
 		for ((n = 0; n < N_PER_PF; n++)); do
 			"$@" "$kind$i-$n" "$kind$i" >/dev/null 2>>"$errs" &
 			pids+=($!)
@@ -61,13 +65,16 @@ rm_all() { at_once "$1" /scratch/bench-rm.err rm_one; }
 # network's VLAN, and no VF is held twice.
 vfs_held() {
 	local i n pid mac vf seen=" " bad=0
-	for i in 0 1 2 3; do
+	for i in $IDX; do
 		for ((n = 0; n < N_PER_PF; n++)); do
 			pid=$("$D" inspect -f '{{.State.Pid}}' "sr$i-$n") || { bad=1; continue; }
 			mac=$(nsenter -t "$pid" -n ip -j link show eth0 | jq -r '.[0].address')
 			vf=$(ip -j link show "${PFS[$i]}" | jq -r --arg m "$mac" '.[0].vfinfo_list[] | select(.address == $m) | .vf')
 			if [ -z "$vf" ] || [ "$(tb_vf_get "${PFS[$i]}" "$vf" vlan)" != $((100 + i)) ] || [[ "$seen" == *" $i.$vf "* ]]; then
-				echo "sr$i-$n: MAC $mac VF '$vf'" >&2
+				echo "sr$i-$n: MAC $mac VF '$vf' eth0 on $(nsenter -t "$pid" -n ethtool -i eth0 | awk '/bus-info/ { print $2 }')" >&2
+				echo "  ${PFS[$i]} admin MACs: $(ip -j link show "${PFS[$i]}" | jq -r '[.[0].vfinfo_list[] | "\(.vf)=\(.address)/\(.vlan_list[0].vlan // 0)"] | join(" ")')" >&2
+				echo "  plugin log on $mac:" >&2
+				grep -i "$mac" "$TB_PLUGIN_LOG" | tail -8 | sed 's/^/    /' >&2
 				bad=1
 			fi
 			seen+="$i.$vf "
@@ -78,7 +85,7 @@ vfs_held() {
 # vfs_reset: every VF is back on VLAN 0 with the MAC it had before the first round.
 vfs_reset() {
 	local i vf bad=0
-	for i in 0 1 2 3; do
+	for i in $IDX; do
 		for ((vf = 0; vf < N_PER_PF; vf++)); do
 			if [ "$(tb_vf_get "${PFS[$i]}" $vf vlan)" != 0 ] || [ "$(tb_vf_get "${PFS[$i]}" $vf mac)" != "${ORIG_MAC[$i.$vf]}" ]; then
 				echo "${PFS[$i]} VF $vf: vlan $(tb_vf_get "${PFS[$i]}" $vf vlan) mac $(tb_vf_get "${PFS[$i]}" $vf mac)" >&2
@@ -102,12 +109,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	RM_SR+=("$t")
 	if tb_wait 30 vfs_reset; then tb_pass "round $r: every VF reset after the rm"
 	else tb_fail "round $r: every VF reset after the rm: $(vfs_reset 2>&1 | tr '\n' ';')"; fi
+	if [ "$MACVLAN" != 1 ]; then tb_log "round $r: run sriov ${RUN_SR[-1]} s; rm sriov ${RM_SR[-1]} s"; continue; fi
 	t=$(run_all mv) && tb_pass "round $r: 28 docker run on macvlan" || tb_fail "round $r: docker run on macvlan: $(tail -3 /scratch/bench-run.err)"
 	RUN_MV+=("$t")
 	t=$(rm_all mv) && tb_pass "round $r: 28 docker rm -f on macvlan" || tb_fail "round $r: docker rm on macvlan"
 	RM_MV+=("$t")
 	tb_log "round $r: run sriov ${RUN_SR[-1]} s, macvlan ${RUN_MV[-1]} s; rm sriov ${RM_SR[-1]} s, macvlan ${RM_MV[-1]} s"
 done
+if [ "$MACVLAN" != 1 ]; then
+	for i in $IDX; do "$D" network rm "sr$i" >/dev/null; done
+	tb_summary
+	exit
+fi
 run_sr=$(median "${RUN_SR[*]}") run_mv=$(median "${RUN_MV[*]}")
 rm_sr=$(median "${RM_SR[*]}") rm_mv=$(median "${RM_MV[*]}")
 echo "bench-guest: 4 PFs x 7 VFs, 28 concurrent containers, median of $ROUNDS alternated rounds (TCG guest)"
@@ -116,6 +129,6 @@ printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker run -d 
 	"$(awk -v a="$run_sr" -v b="$run_mv" 'BEGIN { printf "%.2f", a / b }')"
 printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker rm -f (s)" "$rm_sr" "$rm_mv" \
 	"$(awk -v a="$rm_sr" -v b="$rm_mv" 'BEGIN { printf "%.2f", a / b }')"
-for i in 0 1 2 3; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
+for i in $IDX; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
 [ "$TB_FAIL" = 0 ] || { echo "# plugin log, errors and warnings:"; grep -E " (error|warn) " "$TB_PLUGIN_LOG" | tail -30; }
 tb_summary
