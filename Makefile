@@ -19,7 +19,7 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -DSRIOV_PLUGIN_VERSION='"$(VER
 LDLIBS_ALL = $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
 BUILD    ?= build
-LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*.c))
+LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*/*.c plugin/*.c))
 LIB_SRCS := $(filter-out plugin/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -55,9 +55,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsriov.a
 unit: $(UNIT_BINS)
 	@bash tests/unit/run-all.sh $(UNIT_BINS)
 
-# The same unit tests, built with AddressSanitizer + UBSan.
+# The same unit tests, built with AddressSanitizer + UBSan (into $(ASAN_BUILD)).
+ASAN_BUILD ?= $(BUILD)/asan
 unit-asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit
 

@@ -27,10 +27,10 @@
 #include <unistd.h>
 
 #include "../ipam/ipam.h"
-#include "../plugin/daemon.h"
-#include "../plugin/http_server.h"
-#include "../plugin/state_dir.h"
-#include "../plugin/unix_socket.h"
+#include "../plugin/daemon/daemon.h"
+#include "../plugin/daemon/http_server.h"
+#include "../plugin/daemon/state_dir.h"
+#include "../plugin/daemon/unix_socket.h"
 
 #define MAX_SAMPLES 200000
 #define MEASURE_S 2.0 /* each scenario: calls back to back for this long */

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "../common/sr_log.h"
-#include "commands.h"
-#include "daemon_run.h"
+#include "cli/commands.h"
+#include "daemon/daemon_run.h"
 
 static const struct {
 	const char *name;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../plugin/daemon.h"
-#include "../../plugin/dispatch.h"
+#include "../../plugin/daemon/daemon.h"
+#include "../../plugin/daemon/dispatch.h"
 #include "fuzz_check.h"
 
 static struct daemon fuzz_daemon;

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../plugin/pf.h"
-#include "../../plugin/sysfs.h"
+#include "../../plugin/host/pf.h"
+#include "../../plugin/host/sysfs.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 

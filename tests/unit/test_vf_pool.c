@@ -10,7 +10,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include "../../plugin/vf_pool.h"
+#include "../../plugin/host/vf_pool.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../spec/spec.h"
+#include "../../spec/spec.h"
 #include "handlers.h"
 
 #define GATEWAY_REQUEST_TYPE "com.docker.network.gateway"

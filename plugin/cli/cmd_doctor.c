@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../netlink/nlk.h"
+#include "../../netlink/nlk.h"
 #include "commands.h"
 #include "doctor.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
+#include "../daemon/state.h"
 
 /* A list: entries never move (a mutex must not) and there is one per PF of the host. */
 struct pf_lock_entry {

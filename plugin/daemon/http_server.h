@@ -5,7 +5,7 @@
 #ifndef HTTP_SERVER_H
 #define HTTP_SERVER_H
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 #include "daemon.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)

@@ -19,11 +19,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "../common/sr_log.h"
-#include "../ipam/ipam.h"
-#include "../netlink/nlk.h"
+#include "../../common/sr_log.h"
+#include "../../ipam/ipam.h"
+#include "../../netlink/nlk.h"
 #include "ep_ops.h"
-#include "pf_lock.h"
+#include "../host/pf_lock.h"
 #include "state.h"
 
 struct daemon_config {

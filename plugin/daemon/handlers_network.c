@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ipam/ipam_addr.h"
-#include "../spec/spec.h"
+#include "../../ipam/ipam_addr.h"
+#include "../../spec/spec.h"
 #include "handlers.h"
-#include "pf.h"
-#include "vf_setup.h"
+#include "../host/pf.h"
+#include "../host/vf_setup.h"
 
 void handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {

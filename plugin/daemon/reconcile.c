@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pf.h"
+#include "../host/pf.h"
 #include "state_copy.h"
-#include "vf_pool.h"
-#include "vf_setup.h"
+#include "../host/vf_pool.h"
+#include "../host/vf_setup.h"
 
 static void reconcile_networks(struct daemon *d)
 {

@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 
-#include "../common/sr_log.h"
+#include "../../common/sr_log.h"
 #include "daemon.h"
 
 int state_dir_open(struct daemon *d, sr_error *err);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../netlink/nlk.h"
+#include "../../netlink/nlk.h"
 #include "doctor.h"
 #include "doctor_fs.h"
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 
 enum doctor_result { DOCTOR_PASS = 0, DOCTOR_WARN = 1, DOCTOR_FAIL = 2 };
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../netlink/nlk.h"
+#include "../../netlink/nlk.h"
 #include "net_config.h"
 
 static int build_path(char *out, size_t size, sr_error *err, const char *fmt, ...)

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 
 int unix_socket_listen(const char *path, const char *group, int *fd_out, sr_error *err);
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS): 1 and *fd_out set; 0 when none was

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 
 #define SYSFS_PCI_MAX 32
 #define SYSFS_DRIVER_MAX 64

@@ -3,7 +3,7 @@
 #ifndef PF_H
 #define PF_H
 
-#include "daemon.h"
+#include "../daemon/daemon.h"
 #include "sysfs.h"
 
 /* pf_spec (name or PCI address) -> PCI address; checks it is SR-IOV capable. */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 #include "state.h"
 
 struct ep_op {

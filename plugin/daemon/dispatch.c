@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../spec/spec.h"
+#include "../../spec/spec.h"
 #include "handlers.h"
 
 static const struct {

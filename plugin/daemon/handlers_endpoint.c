@@ -5,12 +5,12 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "../spec/spec.h"
+#include "../../spec/spec.h"
 #include "handlers.h"
 #include "mac_derive.h"
-#include "pf.h"
-#include "vf_pool.h"
-#include "vf_setup.h"
+#include "../host/pf.h"
+#include "../host/vf_pool.h"
+#include "../host/vf_setup.h"
 
 /* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
 static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)

@@ -7,8 +7,8 @@
 
 #include "doctor.h"
 #include "doctor_fs.h"
-#include "../netlink/nlk.h"
-#include "net_config.h"
+#include "../../netlink/nlk.h"
+#include "../host/net_config.h"
 
 #define PATH_LEN 1024
 

@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 
 struct http_guard_limits {
 	unsigned max_connections; /* slots; also libmicrohttpd's hard limit */

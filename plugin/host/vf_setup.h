@@ -11,7 +11,7 @@
 #ifndef VF_SETUP_H
 #define VF_SETUP_H
 
-#include "daemon.h"
+#include "../daemon/daemon.h"
 
 /* The engine of vf_apply, a seam for tests: apply steps 0..count-1 in order, then finish;
  * when only finish failed, the whole attempt is made once more (retrying is told why). On

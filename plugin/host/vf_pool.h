@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "daemon.h"
+#include "../daemon/daemon.h"
 #include "sysfs.h"
 
 struct vf_choice {

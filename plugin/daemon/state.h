@@ -30,10 +30,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../common/sr_error.h"
-#include "../netlink/nlk.h"
-#include "../spec/spec.h"
-#include "net_config.h"
+#include "../../common/sr_error.h"
+#include "../../netlink/nlk.h"
+#include "../../spec/spec.h"
+#include "../host/net_config.h"
 
 #define STATE_PCI_MAX 32
 

@@ -6,7 +6,7 @@
 #ifndef STATUS_CLIENT_H
 #define STATUS_CLIENT_H
 
-#include "../common/sr_error.h"
+#include "../../common/sr_error.h"
 
 #define STATUS_CLIENT_TIMEOUT_S 30
 #define STATUS_CLIENT_MAX_RESPONSE (16u << 20)

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/atomic_file.h"
-#include "../common/obj_dir.h"
+#include "../../common/atomic_file.h"
+#include "../../common/obj_dir.h"
 
 #define STATE_VERSION 1   /* the whole state in state.json */
 #define STATE_VERSION_DIRS 2 /* state.json a marker, one file per record in networks/ and endpoints/ */

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/sr_error.h"
-#include "../spec/spec.h"
+#include "../../common/sr_error.h"
+#include "../../spec/spec.h"
 
 #define NET_MAX_VFS 256
 #define NET_PF_SPEC_MAX 32 /* netdev name (<16) or PCI address */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../netlink/nlk.h"
+#include "../../netlink/nlk.h"
 
 static const char accepted_keys[] =
 	"pf_iface, netdevice, vlanid, vlan, vlan_qos, vlan_proto, spoofchk, trust, privileged, link_state, "

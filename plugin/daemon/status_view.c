@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net_config.h"
-#include "sysfs.h"
+#include "../host/net_config.h"
+#include "../host/sysfs.h"
 
 /* Builds objects member by member; the first failure (out of memory) sticks. put and append
  * always consume value: when the container itself could not be allocated, value is freed here

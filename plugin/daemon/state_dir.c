@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../common/atomic_file.h"
+#include "../../common/atomic_file.h"
 
 static int file_path(const char *dir, const char *name, char *out, size_t size, sr_error *err)
 {
