@@ -318,7 +318,7 @@ int main(void)
 	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s/state", dir);
 	snprintf(d.cfg.udev_dir, sizeof(d.cfg.udev_dir), "%s/no-udev", dir);
 	snprintf(sock, sizeof(sock), "%s/plugin.sock", dir);
-	if (nlk_open(&d.nl, &err) < 0 || state_dir_open(&d, &err) < 0 || unix_socket_listen(sock, "", &fd, &err) < 0 ||
+	if (nlk_open(&d.host.nl, &err) < 0 || state_dir_open(&d, &err) < 0 || unix_socket_listen(sock, "", &fd, &err) < 0 ||
 	    http_server_start(&d, fd, &srv, &err) < 0) {
 		fprintf(stderr, "http_bench: %s\n", err.msg);
 		return 1;
@@ -379,7 +379,7 @@ int main(void)
 	close(fd);
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
-	nlk_close(d.nl);
+	nlk_close(d.host.nl);
 	daemon_locks_destroy(&d);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;

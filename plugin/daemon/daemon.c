@@ -48,6 +48,12 @@ void daemon_hold_point(struct daemon *d, const char *step, const char *ep_id, in
 	unlink(inside);
 }
 
+/* The host layer's step hook: its kernel steps count as the daemon's (cfg.fault_after_step). */
+static void host_step_hook(void *ctx, const char *step)
+{
+	daemon_fault_point(ctx, step);
+}
+
 void daemon_locks_init(struct daemon *d)
 {
 	pthread_mutex_init(&d->lock, NULL);
@@ -56,6 +62,13 @@ void daemon_locks_init(struct daemon *d)
 	pthread_mutex_init(&d->ipam_lock, NULL);
 	pf_locks_init(&d->pf_locks);
 	atomic_init(&d->fault_steps_done, 0);
+	d->host.sysfs_root = d->cfg.sysfs_root;
+	d->host.udev_dir = d->cfg.udev_dir;
+	d->host.vfio_dir = d->cfg.vfio_dir;
+	d->host.log = &d->log;
+	d->host.pf_locks = &d->pf_locks;
+	d->host.step_done = host_step_hook;
+	d->host.step_ctx = d;
 }
 
 void daemon_locks_destroy(struct daemon *d)
@@ -206,7 +219,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	daemon_signals(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, &previous);
 	signal(SIGPIPE, SIG_IGN);
-	if (nlk_open(&d.nl, &err) < 0 || state_dir_open(&d, &err) < 0)
+	if (nlk_open(&d.host.nl, &err) < 0 || state_dir_open(&d, &err) < 0)
 		goto out;
 	opened = true;
 	reconcile_at_start(&d);
@@ -256,7 +269,7 @@ out:
 	}
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
-	nlk_close(d.nl);
+	nlk_close(d.host.nl);
 	daemon_locks_destroy(&d);
 	pthread_cond_destroy(&d.bg_wake);
 	pthread_mutex_destroy(&d.bg_lock);

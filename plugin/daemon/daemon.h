@@ -22,8 +22,8 @@
 #include "../../common/sr_log.h"
 #include "../../ipam/ipam.h"
 #include "../../netlink/nlk.h"
+#include "../host/host.h"
 #include "ep_ops.h"
-#include "../host/pf_lock.h"
 #include "state.h"
 
 struct daemon_config {
@@ -54,7 +54,7 @@ struct daemon {
 	char deleting_net[SPEC_ID_MAX + 1];
 	struct daemon_config cfg;
 	struct sr_log log;
-	struct nlk *nl;
+	struct host host; /* what the host layer is given: points at cfg, log, pf_locks; owns the netlink socket */
 	struct state state;
 	struct ipam_store *ipam;
 	atomic_int fault_steps_done; /* for cfg.fault_after_step */
@@ -80,7 +80,8 @@ void daemon_fault_point(struct daemon *d, const char *step);
  * operations run at once. Called without d->lock. */
 void daemon_hold_point(struct daemon *d, const char *step, const char *ep_id, int vf);
 
-/* Locks init/destroy for the struct (and for tests that build one by hand). */
+/* Locks init/destroy for the struct (and for tests that build one by hand); init also points
+ * d->host at the struct's own cfg, log and PF locks (host.nl is the caller's to open). */
 void daemon_locks_init(struct daemon *d);
 void daemon_locks_destroy(struct daemon *d);
 

@@ -10,7 +10,9 @@
 #include "mac_derive.h"
 #include "../host/pf.h"
 #include "../host/vf_pool.h"
+#include "vf_pool_take.h"
 #include "../host/vf_setup.h"
+#include "ep_vf.h"
 
 /* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
 static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
@@ -128,12 +130,12 @@ static void end_op(struct daemon *d, const char *id)
 static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSFS_IFNAME_MAX], sr_error *err)
 {
 	sr_error why = {0};
-	if (pf_has_vfs(d, net->pf_pci, pf, &why))
+	if (pf_has_vfs(&d->host, net->pf_pci, pf, &why))
 		return 0;
 	if (!sysfs_pci_exists(d->cfg.sysfs_root, net->pf_pci))
 		return sr_error_set(err, ENODEV, "PF %s (%s) is not present on this host", net->cfg.pf_spec,
 				    net->pf_pci);
-	if (pf_prepare(d, net->pf_pci, net->cfg.numvfs, err) < 0) {
+	if (pf_prepare(&d->host, net->pf_pci, net->cfg.numvfs, err) < 0) {
 		if (err->code == ENODEV)
 			return sr_error_set(err, ENODEV,
 					    "PF %s (%s) has no network interface: is its driver loaded? (%s)",
@@ -142,7 +144,7 @@ static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSF
 	}
 	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s) prepared again for network %.12s (%s)", net->cfg.pf_spec,
 		   net->pf_pci, net->id, why.msg[0] ? why.msg : "no VFs were enabled");
-	return pf_ifname(d, net->pf_pci, pf, err);
+	return pf_ifname(&d->host, net->pf_pci, pf, err);
 }
 
 /* Under d->lock: everything CreateEndpoint decides from memory. Waits for another request on
@@ -275,7 +277,7 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep.vf = vf.vf;
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
-	if (nlk_vf_get(d->nl, pf, ep.vf, &ep.saved, &err) < 0)
+	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, &err) < 0)
 		goto fail;
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
@@ -284,13 +286,13 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	daemon_fault_point(d, "record endpoint");
 	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
 	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
-	if (vf_apply(d, pf, &net.cfg, &ep, &err) < 0) {
+	if (vf_apply(&d->host, pf, &net.cfg, EP_VF(&ep), &err) < 0) {
 		forget_endpoint(d, ep.id);
 		goto fail;
 	}
 	if (create_commit(d, ep.id, &err) < 0) {
 		sr_error reset_err = {0};
-		if (vf_reset(d, pf, &ep, &reset_err) < 0)
+		if (vf_reset(&d->host, pf, EP_VF(&ep), &reset_err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
 		forget_endpoint(d, ep.id);
 		goto fail;
@@ -339,7 +341,7 @@ void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, s
 		respond_json(resp, spec_encode_oper_info(NULL, 0));
 		return;
 	}
-	if (pf_ifname(d, ep.pf_pci, pf, &err) < 0)
+	if (pf_ifname(&d->host, ep.pf_pci, pf, &err) < 0)
 		pf[0] = '\0';
 	nlk_mac_format(ep.mac, mac);
 	struct spec_oper_field fields[] = {
@@ -458,10 +460,10 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 		goto fail;
 	}
 	struct nlk_link_info info;
-	if (vf_wait_netdev(d, ep.vf_pci, netdev, &err) < 0 || nlk_link_get(d->nl, netdev, &info, &err) < 0)
+	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, &err) < 0 || nlk_link_get(d->host.nl, netdev, &info, &err) < 0)
 		goto fail;
 	if (memcmp(info.mac, ep.mac, 6) != 0) {
-		if (vf_sync_netdev(d, &net.cfg, &ep, &err) < 0 || vf_wait_netdev(d, ep.vf_pci, netdev, &err) < 0)
+		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), &err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, &err) < 0)
 			goto fail;
 	}
 	if (join_commit(d, ep.id, req.sandbox_key, &err) < 0)
@@ -612,12 +614,12 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 	}
 	daemon_fault_point(d, "mark endpoint deleting");
 	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
-	if (pf_ifname(d, copy.pf_pci, pf, &err) < 0 || vf_reset(d, pf, &copy, &err) < 0)
+	if (pf_ifname(&d->host, copy.pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(&copy), &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
 			   copy.vf_pci, err.msg);
 	daemon_fault_point(d, "reset VF");
 	err = (sr_error){0};
-	if (delete_commit(d, &copy, vf_is_home(d, copy.vf_pci), &kept, &err) < 0) {
+	if (delete_commit(d, &copy, vf_is_home(&d->host, copy.vf_pci), &kept, &err) < 0) {
 		respond_error(resp, 500, err.msg);
 		return;
 	}

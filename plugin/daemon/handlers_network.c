@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "../host/pf.h"
 #include "../host/vf_setup.h"
+#include "ep_vf.h"
 
 void handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp)
 {
@@ -122,7 +123,7 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if (pf_resolve(d, rec.cfg.pf_spec, rec.pf_pci, &err) < 0)
+	if (pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, &err) < 0)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
 	const struct net_record *found = state_find_net(&d->state, req.network_id);
@@ -159,7 +160,7 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 		goto fail;
 	}
 	status = 500;
-	if (pf_prepare(d, rec.pf_pci, rec.cfg.numvfs, &err) < 0)
+	if (pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, &err) < 0)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
 	int added = state_add_net(&d->state, &rec, &err) ? 0 : -1;
@@ -229,7 +230,7 @@ static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_
 	for (size_t i = 0; i < n; i++) {
 		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (pf_ifname(d, eps[i].pf_pci, pf, &err) < 0 || vf_reset(d, pf, &eps[i], &err) < 0)
+		if (pf_ifname(&d->host, eps[i].pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(&eps[i]), &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", eps[i].id, eps[i].vf, err.msg);
 	}
 }

@@ -11,6 +11,7 @@
 #include "state_copy.h"
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
+#include "ep_vf.h"
 
 static void reconcile_networks(struct daemon *d)
 {
@@ -22,7 +23,7 @@ static void reconcile_networks(struct daemon *d)
 				   n->pf_pci);
 			continue;
 		}
-		if (pf_prepare(d, n->pf_pci, n->cfg.numvfs, &err) < 0)
+		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 	}
 }
@@ -162,12 +163,12 @@ int reconcile_stale_endpoints(struct daemon *d)
 			break;
 		if (!vf_back_home(d, e))
 			continue;
-		if (pf_ifname(d, e->pf_pci, pf, &err) < 0 || vf_reset(d, pf, e, &err) < 0)
+		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e->id, e->vf,
 				   err.msg);
 		/* its VF is reset: dropped below, saved with the sweep (a failed save stays pending) */
 		done[i].reset = true;
-		done[i].home = vf_is_home(d, e->vf_pci);
+		done[i].home = vf_is_home(&d->host, e->vf_pci);
 	}
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
@@ -209,10 +210,10 @@ static void finish_interrupted_endpoints(struct daemon *d)
 		bool home;
 		if (e->phase == EP_READY || e->phase == EP_RELEASED)
 			continue;
-		if (pf_ifname(d, e->pf_pci, pf, &err) < 0 || vf_reset(d, pf, e, &err) < 0)
+		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e->id,
 				   e->vf, err.msg);
-		home = vf_is_home(d, e->vf_pci);
+		home = vf_is_home(&d->host, e->vf_pci);
 		pthread_mutex_lock(&d->lock);
 		drop_or_release(d, e, home);
 		pthread_mutex_unlock(&d->lock);
@@ -237,14 +238,14 @@ static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size
 	struct nlk_vf_config now;
 	int numvfs = -1;
 	sr_error err = {0};
-	if (pf_ifname(d, e->pf_pci, pf, &err) < 0)
+	if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0)
 		return false; /* PF absent: reconcile_networks says so; nothing to compare against */
 	sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err);
 	if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
 		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
 		return true;
 	}
-	if (nlk_vf_get(d->nl, pf, e->vf, &now, &err) < 0)
+	if (nlk_vf_get(d->host.nl, pf, e->vf, &now, &err) < 0)
 		return false;
 	if (memcmp(now.mac, e->mac, 6) != 0) {
 		nlk_mac_format(now.mac, mac);
@@ -312,7 +313,7 @@ static void drop_released_home(struct daemon *d)
 		const struct ep_record *e = &snap.eps[i];
 		sr_error err = {0};
 		bool removed;
-		if (e->phase != EP_RELEASED || !vf_is_home(d, e->vf_pci))
+		if (e->phase != EP_RELEASED || !vf_is_home(&d->host, e->vf_pci))
 			continue;
 		pthread_mutex_lock(&d->lock);
 		removed = remove_if_unchanged(d, e, &err);
@@ -338,17 +339,17 @@ static void retry_networks(struct daemon *d)
 		sr_error err = {0};
 		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
 			continue;
-		if (pf_ifname(d, n->pf_pci, pf, &err) == 0 &&
+		if (pf_ifname(&d->host, n->pf_pci, pf, &err) == 0 &&
 		    sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) == 0 && numvfs > 0)
 			continue;
-		if (pf_ifname(d, n->pf_pci, pf, &err) < 0)
+		if (pf_ifname(&d->host, n->pf_pci, pf, &err) < 0)
 			continue; /* no driver yet: the next sweep or CreateEndpoint looks again */
 		/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
 		struct timespec pause = {1, 0};
 		nanosleep(&pause, NULL);
 		if (sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) < 0 || numvfs > 0)
 			continue;
-		if (pf_prepare(d, n->pf_pci, n->cfg.numvfs, &err) < 0)
+		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 		else
 			sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id,

@@ -100,7 +100,7 @@ static json_t *vf_json(struct builder *b, struct daemon *d, struct state *st, co
 	put(b, o, "netdev", json_string(found ? netdev : ""));
 	if (pf_ifname[0]) {
 		sr_error_clear(&err);
-		if (nlk_vf_get(d->nl, pf_ifname, vf, &cfg, &err) == 0)
+		if (nlk_vf_get(d->host.nl, pf_ifname, vf, &cfg, &err) == 0)
 			have_cfg = true;
 		else if (!json_object_get(o, "error"))
 			put(b, o, "error", json_string(err.msg));
@@ -135,7 +135,7 @@ static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, co
 			put(b, o, "error", json_string(err.msg));
 	}
 	if (found) {
-		if (nlk_link_get(d->nl, ifname, &info, &err) == 0)
+		if (nlk_link_get(d->host.nl, ifname, &info, &err) == 0)
 			link = info.up ? "up" : "down";
 		else if (!json_object_get(o, "error"))
 			put(b, o, "error", json_string(err.msg));

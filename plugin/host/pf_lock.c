@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/state.h"
+#include "sysfs.h"
 
 /* A list: entries never move (a mutex must not) and there is one per PF of the host. */
 struct pf_lock_entry {
-	char pf_pci[STATE_PCI_MAX];
+	char pf_pci[SYSFS_PCI_MAX];
 	pthread_mutex_t lock;
 	struct pf_lock_entry *next;
 };

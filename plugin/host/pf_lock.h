@@ -1,7 +1,7 @@
 /* pf_lock: one mutex per PF, for the PF-wide kernel steps that must not run twice at once
  * (pf_prepare: bringing the PF up and enabling its VFs). Entries are made on first use and
- * live as long as the daemon. Lock order: a PF lock is taken before d->lock, never while
- * d->lock is held. */
+ * live as long as the daemon. Lock order: a PF lock is taken before the daemon's state lock,
+ * never while that is held. */
 #ifndef PF_LOCK_H
 #define PF_LOCK_H
 

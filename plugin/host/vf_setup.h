@@ -1,6 +1,6 @@
 /* vf_setup: configure a VF through its PF for an endpoint, and reset it.
  *
- * vf_apply (ep->saved already read by the caller, and recorded) sets admin
+ * vf_apply (t->saved already read by the caller, and recorded) sets admin
  * MAC, VLAN (+QoS, protocol), spoof check, trust, link state and rates, then
  * makes the VF netdev's own MAC equal the admin MAC and sets its MTU, leaving
  * it down. On any failure every step already done is undone, and the error
@@ -11,7 +11,19 @@
 #ifndef VF_SETUP_H
 #define VF_SETUP_H
 
-#include "../daemon/daemon.h"
+#include <stdint.h>
+
+#include "host.h"
+#include "net_config.h"
+
+/* The VF an endpoint owns, as this layer needs it: which one, the MAC it gets, and its
+ * settings from before us (what undo and reset put back). Points into the caller's record. */
+struct vf_target {
+	int vf;
+	const char *vf_pci;
+	const uint8_t *mac;
+	const struct nlk_vf_config *saved;
+};
 
 /* The engine of vf_apply, a seam for tests: apply steps 0..count-1 in order, then finish;
  * when only finish failed, the whole attempt is made once more (retrying is told why). On
@@ -26,10 +38,10 @@ struct vf_steps {
 };
 int vf_steps_run(const struct vf_steps *s, sr_error *err);
 
-int vf_apply(struct daemon *d, const char *pf_ifname, const struct net_config *cfg, const struct ep_record *ep,
+int vf_apply(const struct host *h, const char *pf_ifname, const struct net_config *cfg, const struct vf_target *t,
 	     sr_error *err);
-int vf_reset(struct daemon *d, const char *pf_ifname, const struct ep_record *ep, sr_error *err);
+int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err);
 /* Makes the VF netdev (in this namespace) carry the admin MAC and the MTU, down. */
-int vf_sync_netdev(struct daemon *d, const struct net_config *cfg, const struct ep_record *ep, sr_error *err);
+int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const struct vf_target *t, sr_error *err);
 
 #endif
