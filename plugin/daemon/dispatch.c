@@ -45,6 +45,30 @@ const char *dispatch_route_path(size_t i)
 	return i < dispatch_route_count() ? routes[i].path : NULL;
 }
 
+unsigned dispatch_status_of(const sr_error *err)
+{
+	switch ((enum sr_kind)err->kind) {
+	case SR_INVALID:
+		return 400;
+	case SR_NOT_FOUND:
+		return 404;
+	case SR_CONFLICT:   /* already there, in use */
+	case SR_EXHAUSTED:  /* no VF left: Docker shows the message, retrying will not help */
+	case SR_BUSY:       /* another request holds the object for too long */
+		return 409;
+	case SR_INTERNAL:
+		break;
+	}
+	return 500;
+}
+
+static void respond_error(struct http_response *resp, unsigned status, const char *message)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->body = spec_encode_error(message);
+}
+
 void respond_json(struct http_response *resp, char *body)
 {
 	if (!body) {
@@ -54,13 +78,6 @@ void respond_json(struct http_response *resp, char *body)
 	free(resp->body);
 	resp->status = 200;
 	resp->body = body;
-}
-
-void respond_error(struct http_response *resp, unsigned status, const char *message)
-{
-	free(resp->body);
-	resp->status = status;
-	resp->body = spec_encode_error(message);
 }
 
 void respond_empty(struct http_response *resp)
@@ -77,8 +94,10 @@ void dispatch_request(struct daemon *d, const char *path, const char *body, size
 			continue;
 		/* no lock here: each handler takes what it needs (daemon.h), so constant answers
 		 * and readers never wait behind another request's kernel work */
-		routes[i].fn(d, body, len, resp);
-		if (!resp->body)
+		sr_error err = {0};
+		if (routes[i].fn(d, body, len, resp, &err) < 0)
+			respond_error(resp, dispatch_status_of(&err), err.msg);
+		else if (!resp->body)
 			respond_error(resp, 500, "internal error: handler gave no answer");
 		return;
 	}

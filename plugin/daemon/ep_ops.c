@@ -99,8 +99,8 @@ int ep_ops_wait_vf(struct daemon *d, const char *pf_pci, int vf, sr_error *err)
 		wait_a_while(d);
 	if (!ep_ops_vf_claimed(d, pf_pci, vf))
 		return 0;
-	return sr_error_set(err, EBUSY, "VF %d of %s is being worked on by another request (for over %d s)", vf,
-			    pf_pci, EP_OPS_WAIT_S);
+	return sr_error_set_kind(err, SR_BUSY, EBUSY, "VF %d of %s is being worked on by another request (for over %d s)",
+				 vf, pf_pci, EP_OPS_WAIT_S);
 }
 
 int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err)
@@ -116,8 +116,8 @@ int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err)
 		wait_a_while(d);
 	if (!op)
 		return 0;
-	return sr_error_set(err, EBUSY, "endpoint %s is being %s (by another request, for over %d s)", id, op->what,
-			    EP_OPS_WAIT_S);
+	return sr_error_set_kind(err, SR_BUSY, EBUSY, "endpoint %s is being %s (by another request, for over %d s)", id,
+				 op->what, EP_OPS_WAIT_S);
 }
 
 void ep_ops_wait_network_idle(struct daemon *d, const char *network_id)

@@ -150,26 +150,20 @@ static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSF
 /* Under d->lock: everything CreateEndpoint decides from memory. Waits for another request on
  * the same ID; answers a retry of a finished create (1, mac_text filled, "" when Docker gave
  * the MAC); else chooses the MAC and enters the operation (0, *net a copy of the network).
- * -1: refused (*status, err). */
+ * -1: refused (err, with its kind). */
 static int create_begin(struct daemon *d, const struct spec_create_endpoint *req, struct net_record *net,
-			struct ep_record *ep, bool *generated, char mac_text[18], unsigned *status, sr_error *err)
+			struct ep_record *ep, bool *generated, char mac_text[18], sr_error *err)
 {
 	const struct net_record *n;
 	struct ep_record *existing;
 	struct ep_op *op;
-	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0) {
-		*status = 409;
+	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0)
 		return -1;
-	}
 	n = state_find_net(&d->state, req->network_id);
-	if (!n) {
-		*status = 404;
-		return sr_error_set(err, ENOENT, "network %s not found", req->network_id);
-	}
-	if (!strcmp(d->deleting_net, n->id)) {
-		*status = 404;
-		return sr_error_set(err, ENOENT, "network %s is being deleted", req->network_id);
-	}
+	if (!n)
+		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s not found", req->network_id);
+	if (!strcmp(d->deleting_net, n->id))
+		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s is being deleted", req->network_id);
 	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
 		set_aside_released(d, existing);
@@ -180,17 +174,14 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 		 * as the first time */
 		if (retried_create(existing, req, mac_text))
 			return 1;
-		*status = 409;
-		return sr_error_set(err, EEXIST, "endpoint %s already exists", req->endpoint_id);
+		return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "endpoint %s already exists", req->endpoint_id);
 	}
 	if (choose_mac(d, req, ep->mac, generated, err) < 0)
-		return -1;
+		return sr_error_kind(err, SR_INVALID);
 	*net = *n;
 	op = ep_ops_begin(d, req->endpoint_id, n->id, "created", err);
-	if (!op) {
-		*status = 500;
+	if (!op)
 		return -1;
-	}
 	memcpy(op->mac, ep->mac, 6);
 	op->has_mac = true;
 	return 0;
@@ -233,7 +224,7 @@ static int create_commit(struct daemon *d, const char *id, sr_error *err)
 /* Shape: decide and reserve under d->lock (create_begin, then the VF claim in vf_pool_take),
  * work on the kernel without it, record and commit under it. The operation in d->ops keeps
  * the ID, the VF and the MAC ours throughout. */
-void handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_create_endpoint req;
 	struct ep_record ep;
@@ -242,33 +233,26 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	char pf[SYSFS_IFNAME_MAX];
 	char mac_text[18] = "";
 	bool generated = false, in_ops = false;
-	sr_error err = {0};
-	unsigned status = 400;
 	int begun;
 	memset(&ep, 0, sizeof(ep));
 	memset(&net, 0, sizeof(net));
-	if (spec_decode_create_endpoint(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_create_endpoint(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
-	begun = create_begin(d, &req, &net, &ep, &generated, mac_text, &status, &err);
+	begun = create_begin(d, &req, &net, &ep, &generated, mac_text, err);
 	pthread_mutex_unlock(&d->lock);
 	if (begun > 0) {
 		spec_create_endpoint_free(&req);
 		respond_json(resp, spec_encode_create_endpoint(mac_text[0] ? mac_text : NULL));
-		return;
+		return 0;
 	}
 	if (begun < 0)
 		goto fail;
 	in_ops = true;
-	status = 500;
-	if (pf_ready(d, &net, pf, &err) < 0)
+	if (pf_ready(d, &net, pf, err) < 0)
 		goto fail;
-	if (vf_pool_take(d, &net, pf, req.endpoint_id, &vf, &err) < 0) {
-		status = err.code == ENOSPC ? 409 : 500;
+	if (vf_pool_take(d, &net, pf, req.endpoint_id, &vf, err) < 0)
 		goto fail;
-	}
 	snprintf(ep.id, sizeof(ep.id), "%s", req.endpoint_id);
 	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
 	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci);
@@ -277,20 +261,20 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep.vf = vf.vf;
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
-	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, &err) < 0)
+	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
 		goto fail;
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
-	if (create_record(d, &ep, &err) < 0)
+	if (create_record(d, &ep, err) < 0)
 		goto fail;
 	daemon_fault_point(d, "record endpoint");
 	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
 	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
-	if (vf_apply(&d->host, pf, &net.cfg, EP_VF(&ep), &err) < 0) {
+	if (vf_apply(&d->host, pf, &net.cfg, EP_VF(&ep), err) < 0) {
 		forget_endpoint(d, ep.id);
 		goto fail;
 	}
-	if (create_commit(d, ep.id, &err) < 0) {
+	if (create_commit(d, ep.id, err) < 0) {
 		sr_error reset_err = {0};
 		if (vf_reset(&d->host, pf, EP_VF(&ep), &reset_err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
@@ -305,17 +289,17 @@ void handle_create_endpoint(struct daemon *d, const char *body, size_t len, stru
 	spec_create_endpoint_free(&req);
 	/* Only fields Docker left empty may be returned: anything else makes it roll back. */
 	respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
-	return;
+	return 0;
 fail:
 	if (in_ops)
 		end_op(d, req.endpoint_id);
-	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateEndpoint %.12s: %s", req.endpoint_id, err.msg);
+	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateEndpoint %.12s: %s", req.endpoint_id, err->msg);
 	spec_create_endpoint_free(&req);
-	respond_error(resp, status, err.msg);
+	return -1;
 }
 
 /* Read-only: a copy taken under d->lock, the PF's name read without it. */
-void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_endpoint_ref req;
 	const struct ep_record *found;
@@ -324,11 +308,8 @@ void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, s
 	unsigned vlan = 0;
 	char pf[SYSFS_IFNAME_MAX] = "";
 	char mac[18];
-	sr_error err = {0};
-	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
 	found = state_find_ep(&d->state, req.endpoint_id);
 	found_net = found ? state_find_net(&d->state, found->network_id) : NULL;
@@ -339,9 +320,9 @@ void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, s
 	pthread_mutex_unlock(&d->lock);
 	if (!found || !found_net) {
 		respond_json(resp, spec_encode_oper_info(NULL, 0));
-		return;
+		return 0;
 	}
-	if (pf_ifname(&d->host, ep.pf_pci, pf, &err) < 0)
+	if (pf_ifname(&d->host, ep.pf_pci, pf, err) < 0)
 		pf[0] = '\0';
 	nlk_mac_format(ep.mac, mac);
 	struct spec_oper_field fields[] = {
@@ -349,6 +330,7 @@ void handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, s
 		{"vf_pci", ep.vf_pci, 0}, {"mac", mac, 0},          {"vlan", NULL, vlan},
 	};
 	respond_json(resp, spec_encode_oper_info(fields, sizeof(fields) / sizeof(fields[0])));
+	return 0;
 }
 
 static bool sandbox_key_valid(const char *key)
@@ -359,41 +341,35 @@ static bool sandbox_key_valid(const char *key)
 
 /* Under d->lock: the checks of a Join, and its operation entered (copies in *ep and *net). */
 static int join_begin(struct daemon *d, const struct spec_join *req, struct ep_record *ep, struct net_record *net,
-		      unsigned *status, sr_error *err)
+		      sr_error *err)
 {
 	const struct ep_record *rec;
 	const struct net_record *n;
 	struct ep_op *op;
-	*status = 409;
 	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0)
 		return -1;
 	rec = state_find_ep(&d->state, req->endpoint_id);
 	n = rec ? state_find_net(&d->state, rec->network_id) : NULL;
 	if (!rec || rec->phase == EP_RELEASED || !n) {
-		*status = 404;
-		return sr_error_set(err, ENOENT, "endpoint %s not found%s", req->endpoint_id,
+		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "endpoint %s not found%s", req->endpoint_id,
 				    rec && rec->phase == EP_RELEASED ?
 					    " (Docker deleted it; its VF is not back on its host driver yet)" : "");
 	}
 	if (strcmp(rec->network_id, req->network_id) != 0) {
-		*status = 400;
-		return sr_error_set(err, EINVAL, "endpoint %.12s belongs to network %.12s, not %.12s", rec->id,
+		return sr_error_set_kind(err, SR_INVALID, EINVAL, "endpoint %.12s belongs to network %.12s, not %.12s", rec->id,
 				    rec->network_id, req->network_id);
 	}
 	if (!sandbox_key_valid(req->sandbox_key)) {
-		*status = 400;
-		return sr_error_set(err, EINVAL, "SandboxKey '%s' is not an absolute path", req->sandbox_key);
+		return sr_error_set_kind(err, SR_INVALID, EINVAL, "SandboxKey '%s' is not an absolute path", req->sandbox_key);
 	}
 	if (rec->joined && strcmp(rec->sandbox_key, req->sandbox_key) != 0)
-		return sr_error_set(err, EBUSY, "endpoint %.12s is already joined to sandbox %s", rec->id,
+		return sr_error_set_kind(err, SR_CONFLICT, EBUSY, "endpoint %.12s is already joined to sandbox %s", rec->id,
 				    rec->sandbox_key);
 	*ep = *rec;
 	*net = *n;
 	op = ep_ops_begin(d, rec->id, rec->network_id, "joined", err);
-	if (!op) {
-		*status = 500;
+	if (!op)
 		return -1;
-	}
 	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", rec->pf_pci);
 	op->vf = rec->vf;
 	return 0;
@@ -426,47 +402,42 @@ out:
 	return rc;
 }
 
-void handle_join(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_join(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_join req;
 	struct ep_record ep;
 	struct net_record net;
 	char netdev[SYSFS_IFNAME_MAX];
 	bool found, in_ops = false;
-	sr_error err = {0};
-	unsigned status = 400;
 	int begun;
 	memset(&ep, 0, sizeof(ep));
 	memset(&net, 0, sizeof(net));
-	if (spec_decode_join(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_join(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
-	begun = join_begin(d, &req, &ep, &net, &status, &err);
+	begun = join_begin(d, &req, &ep, &net, err);
 	pthread_mutex_unlock(&d->lock);
 	if (begun < 0)
 		goto fail;
 	in_ops = true;
-	status = 500;
 	daemon_hold_point(d, "join-claimed", ep.id, ep.vf);
 	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
 	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on. */
-	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep.vf_pci, netdev, &found, &err) < 0)
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep.vf_pci, netdev, &found, err) < 0)
 		goto fail;
 	if (!found) {
-		sr_error_set(&err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep.vf,
+		sr_error_set(err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep.vf,
 			     ep.vf_pci, ep.id);
 		goto fail;
 	}
 	struct nlk_link_info info;
-	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, &err) < 0 || nlk_link_get(d->host.nl, netdev, &info, &err) < 0)
+	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, err) < 0 || nlk_link_get(d->host.nl, netdev, &info, err) < 0)
 		goto fail;
 	if (memcmp(info.mac, ep.mac, 6) != 0) {
-		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), &err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, &err) < 0)
+		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, err) < 0)
 			goto fail;
 	}
-	if (join_commit(d, ep.id, req.sandbox_key, &err) < 0)
+	if (join_commit(d, ep.id, req.sandbox_key, err) < 0)
 		goto fail;
 	daemon_fault_point(d, "record join");
 	end_op(d, ep.id);
@@ -480,49 +451,45 @@ void handle_join(struct daemon *d, const char *body, size_t len, struct http_res
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep.id, req.sandbox_key, ep.vf,
 		   netdev);
 	respond_json(resp, spec_encode_join(&jr));
-	return;
+	return 0;
 fail:
 	if (in_ops)
 		end_op(d, ep.id);
-	sr_log_msg(&d->log, SR_LOG_ERROR, "Join %.12s: %s", req.endpoint_id, err.msg);
-	respond_error(resp, status, err.msg);
+	sr_log_msg(&d->log, SR_LOG_ERROR, "Join %.12s: %s", req.endpoint_id, err->msg);
+	return -1;
 }
 
 /* No kernel work: all of it under d->lock, after any other request on the endpoint. */
-void handle_leave(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_leave(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_endpoint_ref req;
 	struct ep_record *ep, saved;
-	sr_error err = {0};
-	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
-	if (ep_ops_wait_idle(d, req.endpoint_id, &err) < 0) {
+	if (ep_ops_wait_idle(d, req.endpoint_id, err) < 0) {
 		pthread_mutex_unlock(&d->lock);
-		respond_error(resp, 409, err.msg);
-		return;
+		return -1;
 	}
 	ep = state_find_ep(&d->state, req.endpoint_id);
 	if (!ep || !ep->joined) {
 		pthread_mutex_unlock(&d->lock);
 		respond_empty(resp); /* repeated Leave, or Leave after a failed Join */
-		return;
+		return 0;
 	}
 	saved = *ep;
 	ep->joined = false;
 	ep->sandbox_key[0] = '\0';
 	ep->sandbox_seen = false;
-	if (state_save(&d->state, &err) < 0) {
+	if (state_save(&d->state, err) < 0) {
 		*ep = saved;
 		pthread_mutex_unlock(&d->lock);
-		respond_error(resp, 500, err.msg);
-		return;
+		return -1;
 	}
 	pthread_mutex_unlock(&d->lock);
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s left its sandbox", req.endpoint_id);
 	respond_empty(resp);
+	return 0;
 }
 
 /* Under d->lock: marked DELETING (saved) and its operation entered; 0 = go on, 1 = nothing
@@ -588,41 +555,35 @@ static int delete_commit(struct daemon *d, const struct ep_record *copy, bool ho
 	return rc;
 }
 
-void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_endpoint_ref req;
 	struct ep_record copy;
 	char pf[SYSFS_IFNAME_MAX];
 	bool kept;
-	sr_error err = {0};
 	int begun;
-	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
-	begun = delete_begin(d, req.endpoint_id, &copy, &err);
+	begun = delete_begin(d, req.endpoint_id, &copy, err);
 	pthread_mutex_unlock(&d->lock);
 	if (begun > 0) {
 		respond_empty(resp);
-		return;
+		return 0;
 	}
 	if (begun < 0) {
-		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteEndpoint %.12s: %s", req.endpoint_id, err.msg);
-		respond_error(resp, err.code == EBUSY ? 409 : 500, err.msg);
-		return;
+		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteEndpoint %.12s: %s", req.endpoint_id, err->msg);
+		return -1;
 	}
 	daemon_fault_point(d, "mark endpoint deleting");
 	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
-	if (pf_ifname(&d->host, copy.pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(&copy), &err) < 0)
+	if (pf_ifname(&d->host, copy.pf_pci, pf, err) < 0 || vf_reset(&d->host, pf, EP_VF(&copy), err) < 0)
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
-			   copy.vf_pci, err.msg);
+			   copy.vf_pci, err->msg);
 	daemon_fault_point(d, "reset VF");
-	err = (sr_error){0};
-	if (delete_commit(d, &copy, vf_is_home(&d->host, copy.vf_pci), &kept, &err) < 0) {
-		respond_error(resp, 500, err.msg);
-		return;
-	}
+	sr_error_clear(err);
+	if (delete_commit(d, &copy, vf_is_home(&d->host, copy.vf_pci), &kept, err) < 0)
+		return -1;
 	if (kept)
 		sr_log_msg(&d->log, SR_LOG_INFO,
 			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
@@ -632,4 +593,5 @@ void handle_delete_endpoint(struct daemon *d, const char *body, size_t len, stru
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
 			   copy.vf, copy.vf_pci);
 	respond_empty(resp);
+	return 0;
 }

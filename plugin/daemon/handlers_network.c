@@ -13,20 +13,24 @@
 #include "../host/vf_setup.h"
 #include "ep_vf.h"
 
-void handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	(void)d;
 	(void)body;
 	(void)len;
+	(void)err;
 	respond_json(resp, spec_encode_activate(true, true));
+	return 0;
 }
 
-void handle_net_capabilities(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_net_capabilities(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	(void)d;
 	(void)body;
 	(void)len;
+	(void)err;
 	respond_json(resp, spec_encode_network_capabilities());
+	return 0;
 }
 
 /* "10.9.0.1/16" -> "10.9.0.1" */
@@ -73,7 +77,7 @@ static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr
 	for (size_t i = 0; i < d->state.net_count; i++) {
 		const struct net_record *o = &d->state.nets[i];
 		if (!strcmp(o->pf_pci, rec->pf_pci) && o->cfg.vlan == rec->cfg.vlan)
-			return sr_error_set(err, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
+			return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
 					    rec->cfg.pf_spec, rec->pf_pci, rec->cfg.vlan, o->id);
 	}
 	return 0;
@@ -93,26 +97,22 @@ static bool same_network(const struct net_record *a, const struct net_record *b)
 	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
 }
 
-void handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_create_network req;
 	struct net_record rec;
-	sr_error err = {0};
-	unsigned status = 400;
 	int total;
 	bool locked = false;
 	memset(&rec, 0, sizeof(rec));
-	if (spec_decode_create_network(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_create_network(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	snprintf(rec.id, sizeof(rec.id), "%s", req.network_id);
 	rec.internal = req.internal;
-	if (net_config_parse(&req.generic, &rec.cfg, &err) < 0)
-		goto fail;
-	if ((req.ipv4_count > 0 && check_ipdata(&req.ipv4[0], "IPv4Data[0]", &err) < 0) ||
-	    (req.ipv6_count > 0 && check_ipdata(&req.ipv6[0], "IPv6Data[0]", &err) < 0))
-		goto fail;
+	if (net_config_parse(&req.generic, &rec.cfg, err) < 0)
+		goto invalid;
+	if ((req.ipv4_count > 0 && check_ipdata(&req.ipv4[0], "IPv4Data[0]", err) < 0) ||
+	    (req.ipv6_count > 0 && check_ipdata(&req.ipv6[0], "IPv6Data[0]", err) < 0))
+		goto invalid;
 	if (req.ipv4_count > 0) {
 		plain_ip(req.ipv4[0].gateway, rec.gateway4, sizeof(rec.gateway4));
 		snprintf(rec.pool4, sizeof(rec.pool4), "%s", req.ipv4[0].pool);
@@ -123,8 +123,8 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if (pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, &err) < 0)
-		goto fail;
+	if (pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err) < 0)
+		goto invalid;
 	pthread_mutex_lock(&d->lock);
 	const struct net_record *found = state_find_net(&d->state, req.network_id);
 	bool existing = found != NULL, same = found && same_network(found, &rec);
@@ -136,35 +136,31 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 		pthread_mutex_unlock(&d->net_lock);
 		spec_create_network_free(&req);
 		respond_empty(resp);
-		return;
+		return 0;
 	}
 	if (existing) {
-		sr_error_set(&err, EEXIST, "network %s already exists with other options", req.network_id);
-		status = 409;
+		sr_error_set_kind(err, SR_CONFLICT, EEXIST, "network %s already exists with other options", req.network_id);
 		goto fail;
 	}
-	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, &err) < 0 ||
-	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, &err) < 0)
-		goto fail;
+	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, err) < 0 ||
+	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, err) < 0)
+		goto invalid;
 	if (rec.cfg.numvfs > (unsigned)total) {
-		sr_error_set(&err, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
+		sr_error_set_kind(err, SR_INVALID, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
 			     rec.cfg.pf_spec);
 		goto fail;
 	}
 	/* networks change only under net_lock: what is checked here holds until the add */
 	pthread_mutex_lock(&d->lock);
-	int vlan_taken = check_pf_vlan_free(d, &rec, &err);
+	int vlan_taken = check_pf_vlan_free(d, &rec, err);
 	pthread_mutex_unlock(&d->lock);
-	if (vlan_taken < 0) {
-		status = 409;
+	if (vlan_taken < 0) /* a conflict (check_pf_vlan_free says so) */
 		goto fail;
-	}
-	status = 500;
-	if (pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, &err) < 0)
+	if (pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, err) < 0)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
-	int added = state_add_net(&d->state, &rec, &err) ? 0 : -1;
-	if (added == 0 && state_save(&d->state, &err) < 0) {
+	int added = state_add_net(&d->state, &rec, err) ? 0 : -1;
+	if (added == 0 && state_save(&d->state, err) < 0) {
 		state_remove_net(&d->state, rec.id);
 		added = -1;
 	}
@@ -176,13 +172,15 @@ void handle_create_network(struct daemon *d, const char *body, size_t len, struc
 		   rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
 	spec_create_network_free(&req);
 	respond_empty(resp);
-	return;
+	return 0;
+invalid: /* what the request asks for cannot be (bad options, PF, VF list) */
+	sr_error_kind(err, SR_INVALID);
 fail:
 	if (locked)
 		pthread_mutex_unlock(&d->net_lock);
-	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateNetwork %.12s: %s", req.network_id, err.msg);
+	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateNetwork %.12s: %s", req.network_id, err->msg);
 	spec_create_network_free(&req);
-	respond_error(resp, status, err.msg);
+	return -1;
 }
 
 /* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
@@ -235,24 +233,21 @@ static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_
 	}
 }
 
-void handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_network_ref req;
 	struct ep_record *eps = NULL;
 	size_t n;
-	sr_error err = {0};
 	int saved;
-	if (spec_decode_network_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->net_lock);
 	pthread_mutex_lock(&d->lock);
 	if (!state_find_net(&d->state, req.network_id)) {
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_unlock(&d->net_lock);
 		respond_empty(resp); /* Docker repeats and replays deletes */
-		return;
+		return 0;
 	}
 	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
 	ep_ops_wait_network_idle(d, req.network_id);
@@ -275,73 +270,65 @@ void handle_delete_network(struct daemon *d, const char *body, size_t len, struc
 	/* Docker deletes the network on its side whatever we answer and never retries: a failed
 	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
 	 * the network cannot come back to block its PF and VLAN. */
-	saved = state_save(&d->state, &err);
+	saved = state_save(&d->state, err);
 	pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&d->net_lock);
 	free(eps);
 	if (saved < 0) {
-		sr_error_wrap(&err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
+		sr_error_wrap(err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
 			      req.network_id);
-		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err.msg);
-		respond_error(resp, 500, err.msg);
-		return;
+		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err->msg);
+		return -1;
 	}
 	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", req.network_id);
 	respond_empty(resp);
+	return 0;
 }
 
-void handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_allocate_network req;
-	sr_error err = {0};
 	(void)d;
-	if (spec_decode_allocate_network(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_allocate_network(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	spec_allocate_network_free(&req);
 	/* Local scope: nothing to allocate cluster-wide. */
 	respond_json(resp, spec_encode_allocate_network());
+	return 0;
 }
 
-void handle_free_network(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_free_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_network_ref req;
-	sr_error err = {0};
 	(void)d;
-	if (spec_decode_network_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	respond_empty(resp);
+	return 0;
 }
 
-void handle_discover(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_discover(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_discover req;
-	sr_error err = {0};
 	(void)d;
-	if (spec_decode_discover(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_discover(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	respond_empty(resp);
+	return 0;
 }
 
 /* No external connectivity to program: VFs reach the wire directly. */
-void handle_program_external(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_program_external(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_endpoint_ref req;
-	sr_error err = {0};
 	(void)d;
-	if (spec_decode_endpoint_ref(body, len, &req, &err) < 0) {
-		respond_error(resp, 400, err.msg);
-		return;
-	}
+	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
 	respond_empty(resp);
+	return 0;
 }
 
-void handle_revoke_external(struct daemon *d, const char *body, size_t len, struct http_response *resp)
+int handle_revoke_external(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
-	handle_program_external(d, body, len, resp);
+	return handle_program_external(d, body, len, resp, err);
 }

@@ -131,15 +131,17 @@ int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_
 		return 0;
 	}
 	if (numvfs == 0)
-		return sr_error_set(err, ENOSPC, "PF %s has no VFs enabled (sriov_numvfs is 0)", pf_ifname);
+		return sr_error_set_kind(err, SR_EXHAUSTED, ENOSPC, "PF %s has no VFs enabled (sriov_numvfs is 0)",
+					 pf_ifname);
 	if (allowed == 0)
-		return sr_error_set(err, ENOSPC, "PF %s: none of its %d VFs is in this network's vfs list", pf_ifname,
-				    numvfs);
+		return sr_error_set_kind(err, SR_EXHAUSTED, ENOSPC,
+					 "PF %s: none of its %d VFs is in this network's vfs list", pf_ifname, numvfs);
 	if (in_flight)
-		return sr_error_set(err, ENOSPC,
-				    "PF %s: all %d VFs in use (%d by endpoints, %d being set up or torn down by other "
-				    "requests, %d busy on the host)%s%s",
-				    pf_ifname, allowed, owned, in_flight, busy, busy ? ": " : "", skipped);
-	return sr_error_set(err, ENOSPC, "PF %s: all %d VFs in use (%d by endpoints, %d busy on the host)%s%s",
-			    pf_ifname, allowed, owned, busy, busy ? ": " : "", skipped);
+		return sr_error_set_kind(err, SR_EXHAUSTED, ENOSPC,
+					 "PF %s: all %d VFs in use (%d by endpoints, %d being set up or torn down by other "
+					 "requests, %d busy on the host)%s%s",
+					 pf_ifname, allowed, owned, in_flight, busy, busy ? ": " : "", skipped);
+	return sr_error_set_kind(err, SR_EXHAUSTED, ENOSPC,
+				 "PF %s: all %d VFs in use (%d by endpoints, %d busy on the host)%s%s", pf_ifname, allowed,
+				 owned, busy, busy ? ": " : "", skipped);
 }
