@@ -9,6 +9,7 @@
 
 #include "../common/sr_log.h"
 #include "cli/commands.h"
+#include "defaults.h"
 #include "daemon/daemon_run.h"
 
 static const struct {
@@ -27,10 +28,10 @@ static void usage(FILE *out)
 		"       sriov-plugin COMMAND [ARGS]\n"
 		"\n"
 		"Options:\n"
-		"  --socket PATH          Unix socket (default /run/docker/plugins/sriov.sock)\n"
+		"  --socket PATH          Unix socket (default " SRIOV_DEFAULT_SOCKET ")\n"
 		"  --socket-group GROUP   group owning the socket (default root); mode is 0660\n"
-		"  --state-dir DIR        where networks, endpoints and pools are kept (default /var/lib/sriov-plugin)\n"
-		"  --sysfs DIR            sysfs root (default /sys)\n"
+		"  --state-dir DIR        where networks, endpoints and pools are kept (default " SRIOV_DEFAULT_STATE_DIR ")\n"
+		"  --sysfs DIR            sysfs root (default " SRIOV_DEFAULT_SYSFS ")\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
 		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
@@ -82,9 +83,9 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
 	struct daemon_config cfg = {
-		.socket_path = "/run/docker/plugins/sriov.sock",
-		.state_dir = "/var/lib/sriov-plugin",
-		.sysfs_root = "/sys",
+		.socket_path = SRIOV_DEFAULT_SOCKET,
+		.state_dir = SRIOV_DEFAULT_STATE_DIR,
+		.sysfs_root = SRIOV_DEFAULT_SYSFS,
 		.reclaim_interval = 30,
 	};
 	struct sr_log log = {.level = SR_LOG_INFO, .journald = getenv("JOURNAL_STREAM") != NULL};

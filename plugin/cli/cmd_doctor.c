@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../../netlink/nlk.h"
+#include "../defaults.h"
 #include "commands.h"
 #include "doctor.h"
 
@@ -35,7 +36,8 @@ int cmd_doctor(int argc, char **argv)
 		{"kata", no_argument, NULL, 'k'},          {"runc-only", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	struct doctor_env env = {.sysfs = "/sys", .proc = "/proc", .eswitch = nlk_devlink_eswitch_mode};
+	struct doctor_env env = {
+		.sysfs = SRIOV_DEFAULT_SYSFS, .proc = SRIOV_DEFAULT_PROC, .eswitch = nlk_devlink_eswitch_mode};
 	struct doctor_report rep = {0};
 	struct nlk *nl = NULL;
 	sr_error err = {0};

@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../defaults.h"
 #include "commands.h"
 #include "status_client.h"
 #include "status_table.h"
-
-#define DEFAULT_SOCKET "/run/docker/plugins/sriov.sock"
 
 static void usage(FILE *out)
 {
@@ -28,7 +27,7 @@ int cmd_status(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *socket_path = DEFAULT_SOCKET;
+	const char *socket_path = SRIOV_DEFAULT_SOCKET;
 	bool as_json = false;
 	sr_error err = {0};
 	unsigned status = 0;

@@ -16,6 +16,8 @@
 
 #include "../../common/sr_error.h"
 
+#define DOCTOR_PATH_LEN 1024 /* a path under the sysfs or proc root the checks read */
+
 enum doctor_result { DOCTOR_PASS = 0, DOCTOR_WARN = 1, DOCTOR_FAIL = 2 };
 
 struct doctor_check {

@@ -10,20 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/small_file.h"
+
 bool doctor_read(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return true;
+	return small_file_read(path, buf, size, NULL) == 0;
 }
 
 bool doctor_read_int(const char *path, long *value)
@@ -64,16 +55,7 @@ int doctor_dir_count(const char *dir, char *first, size_t first_size)
 
 bool doctor_link_base(const char *path, char *out, size_t size)
 {
-	char target[PATH_MAX];
-	const char *base;
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	snprintf(out, size, "%s", base);
-	return true;
+	return small_file_link_base(path, out, size, NULL) == 0;
 }
 
 bool doctor_file_contains(const char *path, const char *needle)

@@ -6,8 +6,6 @@
 #include "doctor.h"
 #include "doctor_fs.h"
 
-#define PATH_LEN 1024
-
 /* True when the whitespace-separated kernel command line has a word starting with word. */
 static bool cmdline_has(const char *cmdline, const char *word)
 {
@@ -22,7 +20,7 @@ static bool cmdline_has(const char *cmdline, const char *word)
  * without either (firmware has it off), the CPU vendor is the best guess. */
 static const char *iommu_parameter(const struct doctor_env *env)
 {
-	char path[PATH_LEN];
+	char path[DOCTOR_PATH_LEN];
 	snprintf(path, sizeof(path), "%s/firmware/acpi/tables/DMAR", env->sysfs);
 	if (doctor_exists(path))
 		return "intel_iommu=on";
@@ -44,7 +42,7 @@ enum doctor_vfio doctor_vfio_detect(const struct doctor_env *env, char *why, siz
 					   "/opt/kata/bin/containerd-shim-kata-v2", "/usr/bin/kata-runtime",
 					   "/usr/local/bin/kata-runtime", "/opt/kata/bin/kata-runtime"};
 	const char *root = env->root && strcmp(env->root, "/") != 0 ? env->root : "";
-	char path[PATH_LEN], first[256];
+	char path[DOCTOR_PATH_LEN], first[256];
 	struct dirent *de;
 	DIR *dir;
 	for (size_t i = 0; i < sizeof(kata) / sizeof(kata[0]); i++) {
@@ -80,7 +78,7 @@ enum doctor_vfio doctor_vfio_detect(const struct doctor_env *env, char *why, siz
 
 int doctor_check_iommu(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN], first[256], cmdline[4096] = "", fix[512];
+	char path[DOCTOR_PATH_LEN], first[256], cmdline[4096] = "", fix[512];
 	const char *param = iommu_parameter(env);
 	int units;
 	snprintf(path, sizeof(path), "%s/class/iommu", env->sysfs);
@@ -108,7 +106,7 @@ int doctor_check_iommu(const struct doctor_env *env, struct doctor_report *rep, 
 
 static void modules_dir(const struct doctor_env *env, char *out, size_t size)
 {
-	char path[PATH_LEN], release[256] = "";
+	char path[DOCTOR_PATH_LEN], release[256] = "";
 	if (env->modules_dir) {
 		snprintf(out, size, "%s", env->modules_dir);
 		return;
@@ -120,7 +118,7 @@ static void modules_dir(const struct doctor_env *env, char *out, size_t size)
 
 static bool vfio_pci_available(const struct doctor_env *env)
 {
-	char dir[PATH_LEN], path[PATH_LEN + 32];
+	char dir[DOCTOR_PATH_LEN], path[DOCTOR_PATH_LEN + 32];
 	modules_dir(env, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);
 	if (doctor_file_contains(path, "/vfio-pci.ko"))
@@ -131,7 +129,7 @@ static bool vfio_pci_available(const struct doctor_env *env)
 
 int doctor_check_vfio(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN], mode[16] = "";
+	char path[DOCTOR_PATH_LEN], mode[16] = "";
 	int rc;
 	snprintf(path, sizeof(path), "%s/module/vfio_pci", env->sysfs);
 	if (doctor_exists(path))
@@ -163,7 +161,7 @@ int doctor_check_vfio(const struct doctor_env *env, struct doctor_report *rep, s
 
 int doctor_check_hugepages(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN], line[256];
+	char path[DOCTOR_PATH_LEN], line[256];
 	long total = -1;
 	FILE *f;
 	snprintf(path, sizeof(path), "%s/meminfo", env->proc);

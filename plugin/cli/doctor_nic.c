@@ -7,21 +7,19 @@
 #include "../../netlink/nlk.h"
 #include "doctor.h"
 #include "doctor_fs.h"
-
-#define PATH_LEN 1024
 #define IFF_UP_FLAG 0x1
 
 struct nic {
 	const struct doctor_env *env;
 	const char *ifname;
 	const char *pci;
-	char dev[PATH_LEN]; /* <sysfs>/bus/pci/devices/<pci> */
+	char dev[DOCTOR_PATH_LEN]; /* <sysfs>/bus/pci/devices/<pci> */
 	long total, num;
 };
 
 static int check_counts(struct nic *n, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN + 32], name[64], fix[PATH_LEN + 64];
+	char path[DOCTOR_PATH_LEN + 32], name[64], fix[DOCTOR_PATH_LEN + 64];
 	snprintf(name, sizeof(name), "%s SR-IOV", n->ifname);
 	snprintf(path, sizeof(path), "%s/sriov_totalvfs", n->dev);
 	if (!doctor_read_int(path, &n->total) || n->total <= 0)
@@ -43,7 +41,7 @@ static int check_counts(struct nic *n, struct doctor_report *rep, sr_error *err)
 
 static int check_link(struct nic *n, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN], name[64], fix[128], oper[32] = "unknown";
+	char path[DOCTOR_PATH_LEN], name[64], fix[128], oper[32] = "unknown";
 	long flags = 0;
 	snprintf(name, sizeof(name), "%s link", n->ifname);
 	snprintf(fix, sizeof(fix), "ip link set %s up", n->ifname);
@@ -63,7 +61,7 @@ static int check_link(struct nic *n, struct doctor_report *rep, sr_error *err)
 /* VF i's PCI address, "" if the virtfn link is missing. */
 static void vf_pci(const struct nic *n, long i, char *out, size_t size)
 {
-	char path[PATH_LEN + 32];
+	char path[DOCTOR_PATH_LEN + 32];
 	snprintf(path, sizeof(path), "%s/virtfn%ld", n->dev, i);
 	if (!doctor_link_base(path, out, size))
 		out[0] = '\0';
@@ -71,7 +69,7 @@ static void vf_pci(const struct nic *n, long i, char *out, size_t size)
 
 static int check_vf_drivers(struct nic *n, struct doctor_report *rep, sr_error *err)
 {
-	char name[64], pci[64], path[PATH_LEN + 96], driver[64], drivers[256] = "", unbound[256] = "";
+	char name[64], pci[64], path[DOCTOR_PATH_LEN + 96], driver[64], drivers[256] = "", unbound[256] = "";
 	char fix[512];
 	long bound = 0, missing = 0;
 	snprintf(name, sizeof(name), "%s VF drivers", n->ifname);
@@ -106,7 +104,7 @@ static int check_vf_drivers(struct nic *n, struct doctor_report *rep, sr_error *
 
 static int check_iommu_groups(struct nic *n, struct doctor_report *rep, sr_error *err)
 {
-	char name[64], pci[64], path[PATH_LEN + 96], group[32], first[64], detail[256] = "";
+	char name[64], pci[64], path[DOCTOR_PATH_LEN + 96], group[32], first[64], detail[256] = "";
 	long alone = 0, shared = 0, none = 0;
 	snprintf(name, sizeof(name), "%s IOMMU groups", n->ifname);
 	if (n->num == 0)

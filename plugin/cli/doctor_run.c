@@ -9,32 +9,32 @@
 #include "doctor_fs.h"
 #include "../../netlink/nlk.h"
 #include "../host/net_config.h"
+#include "../host/sysfs.h"
 
-#define PATH_LEN 1024
-
-/* The named PF (netdev or PCI address) -> both names. */
-static int resolve_pf(const struct doctor_env *env, char ifname[64], char pci[64], sr_error *err)
+/* The named PF (netdev or PCI address) -> both names, read as the daemon reads them (sysfs.h:
+ * a switchdev PF's representors are never its netdev). */
+static int resolve_pf(const struct doctor_env *env, char ifname[SYSFS_IFNAME_MAX], char pci[SYSFS_PCI_MAX],
+		      sr_error *err)
 {
-	char path[PATH_LEN];
+	sr_error why = {0};
+	bool found = false;
 	if (net_config_is_pci_address(env->pf)) {
-		snprintf(pci, 64, "%s", env->pf);
-		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/net", env->sysfs, pci);
-		if (doctor_dir_count(path, ifname, 64) <= 0)
+		snprintf(pci, SYSFS_PCI_MAX, "%s", env->pf);
+		if (sysfs_pci_netdev(env->sysfs, pci, ifname, &found, &why) < 0 || !found)
 			return sr_error_set(err, ENODEV, "%s: no such PCI network device", env->pf);
 		return 0;
 	}
 	if (!nlk_ifname_valid(env->pf))
 		return sr_error_set(err, EINVAL, "'%s' is not an interface name or PCI address", env->pf);
-	snprintf(ifname, 64, "%s", env->pf);
-	snprintf(path, sizeof(path), "%s/class/net/%s/device", env->sysfs, env->pf);
-	if (!doctor_link_base(path, pci, 64) || !net_config_is_pci_address(pci))
+	snprintf(ifname, SYSFS_IFNAME_MAX, "%s", env->pf);
+	if (sysfs_netdev_pci(env->sysfs, env->pf, pci, &why) < 0)
 		return sr_error_set(err, ENODEV, "%s: no such PCI network device", env->pf);
 	return 0;
 }
 
 static int check_all_nics(const struct doctor_env *env, struct doctor_report *rep, sr_error *err)
 {
-	char path[PATH_LEN], pci[64];
+	char path[DOCTOR_PATH_LEN], pci[64];
 	struct dirent **names = NULL;
 	int count, found = 0, rc = 0;
 	snprintf(path, sizeof(path), "%s/class/net", env->sysfs);
@@ -82,7 +82,7 @@ static int decide_vfio(struct doctor_env *env, struct doctor_report *rep, sr_err
 int doctor_run(const struct doctor_env *env_in, struct doctor_report *rep, sr_error *err)
 {
 	struct doctor_env copy = *env_in, *env = &copy;
-	char ifname[64], pci[64];
+	char ifname[SYSFS_IFNAME_MAX], pci[SYSFS_PCI_MAX];
 	if (env->pf && resolve_pf(env, ifname, pci, err) < 0)
 		return -1;
 	if (decide_vfio(env, rep, err) < 0)

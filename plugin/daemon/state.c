@@ -10,6 +10,7 @@
 
 #include "../../common/atomic_file.h"
 #include "../../common/obj_dir.h"
+#include "json_mac.h"
 
 #define STATE_VERSION 1   /* the whole state in state.json */
 #define STATE_VERSION_DIRS 2 /* state.json a marker, one file per record in networks/ and endpoints/ */
@@ -383,13 +384,6 @@ void state_remove_ep(struct state *st, const char *id)
 
 /* ---- JSON ---- */
 
-static json_t *mac_json(const uint8_t mac[6])
-{
-	char text[18];
-	nlk_mac_format(mac, text);
-	return json_string(text);
-}
-
 static json_t *net_to_json(const struct net_record *n)
 {
 	char vfs[1024] = "";
@@ -411,7 +405,7 @@ static json_t *net_to_json(const struct net_record *n)
 static json_t *vf_config_to_json(const struct nlk_vf_config *v)
 {
 	return json_pack("{s:o, s:I, s:I, s:I, s:b, s:b, s:I, s:I, s:I, s:b, s:b, s:b, s:b}", "mac",
-			 mac_json(v->mac), "vlan", (json_int_t)v->vlan, "qos", (json_int_t)v->qos, "vlan_proto",
+			 json_mac(v->mac), "vlan", (json_int_t)v->vlan, "qos", (json_int_t)v->qos, "vlan_proto",
 			 (json_int_t)v->vlan_proto, "spoofchk", v->spoofchk, "trust", v->trust, "link_state",
 			 (json_int_t)v->link_state, "min_tx_rate", (json_int_t)v->min_tx_rate, "max_tx_rate",
 			 (json_int_t)v->max_tx_rate, "has_spoofchk", v->has_spoofchk, "has_trust", v->has_trust,
@@ -425,7 +419,7 @@ static json_t *ep_to_json(const struct ep_record *e)
 	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:I, s:b, s:o, s:s}", "id", e->id,
 			 "network_id",
 			 e->network_id, "pf_pci", e->pf_pci, "vf", e->vf, "vf_pci", e->vf_pci, "mac",
-			 mac_json(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
+			 json_mac(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
 			 "sandbox_key", e->sandbox_key, "joined_at", (json_int_t)e->joined_at, "sandbox_seen",
 			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);

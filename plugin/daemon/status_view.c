@@ -6,6 +6,7 @@
 
 #include "../host/net_config.h"
 #include "../host/sysfs.h"
+#include "json_mac.h"
 
 /* Builds objects member by member; the first failure (out of memory) sticks. put and append
  * always consume value: when the container itself could not be allocated, value is freed here
@@ -34,13 +35,6 @@ static void append(struct builder *b, json_t *array, json_t *value)
 	}
 	if (!value || json_array_append_new(array, value) < 0)
 		b->failed = true;
-}
-
-static json_t *mac_string(const uint8_t mac[6])
-{
-	char text[18];
-	nlk_mac_format(mac, text);
-	return json_string(text);
 }
 
 static const char *vlan_proto_name(unsigned proto)
@@ -105,7 +99,7 @@ static json_t *vf_json(struct builder *b, struct daemon *d, struct state *st, co
 		else if (!json_object_get(o, "error"))
 			put(b, o, "error", json_string(err.msg));
 	}
-	put(b, o, "mac", have_cfg ? mac_string(cfg.mac) : json_string(""));
+	put(b, o, "mac", have_cfg ? json_mac(cfg.mac) : json_string(""));
 	put(b, o, "vlan", json_integer(have_cfg ? (json_int_t)cfg.vlan : 0));
 	put(b, o, "qos", json_integer(have_cfg ? (json_int_t)cfg.qos : 0));
 	put(b, o, "spoofchk", have_cfg && cfg.has_spoofchk ? json_boolean(cfg.spoofchk) : json_null());

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/small_file.h"
 #include "../../netlink/nlk.h"
 #include "net_config.h"
 
@@ -29,72 +30,18 @@ static int build_path(char *out, size_t size, sr_error *err, const char *fmt, ..
 	return 0;
 }
 
-static int read_small_file(const char *path, char *buf, size_t size, sr_error *err)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sr_error_set_errno(err, errno, "open %s", path);
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		int e = errno;
-		close(fd);
-		return sr_error_set_errno(err, e, "read %s", path);
-	}
-	close(fd);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int write_small_file(const char *path, const char *text, sr_error *err)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return sr_error_set_errno(err, errno, "open %s", path);
-	n = write(fd, text, len);
-	if (n < 0 || (size_t)n != len) {
-		int e = n < 0 ? errno : EIO;
-		close(fd);
-		return sr_error_set_errno(err, e, "write '%s' to %s", text, path);
-	}
-	if (close(fd) < 0)
-		return sr_error_set_errno(err, errno, "write '%s' to %s", text, path);
-	return 0;
-}
-
 static int read_int_file(const char *path, int *value, sr_error *err)
 {
 	char buf[32];
 	char *end;
 	long v;
-	if (read_small_file(path, buf, sizeof(buf), err) < 0)
+	if (small_file_read(path, buf, sizeof(buf), err) < 0)
 		return -1;
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || *end || v < 0 || v > INT_MAX)
 		return sr_error_set(err, EINVAL, "%s: not a number: '%s'", path, buf);
 	*value = (int)v;
-	return 0;
-}
-
-/* basename of a symlink's target, e.g. ../../../0000:01:00.0 -> 0000:01:00.0 */
-static int link_target_base(const char *path, char *out, size_t size, sr_error *err)
-{
-	char target[PATH_MAX];
-	const char *base;
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return sr_error_set_errno(err, errno, "readlink %s", path);
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) >= size)
-		return sr_error_set(err, ENAMETOOLONG, "%s: link target too long", path);
-	memcpy(out, base, strlen(base) + 1);
 	return 0;
 }
 
@@ -117,7 +64,7 @@ int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MA
 		return sr_error_set(err, ENODEV, "%s: no such network interface", ifname);
 	if (build_path(path, sizeof(path), err, "%s/class/net/%s/device", root, ifname) < 0)
 		return -1;
-	if (link_target_base(path, pci, SYSFS_PCI_MAX, err) < 0)
+	if (small_file_link_base(path, pci, SYSFS_PCI_MAX, err) < 0)
 		return sr_error_set(err, ENOTSUP, "not a PCI device (no device link)");
 	if (!net_config_is_pci_address(pci))
 		return sr_error_set(err, ENOTSUP, "not a PCI device (its device is %s)", pci);
@@ -157,7 +104,7 @@ bool sysfs_netdev_is_representor(const char *dir, char port[SYSFS_PORT_MAX])
 	if (snprintf(path, sizeof(path), "%s/phys_port_name", dir) >= (int)sizeof(path))
 		return false;
 	/* EOPNOTSUPP on read: the driver has no port name (legacy, igb) */
-	if (read_small_file(path, port, SYSFS_PORT_MAX, &ignored) < 0) {
+	if (small_file_read(path, port, SYSFS_PORT_MAX, &ignored) < 0) {
 		port[0] = '\0';
 		return false;
 	}
@@ -230,7 +177,7 @@ int sysfs_pf_set_numvfs(const char *root, const char *pf_pci, int num, sr_error 
 	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/sriov_numvfs", root, pf_pci) < 0)
 		return -1;
 	snprintf(text, sizeof(text), "%d", num);
-	return write_small_file(path, text, err);
+	return small_file_write(path, text, err);
 }
 
 int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS_PCI_MAX], sr_error *err)
@@ -245,7 +192,7 @@ int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS
 		return -1;
 	if (lstat(path, &sb) < 0)
 		return sr_error_set(err, ENOENT, "PF %s has no VF %d", pf_pci, vf);
-	if (link_target_base(path, vf_pci, SYSFS_PCI_MAX, err) < 0)
+	if (small_file_link_base(path, vf_pci, SYSFS_PCI_MAX, err) < 0)
 		return -1;
 	return check_pci(vf_pci, err);
 }
@@ -261,7 +208,7 @@ int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER
 		return -1;
 	if (lstat(path, &sb) < 0)
 		return 0;
-	return link_target_base(path, driver, SYSFS_DRIVER_MAX, err);
+	return small_file_link_base(path, driver, SYSFS_DRIVER_MAX, err);
 }
 
 int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err)
@@ -278,7 +225,7 @@ int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_erro
 		return -1;
 	if (lstat(path, &sb) < 0)
 		return 0;
-	if (link_target_base(path, name, sizeof(name), err) < 0)
+	if (small_file_link_base(path, name, sizeof(name), err) < 0)
 		return -1;
 	g = strtol(name, &end, 10);
 	if (end == name || *end || g < 0 || g > INT_MAX)
@@ -296,17 +243,17 @@ int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *er
 	/* Clear the override first so drivers_probe picks the device's own driver, not vfio-pci again. */
 	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
 		return -1;
-	if (access(path, F_OK) == 0 && write_small_file(path, "\n", err) < 0)
+	if (access(path, F_OK) == 0 && small_file_write(path, "\n", err) < 0)
 		return sr_error_wrap(err, "clear driver_override of %s", pci);
 	if (driver[0]) {
 		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0)
 			return -1;
-		if (write_small_file(path, pci, err) < 0)
+		if (small_file_write(path, pci, err) < 0)
 			return sr_error_wrap(err, "unbind %s from %s", pci, driver);
 	}
 	if (build_path(path, sizeof(path), err, "%s/bus/pci/drivers_probe", root) < 0)
 		return -1;
-	if (write_small_file(path, pci, err) < 0)
+	if (small_file_write(path, pci, err) < 0)
 		return sr_error_wrap(err, "probe a driver for %s", pci);
 	return 0;
 }
