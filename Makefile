@@ -22,6 +22,8 @@ BUILD    ?= build
 LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*/*.c plugin/*.c))
 LIB_SRCS := $(filter-out plugin/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# C helpers only the tests use (tests/lib/*.c): linked into test binaries, never into the daemon.
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/lib/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -47,10 +49,10 @@ $(BUILD)/sriov-plugin: $(BUILD)/obj/plugin/main.o $(BUILD)/libsriov.a
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsriov.a
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(BUILD)/libsriov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(TEST_LIB_OBJS) $(BUILD)/libsriov.a $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 	@bash tests/unit/run-all.sh $(UNIT_BINS)
