@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../../netlink/nlk.h"
-#include "../defaults.h"
+#include "../../common/default_paths.h"
 #include "commands.h"
 #include "doctor.h"
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../defaults.h"
+#include "../../common/default_paths.h"
 #include "commands.h"
 #include "status_client.h"
 #include "status_table.h"

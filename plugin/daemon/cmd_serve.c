@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../defaults.h"
+#include "../../common/default_paths.h"
 #include "daemon_run.h"
 
 void cmd_serve_usage(FILE *out)
