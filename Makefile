@@ -19,9 +19,11 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -DSRIOV_PLUGIN_VERSION='"$(VER
 LDLIBS_ALL = $(PKG_LIBS) -lpthread $(EXTRA_LDFLAGS)
 
 BUILD    ?= build
-LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*.c))
+LIB_SRCS := $(sort $(wildcard common/*.c spec/*.c netlink/*.c ipam/*.c plugin/*/*.c plugin/*.c))
 LIB_SRCS := $(filter-out plugin/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# C helpers only the tests use (tests/lib/*.c): linked into test binaries, never into the daemon.
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/lib/*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -47,17 +49,18 @@ $(BUILD)/sriov-plugin: $(BUILD)/obj/plugin/main.o $(BUILD)/libsriov.a
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsriov.a
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(BUILD)/libsriov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(BUILD)/libsriov.a $(LDLIBS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -MF $@.d -o $@ $< $(TEST_LIB_OBJS) $(BUILD)/libsriov.a $(LDLIBS_ALL)
 
 unit: $(UNIT_BINS)
 	@bash tests/unit/run-all.sh $(UNIT_BINS)
 
-# The same unit tests, built with AddressSanitizer + UBSan.
+# The same unit tests, built with AddressSanitizer + UBSan (into $(ASAN_BUILD)).
+ASAN_BUILD ?= $(BUILD)/asan
 unit-asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all unit
 

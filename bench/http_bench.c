@@ -27,10 +27,10 @@
 #include <unistd.h>
 
 #include "../ipam/ipam.h"
-#include "../plugin/daemon.h"
-#include "../plugin/http_server.h"
-#include "../plugin/state_dir.h"
-#include "../plugin/unix_socket.h"
+#include "../plugin/daemon/daemon.h"
+#include "../plugin/daemon/http_server.h"
+#include "../plugin/daemon/state_dir.h"
+#include "../plugin/daemon/unix_socket.h"
 
 #define MAX_SAMPLES 200000
 #define MEASURE_S 2.0 /* each scenario: calls back to back for this long */
@@ -318,7 +318,7 @@ int main(void)
 	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s/state", dir);
 	snprintf(d.cfg.udev_dir, sizeof(d.cfg.udev_dir), "%s/no-udev", dir);
 	snprintf(sock, sizeof(sock), "%s/plugin.sock", dir);
-	if (nlk_open(&d.nl, &err) < 0 || state_dir_open(&d, &err) < 0 || unix_socket_listen(sock, "", &fd, &err) < 0 ||
+	if (nlk_open(&d.host.nl, &err) < 0 || state_dir_open(&d, &err) < 0 || unix_socket_listen(sock, "", &fd, &err) < 0 ||
 	    http_server_start(&d, fd, &srv, &err) < 0) {
 		fprintf(stderr, "http_bench: %s\n", err.msg);
 		return 1;
@@ -379,7 +379,7 @@ int main(void)
 	close(fd);
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
-	nlk_close(d.nl);
+	nlk_close(d.host.nl);
 	daemon_locks_destroy(&d);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;

@@ -22,7 +22,7 @@
 
 #include "../common/atomic_file.h"
 #include "../ipam/ipam.h"
-#include "../plugin/state.h"
+#include "../plugin/daemon/state.h"
 
 #define ROUNDS 9
 

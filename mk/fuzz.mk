@@ -8,7 +8,7 @@
 # Adding a target: put tests/fuzz/fuzz_<name>.c (see tests/fuzz/fuzz_check.h for
 # the pattern) and seeds in tests/fuzz/corpus/fuzz_<name>/. If it needs more than
 # common/ + spec/, name the extra sources and pkg-config packages, e.g.
-#   FUZZ_SRCS_fuzz_dispatch := $(filter-out plugin/main.c,$(wildcard plugin/*.c ipam/*.c))
+#   FUZZ_SRCS_fuzz_dispatch := $(wildcard plugin/daemon/*.c plugin/host/*.c ipam/*.c)
 #   FUZZ_PKGS_fuzz_dispatch := libmicrohttpd
 # New inputs found go to $(FUZZ_BUILD)/corpus/<target> (not committed); crashes
 # are written as $(FUZZ_BUILD)/<target>-crash-* and replay with `<binary> <file>`.
@@ -27,7 +27,7 @@ FUZZ_RUN_FLAGS     ?= -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final
                       -dict=tests/fuzz/spec.dict
 
 # The dispatcher target needs the whole daemon library.
-FUZZ_SRCS_fuzz_dispatch := $(filter-out plugin/main.c,$(wildcard plugin/*.c ipam/*.c netlink/*.c))
+FUZZ_SRCS_fuzz_dispatch := $(wildcard plugin/daemon/*.c plugin/host/*.c ipam/*.c netlink/*.c)
 FUZZ_PKGS_fuzz_dispatch := libmicrohttpd libnl-3.0 libnl-route-3.0 libnl-genl-3.0
 FUZZ_CFLAGS_EXTRA_fuzz_dispatch := -DSRIOV_PLUGIN_VERSION='"fuzz"'
 
@@ -35,7 +35,7 @@ FUZZ_CFLAGS_EXTRA_fuzz_dispatch := -DSRIOV_PLUGIN_VERSION='"fuzz"'
 fuzz-build: $(FUZZ_BINS)
 
 # Any source or header change rebuilds: a handful of files, seconds with clang.
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard */*.c */*.h tests/fuzz/*.h)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard */*.c */*.h plugin/*/*.c plugin/*/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CFLAGS_EXTRA_fuzz_$*) $(shell pkg-config --cflags jansson $(FUZZ_PKGS_fuzz_$*)) -o $@ $< \
 	  $(FUZZ_LIB_SRCS) $(FUZZ_SRCS_fuzz_$*) $(shell pkg-config --libs jansson $(FUZZ_PKGS_fuzz_$*))

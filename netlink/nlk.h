@@ -1,8 +1,8 @@
 /* nlk: the kernel side, through libnl-route-3: links and VF configuration via the PF.
  *
  * One `struct nlk` wraps one NETLINK_ROUTE socket bound to the network
- * namespace it was opened in (nlk_open_in_netns opens one inside another
- * namespace, for tests and for reading a VF that lives in a container).
+ * namespace it was opened in. (The tests' helpers that open one in another
+ * namespace, rename links and move them between namespaces are in tests/lib.)
  * Not thread-safe: one caller at a time (the daemon holds its lock).
  * Every function returns 0 or -1 with err naming the operation, the link and
  * the kernel's reason, e.g. "set VF 3 link state on enp1s0f0: Operation not supported".
@@ -20,11 +20,6 @@
 struct nlk;
 
 int nlk_open(struct nlk **out, sr_error *err);
-/* Opens a socket inside the namespace at netns_path (e.g. /var/run/docker/netns/x).
- * The socket stays bound to that namespace. It works by setns(2) on the
- * calling thread only, for the moment of socket creation, and always switches
- * that thread back before returning (other threads are never affected). */
-int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err);
 void nlk_close(struct nlk *nl);
 
 /* 1..15 bytes, no '/', no whitespace, not "." or "..", no ':'. */
@@ -45,9 +40,6 @@ int nlk_link_get_by_index(struct nlk *nl, int ifindex, struct nlk_link_info *out
 int nlk_link_set_up(struct nlk *nl, const char *ifname, bool up, sr_error *err);
 int nlk_link_set_mac(struct nlk *nl, const char *ifname, const uint8_t mac[6], sr_error *err);
 int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error *err);
-int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err);
-/* Moves the link into the namespace whose file is netns_path (nsfs bind mount or /proc/PID/ns/net). */
-int nlk_link_move_to_netns(struct nlk *nl, const char *ifname, const char *netns_path, sr_error *err);
 /* Number of IPv4/IPv6 addresses on the link (any scope except link-local IPv6). */
 int nlk_link_address_count(struct nlk *nl, int ifindex, int *count, sr_error *err);
 

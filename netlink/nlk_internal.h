@@ -38,6 +38,13 @@ int nlk_fetch_link(struct nlk *nl, const char *ifname, struct rtnl_link **out, s
 /* Sends `changes` against `orig` (rtnl_link_change). Returns 0 or a -NLE_* code. */
 int nlk_apply_change(struct nlk *nl, struct rtnl_link *orig, struct rtnl_link *changes);
 
+/* Fetches ifname, lets `fill` put one attribute into a fresh `changes` object, sends it.
+ * `what` names the step in the error ("set MTU 9000"). Also used by the tests' own link
+ * helpers (tests/lib/nlk_test.c). */
+typedef int (*nlk_change_fill_fn)(struct rtnl_link *changes, const void *arg);
+int nlk_change_link(struct nlk *nl, const char *ifname, nlk_change_fill_fn fill, const void *arg, const char *what,
+		    sr_error *err);
+
 /* VF internals, exposed so host tests can check them without SR-IOV hardware. */
 
 /* Copies VF `vf` of an already parsed PF link into out. -1/ENOENT when absent. */

@@ -5,7 +5,6 @@
 #include "nlk_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,12 +82,8 @@ int nlk_link_get_by_index(struct nlk *nl, int ifindex, struct nlk_link_info *out
 	return 0;
 }
 
-/* Fetches ifname, lets `fill` put one attribute into a fresh `changes`
- * object, sends it. `what` names the step in the error ("set MTU 9000"). */
-typedef int (*change_fill_fn)(struct rtnl_link *changes, const void *arg);
-
-static int change_link(struct nlk *nl, const char *ifname, change_fill_fn fill, const void *arg,
-		       const char *what, sr_error *err)
+int nlk_change_link(struct nlk *nl, const char *ifname, nlk_change_fill_fn fill, const void *arg,
+		    const char *what, sr_error *err)
 {
 	struct rtnl_link *orig = NULL, *changes = NULL;
 	int rc = -1, nlrc;
@@ -129,7 +124,7 @@ static int fill_up(struct rtnl_link *changes, const void *arg)
 
 int nlk_link_set_up(struct nlk *nl, const char *ifname, bool up, sr_error *err)
 {
-	return change_link(nl, ifname, fill_up, &up, up ? "set link up" : "set link down", err);
+	return nlk_change_link(nl, ifname, fill_up, &up, up ? "set link up" : "set link down", err);
 }
 
 static int fill_mac(struct rtnl_link *changes, const void *arg)
@@ -149,7 +144,7 @@ int nlk_link_set_mac(struct nlk *nl, const char *ifname, const uint8_t mac[6], s
 
 	nlk_mac_format(mac, text);
 	snprintf(what, sizeof(what), "set MAC %s", text);
-	return change_link(nl, ifname, fill_mac, mac, what, err);
+	return nlk_change_link(nl, ifname, fill_mac, mac, what, err);
 }
 
 static int fill_mtu(struct rtnl_link *changes, const void *arg)
@@ -163,44 +158,6 @@ int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error 
 	char what[32];
 
 	snprintf(what, sizeof(what), "set MTU %u", mtu);
-	return change_link(nl, ifname, fill_mtu, &mtu, what, err);
+	return nlk_change_link(nl, ifname, fill_mtu, &mtu, what, err);
 }
 
-static int fill_name(struct rtnl_link *changes, const void *arg)
-{
-	rtnl_link_set_name(changes, arg);
-	return 0;
-}
-
-int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err)
-{
-	char what[48];
-
-	if (!nlk_ifname_valid(new_name))
-		return sr_error_set(err, EINVAL, "rename to \"%s\" on %s: invalid interface name",
-				    new_name ? new_name : "(null)", ifname ? ifname : "(null)");
-	snprintf(what, sizeof(what), "rename to %s", new_name);
-	return change_link(nl, ifname, fill_name, new_name, what, err);
-}
-
-static int fill_ns_fd(struct rtnl_link *changes, const void *arg)
-{
-	rtnl_link_set_ns_fd(changes, *(const int *)arg);
-	return 0;
-}
-
-int nlk_link_move_to_netns(struct nlk *nl, const char *ifname, const char *netns_path, sr_error *err)
-{
-	char what[SR_ERROR_MSG_MAX];
-	int fd, rc;
-
-	if (!netns_path)
-		return sr_error_set(err, EINVAL, "move %s to netns: no path given", ifname ? ifname : "(null)");
-	snprintf(what, sizeof(what), "move to netns %s", netns_path);
-	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sr_error_set_errno(err, errno, "%s on %s", what, ifname ? ifname : "(null)");
-	rc = change_link(nl, ifname, fill_ns_fd, &fd, what, err);
-	close(fd);
-	return rc;
-}

@@ -1,8 +1,9 @@
 /* nlk_mac: Ethernet address text <-> bytes, strict: exactly "xx:xx:xx:xx:xx:xx". */
 #include "nlk.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "../common/mac_text.h"
 
 static int hex_value(char c)
 {
@@ -37,7 +38,7 @@ int nlk_mac_parse(const char *text, uint8_t mac[6])
 
 void nlk_mac_format(const uint8_t mac[6], char out[18])
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	mac_text(mac, out);
 }
 
 bool nlk_mac_is_zero(const uint8_t mac[6])

@@ -1,15 +1,11 @@
 /* sriov-plugin: the daemon, and the operator's commands around it.
- * Like wg(8): a table of subcommands, each in its own file; no subcommand = serve. */
-#include <errno.h>
-#include <getopt.h>
+ * Like wg(8): a table of subcommands, each in its own file; no subcommand = serve
+ * (daemon/cmd_serve.c). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../common/sr_log.h"
-#include "commands.h"
-#include "daemon_run.h"
+#include "cli/commands.h"
+#include "daemon/cmd_serve.h"
 
 static const struct {
 	const char *name;
@@ -22,74 +18,18 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: sriov-plugin [OPTIONS]            serve Docker's network and IPAM plugin API\n"
-		"       sriov-plugin COMMAND [ARGS]\n"
-		"\n"
-		"Options:\n"
-		"  --socket PATH          Unix socket (default /run/docker/plugins/sriov.sock)\n"
-		"  --socket-group GROUP   group owning the socket (default root); mode is 0660\n"
-		"  --state-dir DIR        where networks, endpoints and pools are kept (default /var/lib/sriov-plugin)\n"
-		"  --sysfs DIR            sysfs root (default /sys)\n"
-		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
-		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
-		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
-		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
-		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
-		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
-		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-reserved,\n"
-		"                         create-recorded, join-claimed, delete-marked) until DIR/release exists\n"
-		"  --test-hold-dir DIR    test: where held operations say so (STEP.<endpoint>.vf<N>)\n"
-		"  --help, --version\n"
-		"\nCommands:\n");
+	fprintf(out, "Usage: sriov-plugin [OPTIONS]            serve Docker's network and IPAM plugin API\n"
+		     "       sriov-plugin COMMAND [ARGS]\n"
+		     "\n"
+		     "Options:\n");
+	cmd_serve_usage(out);
+	fprintf(out, "\nCommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].description);
 }
 
-static int copy_arg(char *dst, size_t size, const char *value, const char *option)
-{
-	if (strlen(value) >= size) {
-		fprintf(stderr, "sriov-plugin: %s: value longer than %zu bytes\n", option, size - 1);
-		return -1;
-	}
-	memcpy(dst, value, strlen(value) + 1);
-	return 0;
-}
-
-static int parse_int_arg(const char *value, const char *option, int min, int max, int *out)
-{
-	char *end;
-	long v;
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno || end == value || *end || v < min || v > max) {
-		fprintf(stderr, "sriov-plugin: %s '%s': expected a number %d-%d\n", option, value, min, max);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"socket", required_argument, NULL, 's'},   {"state-dir", required_argument, NULL, 'd'},
-		{"sysfs", required_argument, NULL, 'y'},    {"log-level", required_argument, NULL, 'l'},
-		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
-		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
-		{"test-hold-step", required_argument, NULL, 'H'}, {"test-hold-dir", required_argument, NULL, 'D'},
-		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
-	};
-	struct daemon_config cfg = {
-		.socket_path = "/run/docker/plugins/sriov.sock",
-		.state_dir = "/var/lib/sriov-plugin",
-		.sysfs_root = "/sys",
-		.reclaim_interval = 30,
-	};
-	struct sr_log log = {.level = SR_LOG_INFO, .journald = getenv("JOURNAL_STREAM") != NULL};
-	int opt;
-
 	if (argc > 1 && argv[1][0] != '-') {
 		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 			if (!strcmp(argv[1], subcommands[i].name))
@@ -98,68 +38,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		int rc = 0;
-		switch (opt) {
-		case 's':
-			rc = copy_arg(cfg.socket_path, sizeof(cfg.socket_path), optarg, "--socket");
-			break;
-		case 'd':
-			rc = copy_arg(cfg.state_dir, sizeof(cfg.state_dir), optarg, "--state-dir");
-			break;
-		case 'y':
-			rc = copy_arg(cfg.sysfs_root, sizeof(cfg.sysfs_root), optarg, "--sysfs");
-			break;
-		case 'g':
-			rc = copy_arg(cfg.socket_group, sizeof(cfg.socket_group), optarg, "--socket-group");
-			break;
-		case 'l':
-			log.level = sr_log_level_parse(optarg);
-			if (log.level < 0) {
-				fprintf(stderr, "sriov-plugin: --log-level '%s': expected error, warn, info or debug\n",
-					optarg);
-				rc = -1;
-			}
-			break;
-		case 'p':
-			rc = copy_arg(cfg.default_pools, sizeof(cfg.default_pools), optarg, "--default-pools");
-			break;
-		case 'r':
-			rc = parse_int_arg(optarg, "--reclaim-interval", 0, 86400, &cfg.reclaim_interval);
-			break;
-		case 'f':
-			rc = parse_int_arg(optarg, "--fault-after-step", 0, 1000000, &cfg.fault_after_step);
-			break;
-		case 'H':
-			rc = copy_arg(cfg.hold_step, sizeof(cfg.hold_step), optarg, "--test-hold-step");
-			break;
-		case 'D':
-			rc = copy_arg(cfg.hold_dir, sizeof(cfg.hold_dir), optarg, "--test-hold-dir");
-			break;
-		case 'i':
-			cfg.init = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("sriov-plugin %s\n", SRIOV_PLUGIN_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-		if (rc < 0)
-			return 2;
-	}
-	if (cfg.hold_step[0] && !cfg.hold_dir[0]) {
-		fprintf(stderr, "sriov-plugin: --test-hold-step needs --test-hold-dir\n");
-		return 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sriov-plugin: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	return daemon_run(&cfg, &log);
+	return cmd_serve(argc, argv, usage);
 }

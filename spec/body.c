@@ -37,3 +37,16 @@ int spec_json_parse_body(const char *body, size_t len, json_t **root, sr_error *
 	*root = value;
 	return 0;
 }
+
+int spec_json_decode(const char *body, size_t len, void *out, size_t size, spec_json_fill_fn fill, sr_error *err)
+{
+	json_t *root;
+	int rc;
+
+	memset(out, 0, size);
+	if (spec_json_parse_body(body, len, &root, err) < 0)
+		return -1;
+	rc = fill(root, out, err);
+	json_decref(root);
+	return rc;
+}

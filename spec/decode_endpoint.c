@@ -32,23 +32,20 @@ static int decode_interface(const json_t *root, struct spec_create_endpoint *out
 				     sizeof(out->mac_address), err);
 }
 
+static int fill_create_endpoint(json_t *root, void *p, sr_error *err)
+{
+	struct spec_create_endpoint *out = p;
+	if (decode_ids(root, out->network_id, out->endpoint_id, err) < 0)
+		return -1;
+	if (decode_interface(root, out, err) < 0)
+		return -1;
+	/* String values are driver-opts; lists (exposedports, portmap) are not ours. */
+	return spec_json_options_map(root, SPEC_MAP_SKIP_OTHERS, &out->options, err);
+}
+
 int spec_decode_create_endpoint(const char *body, size_t len, struct spec_create_endpoint *out, sr_error *err)
 {
-	json_t *root;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	if (decode_ids(root, out->network_id, out->endpoint_id, err) < 0)
-		goto out;
-	if (decode_interface(root, out, err) < 0)
-		goto out;
-	/* String values are driver-opts; lists (exposedports, portmap) are not ours. */
-	rc = spec_json_options_map(root, SPEC_MAP_SKIP_OTHERS, &out->options, err);
-out:
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_create_endpoint, err);
 }
 
 void spec_create_endpoint_free(struct spec_create_endpoint *req)
@@ -57,32 +54,27 @@ void spec_create_endpoint_free(struct spec_create_endpoint *req)
 		spec_map_free(&req->options);
 }
 
+static int fill_endpoint_ref(json_t *root, void *p, sr_error *err)
+{
+	struct spec_endpoint_ref *out = p;
+	return decode_ids(root, out->network_id, out->endpoint_id, err);
+}
+
 int spec_decode_endpoint_ref(const char *body, size_t len, struct spec_endpoint_ref *out, sr_error *err)
 {
-	json_t *root;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	rc = decode_ids(root, out->network_id, out->endpoint_id, err);
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_endpoint_ref, err);
 }
 
 /* Options (sandbox port maps) are ignored: the VF carries no port mapping. */
+static int fill_join(json_t *root, void *p, sr_error *err)
+{
+	struct spec_join *out = p;
+	if (decode_ids(root, out->network_id, out->endpoint_id, err) < 0)
+		return -1;
+	return spec_json_get_required_string(root, "SandboxKey", out->sandbox_key, sizeof(out->sandbox_key), err);
+}
+
 int spec_decode_join(const char *body, size_t len, struct spec_join *out, sr_error *err)
 {
-	json_t *root;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	if (decode_ids(root, out->network_id, out->endpoint_id, err) < 0)
-		goto out;
-	rc = spec_json_get_required_string(root, "SandboxKey", out->sandbox_key, sizeof(out->sandbox_key), err);
-out:
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_join, err);
 }

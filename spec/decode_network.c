@@ -29,25 +29,22 @@ static int decode_network_options(const json_t *root, struct spec_create_network
 	return spec_json_to_map(generic, OPT_GENERIC, SPEC_MAP_SCALARS_AS_TEXT, &out->generic, err);
 }
 
+static int fill_create_network(json_t *root, void *p, sr_error *err)
+{
+	struct spec_create_network *out = p;
+	if (spec_json_get_id(root, "NetworkID", out->network_id, err) < 0)
+		return -1;
+	if (spec_json_ipdata(json_object_get(root, "IPv4Data"), "IPv4Data", out->ipv4, &out->ipv4_count, err) < 0)
+		return -1;
+	if (spec_json_ipdata(json_object_get(root, "IPv6Data"), "IPv6Data", out->ipv6, &out->ipv6_count, err) < 0)
+		return -1;
+	/* Last: the only step that allocates, so earlier failures leave nothing to free. */
+	return decode_network_options(root, out, err);
+}
+
 int spec_decode_create_network(const char *body, size_t len, struct spec_create_network *out, sr_error *err)
 {
-	json_t *root;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	if (spec_json_get_id(root, "NetworkID", out->network_id, err) < 0)
-		goto out;
-	if (spec_json_ipdata(json_object_get(root, "IPv4Data"), "IPv4Data", out->ipv4, &out->ipv4_count, err) < 0)
-		goto out;
-	if (spec_json_ipdata(json_object_get(root, "IPv6Data"), "IPv6Data", out->ipv6, &out->ipv6_count, err) < 0)
-		goto out;
-	/* Last: the only step that allocates, so earlier failures leave nothing to free. */
-	rc = decode_network_options(root, out, err);
-out:
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_create_network, err);
 }
 
 void spec_create_network_free(struct spec_create_network *req)
@@ -56,34 +53,29 @@ void spec_create_network_free(struct spec_create_network *req)
 		spec_map_free(&req->generic);
 }
 
+static int fill_network_ref(json_t *root, void *p, sr_error *err)
+{
+	struct spec_network_ref *out = p;
+	return spec_json_get_id(root, "NetworkID", out->network_id, err);
+}
+
 int spec_decode_network_ref(const char *body, size_t len, struct spec_network_ref *out, sr_error *err)
 {
-	json_t *root;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	rc = spec_json_get_id(root, "NetworkID", out->network_id, err);
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_network_ref, err);
 }
 
 /* Swarm's allocator sends IPv4Data/IPv6Data too; we only need the ID and options. */
+static int fill_allocate_network(json_t *root, void *p, sr_error *err)
+{
+	struct spec_allocate_network *out = p;
+	if (spec_json_get_id(root, "NetworkID", out->network_id, err) < 0)
+		return -1;
+	return spec_json_options_map(root, SPEC_MAP_STRINGS, &out->options, err);
+}
+
 int spec_decode_allocate_network(const char *body, size_t len, struct spec_allocate_network *out, sr_error *err)
 {
-	json_t *root;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (spec_json_parse_body(body, len, &root, err) < 0)
-		return -1;
-	if (spec_json_get_id(root, "NetworkID", out->network_id, err) < 0)
-		goto out;
-	rc = spec_json_options_map(root, SPEC_MAP_STRINGS, &out->options, err);
-out:
-	json_decref(root);
-	return rc;
+	return spec_json_decode(body, len, out, sizeof(*out), fill_allocate_network, err);
 }
 
 void spec_allocate_network_free(struct spec_allocate_network *req)

@@ -4,9 +4,9 @@
  * small strict decoder lives here: canonical input only (length a multiple of
  * 4, '=' only at the end, unused bits zero), anything else is an error. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "../common/mac_text.h"
 #include "spec.h"
 
 #define MAC_OPTION "com.docker.network.endpoint.macaddress"
@@ -88,6 +88,6 @@ int spec_decode_mac_option(const char *b64, char out[18], sr_error *err)
 		return sr_error_set(err, EINVAL, MAC_OPTION ": not a base64 MAC address");
 	if (n != MAC_LEN)
 		return sr_error_set(err, EINVAL, MAC_OPTION ": %zu bytes, want %d", n, MAC_LEN);
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	mac_text(mac, out);
 	return 0;
 }

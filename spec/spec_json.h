@@ -21,6 +21,12 @@
  * the caller json_decref()s. */
 int spec_json_parse_body(const char *body, size_t len, json_t **root, sr_error *err);
 
+/* Every request decoder's frame: zeroes *out (size bytes), parses body (spec_json_parse_body),
+ * lets fill read the root object's fields into out, and drops the JSON. fill returns 0, or -1
+ * with err set (naming the field). */
+typedef int (*spec_json_fill_fn)(json_t *root, void *out, sr_error *err);
+int spec_json_decode(const char *body, size_t len, void *out, size_t size, spec_json_fill_fn fill, sr_error *err);
+
 /* Copy an optional string value: NULL (absent) or JSON null give "". */
 int spec_json_copy_string(const json_t *value, const char *label, char *buf, size_t size, sr_error *err);
 

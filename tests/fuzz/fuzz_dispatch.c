@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../plugin/daemon.h"
-#include "../../plugin/dispatch.h"
+#include "../../plugin/daemon/daemon.h"
+#include "../../plugin/daemon/dispatch.h"
 #include "fuzz_check.h"
 
 static struct daemon fuzz_daemon;
@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fuzz_daemon.cfg.state_dir, sizeof(fuzz_daemon.cfg.state_dir), "%s/state", dir);
 	snprintf(fuzz_daemon.cfg.sysfs_root, sizeof(fuzz_daemon.cfg.sysfs_root), "%s/sys", dir);
 	fuzz_daemon.log.level = -1; /* quiet */
-	FUZZ_ASSERT(nlk_open(&fuzz_daemon.nl, &err) == 0);
+	FUZZ_ASSERT(nlk_open(&fuzz_daemon.host.nl, &err) == 0);
 	FUZZ_ASSERT(state_open(fuzz_daemon.cfg.state_dir, &fuzz_daemon.state, &err) == 0);
 	FUZZ_ASSERT(ipam_store_open(fuzz_daemon.cfg.state_dir, NULL, &fuzz_daemon.ipam, &err) == 0);
 	return 0;

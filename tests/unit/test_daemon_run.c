@@ -1,7 +1,7 @@
 /* daemon_run in-process: stray signals (SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE) leave it
  * serving, SIGTERM stops it, and when it returns no thread of it is left running (the
  * stale-endpoint sweeper used to be detached with a pointer into daemon_run's stack). */
-#include "../../plugin/daemon_run.h"
+#include "../../plugin/daemon/daemon_run.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../../netlink/nlk.h"
-#include "../../plugin/doctor.h"
+#include "../../plugin/cli/doctor.h"
 #include "check.h"
 
 static char root[256];

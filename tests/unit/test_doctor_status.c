@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../plugin/status_client.h"
-#include "../../plugin/status_table.h"
+#include "../../plugin/cli/status_client.h"
+#include "../../plugin/cli/status_table.h"
 #include "check.h"
 
 struct fake_server {

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../plugin/daemon.h"
-#include "../../plugin/ep_ops.h"
+#include "../../plugin/daemon/daemon.h"
+#include "../../plugin/daemon/ep_ops.h"
 #include "check.h"
 
 static void test_table(struct daemon *d)

@@ -2,8 +2,8 @@
  * differently is refused with 400, and an answer whose JSON body cannot be allocated
  * (jansson's allocator made to fail) still reaches the client instead of crashing the
  * daemon (it used to call strlen(NULL)). http_guard: eviction and total-time limits. */
-#include "../../plugin/http_guard.h"
-#include "../../plugin/http_server.h"
+#include "../../plugin/daemon/http_guard.h"
+#include "../../plugin/daemon/http_server.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../../netlink/nlk.h"
-#include "../../plugin/mac_derive.h"
+#include "../../plugin/daemon/mac_derive.h"
 #include "check.h"
 
 #define NET_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

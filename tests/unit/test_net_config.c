@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "../../netlink/nlk.h"
-#include "../../plugin/net_config.h"
+#include "../../plugin/host/net_config.h"
 #include "check.h"
 
 /* Parses key/value pairs given as a NULL-terminated list of strings. */

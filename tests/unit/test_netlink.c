@@ -19,6 +19,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "../../netlink/nlk.h"
+#include "../lib/nlk_test.h"
 #include "check.h"
 
 #define CHECK_ERR(err, want_code, want_msg)                \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugin/status_view.h"
+#include "../../plugin/daemon/status_view.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../plugin/pf.h"
-#include "../../plugin/sysfs.h"
+#include "../../plugin/host/pf.h"
+#include "../../plugin/host/sysfs.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 
@@ -238,31 +238,28 @@ static void test_rebind(void)
 	CHECK(sysfs_pci_rebind_host_driver(root, "0000:01:10.0/../../x", &err) == -1);
 }
 
-/* pf_resolve only reads the fake tree (d->cfg.sysfs_root); its messages are what Docker shows. */
+/* pf_resolve only reads the fake tree (h.sysfs_root); its messages are what Docker shows. */
 static void test_pf_resolve(void)
 {
-	struct daemon d;
+	struct host h = {.sysfs_root = root};
 	char pci[SYSFS_PCI_MAX];
 	sr_error err = {0};
-	memset(&d, 0, sizeof(d));
-	daemon_locks_init(&d);
-	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
-	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == 0);
+	CHECK(pf_resolve(&h, "enp1s0f0", pci, &err) == 0);
 	CHECK_STR_EQ(pci, PF);
-	CHECK(pf_resolve(&d, PF, pci, &err) == 0);
+	CHECK(pf_resolve(&h, PF, pci, &err) == 0);
 	CHECK_STR_EQ(pci, PF);
-	CHECK(pf_resolve(&d, "lo", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "lo", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface: lo does not support SR-IOV: not a PCI device (no device link)");
-	CHECK(pf_resolve(&d, "virt0", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "virt0", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface: virt0 does not support SR-IOV: not a PCI device (its device is virt0)");
-	CHECK(pf_resolve(&d, "plain0", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "plain0", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface: plain0 does not support SR-IOV: no sriov_totalvfs");
-	CHECK(pf_resolve(&d, "nope0", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "nope0", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface: nope0: no such network interface");
-	CHECK(pf_resolve(&d, "0000:09:00.0", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "0000:09:00.0", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface 0000:09:00.0: no such PCI device");
 	writef("0\n", "bus/pci/devices/" PF "/sriov_totalvfs");
-	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == -1);
+	CHECK(pf_resolve(&h, "enp1s0f0", pci, &err) == -1);
 	CHECK_STR_EQ(err.msg, "pf_iface: enp1s0f0 does not support SR-IOV: sriov_totalvfs is 0");
 	writef("8\n", "bus/pci/devices/" PF "/sriov_totalvfs");
 }
@@ -271,30 +268,24 @@ static void test_pf_resolve(void)
  * spent a "try" on each ready VF and gave up before the last). */
 static void test_wait_for_vfs(void)
 {
-	struct daemon d;
-	memset(&d, 0, sizeof(d));
-	daemon_locks_init(&d);
-	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
+	struct host h = {.sysfs_root = root};
 	mkdirs("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
 	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
-	CHECK(pf_wait_for_vfs(&d, PF, 3, 1) == 0);
-	CHECK(pf_wait_for_vfs(&d, PF, 3, 0) == 0);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 1) == 0);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 0) == 0);
 	/* VF 2 without a netdev: the budget runs out, bounded */
 	rmdir_f("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
-	CHECK(pf_wait_for_vfs(&d, PF, 3, 2) == -1);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 2) == -1);
 	rmdir_f("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
 }
 
 /* switchdev: the PF's PCI device also carries its VFs' representors; they are never "the PF's netdev" */
 static void test_representors(void)
 {
-	struct daemon d;
+	struct host h = {.sysfs_root = root};
 	char name[SYSFS_IFNAME_MAX], pci[SYSFS_PCI_MAX], port[SYSFS_PORT_MAX];
 	bool found = false;
 	sr_error err = {0};
-	memset(&d, 0, sizeof(d));
-	daemon_locks_init(&d);
-	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s", root);
 	/* representors named so that readdir may list them before the uplink */
 	const char *reps[] = {"aa_rep0", "zz_rep1", "eth9"};
 	const char *ports[] = {"pf0vf0", "c1pf0vf1", "pf0sf2"};
@@ -308,11 +299,11 @@ static void test_representors(void)
 	writef("p0\n", "bus/pci/devices/" PF "/net/enp1s0f0/phys_port_name");
 	CHECK(sysfs_pci_netdev(root, PF, name, &found, &err) == 0 && found);
 	CHECK_STR_EQ(name, "enp1s0f0");
-	CHECK(pf_resolve(&d, "aa_rep0", pci, &err) == -1 && err.code == EINVAL);
+	CHECK(pf_resolve(&h, "aa_rep0", pci, &err) == -1 && err.code == EINVAL);
 	CHECK_STR_EQ(err.msg, "pf_iface: aa_rep0 is a switchdev representor (phys_port_name pf0vf0) of " PF
 			      ", not the PF: use enp1s0f0");
-	CHECK(pf_resolve(&d, "zz_rep1", pci, &err) == -1 && strstr(err.msg, "phys_port_name c1pf0vf1"));
-	CHECK(pf_resolve(&d, "enp1s0f0", pci, &err) == 0);
+	CHECK(pf_resolve(&h, "zz_rep1", pci, &err) == -1 && strstr(err.msg, "phys_port_name c1pf0vf1"));
+	CHECK(pf_resolve(&h, "enp1s0f0", pci, &err) == 0);
 	CHECK(!sysfs_netdev_is_representor("/nonexistent", port) && port[0] == '\0');
 	/* "p0", "pf0" and names that merely start like a representor's are not representors */
 	writef("pf0vf0x", "bus/pci/devices/" PF "/net/eth9/phys_port_name");

@@ -1,7 +1,7 @@
 /* unix_socket_from_systemd: fd 3 is taken only when it is one listening Unix stream
  * socket; whatever else a parent left there (a file, a TCP socket, a socket not
  * listening) is refused with a message, never served on. */
-#include "../../plugin/unix_socket.h"
+#include "../../plugin/daemon/unix_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>

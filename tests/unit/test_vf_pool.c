@@ -10,7 +10,9 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include "../../plugin/vf_pool.h"
+#include "../../plugin/daemon/daemon.h"
+#include "../../plugin/daemon/vf_pool_take.h"
+#include "../../plugin/host/vf_pool.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 
@@ -119,7 +121,7 @@ static void test_udev_wait(struct daemon *d)
 	sh("ip link set " PF_NAME "v0 name renamed0");
 	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
 	mkdirs("bus/pci/devices/%s/net/renamed0", vf_pci(0));
-	CHECK(vf_wait_netdev(d, vf_pci(0), netdev, &err) == 0);
+	CHECK(vf_wait_netdev(&d->host, vf_pci(0), netdev, &err) == 0);
 	CHECK_STR_EQ(netdev, "renamed0");
 	rmdir_f("bus/pci/devices/%s/net/renamed0", vf_pci(0));
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
@@ -292,11 +294,11 @@ int main(void)
 	mkdirs("state");
 	mkdirs("dev-vfio");
 	build();
-	CHECK(nlk_open(&d.nl, &err) == 0);
-	if (d.nl) {
+	CHECK(nlk_open(&d.host.nl, &err) == 0);
+	if (d.host.nl) {
 		test_udev_wait(&d);
 		test_take(&d);
-		nlk_close(d.nl);
+		nlk_close(d.host.nl);
 	}
 	test_vfio_group_use();
 	state_free(&d.state);

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../plugin/vf_setup.h"
+#include "../../plugin/host/vf_setup.h"
 #include "check.h"
 
 #define NSTEPS 6

@@ -1,0 +1,30 @@
+/* dispatch: the table from request path ("/NetworkDriver.Join") to handler.
+ * Handlers run in parallel and take the daemon's locks themselves (daemon.h).
+ * A handler answers through resp and returns 0, or returns -1 with err set: the
+ * error's kind (sr_error.h) picks the one HTTP status, here and nowhere else, and
+ * its message becomes {"Err": "..."}. An unknown path answers 404. */
+#ifndef DISPATCH_H
+#define DISPATCH_H
+
+#include <stddef.h>
+
+#include "daemon.h"
+#include "http_response.h"
+
+typedef int (*handler_fn)(struct daemon *d, const char *body, size_t len, struct http_response *resp,
+			  sr_error *err);
+
+void dispatch_request(struct daemon *d, const char *path, const char *body, size_t len, struct http_response *resp);
+
+/* The routes, for the fuzz target and tests. */
+size_t dispatch_route_count(void);
+const char *dispatch_route_path(size_t i);
+
+/* The HTTP status of an error of this kind (400, 404, 409 or 500). */
+unsigned dispatch_status_of(const sr_error *err);
+
+/* Helpers for handlers. */
+void respond_json(struct http_response *resp, char *body); /* 200; NULL body -> 500 out of memory */
+void respond_empty(struct http_response *resp);
+
+#endif

@@ -1,0 +1,334 @@
+/* NetworkDriver handlers for networks, activation and the no-op calls.
+ * Network mutations run one at a time under d->net_lock; the state is read and changed under
+ * d->lock in short sections, never across pf_prepare or a VF reset. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../ipam/ipam_addr.h"
+#include "../../spec/spec.h"
+#include "handlers.h"
+#include "../host/pf.h"
+#include "../host/vf_setup.h"
+#include "ep_vf.h"
+
+int handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	(void)d;
+	(void)body;
+	(void)len;
+	(void)err;
+	respond_json(resp, spec_encode_activate(true, true));
+	return 0;
+}
+
+int handle_net_capabilities(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	(void)d;
+	(void)body;
+	(void)len;
+	(void)err;
+	respond_json(resp, spec_encode_network_capabilities());
+	return 0;
+}
+
+/* "10.9.0.1/16" -> "10.9.0.1" */
+static void plain_ip(const char *cidr, char *out, size_t size)
+{
+	const char *slash = strchr(cidr, '/');
+	size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, cidr, n);
+	out[n] = '\0';
+}
+
+/* IPvNData arrive from dockerd's IPAM; a Pool that is no prefix or a Gateway that is no address would
+ * only surface later, as the Gateway of Join's answer. Refuse them while nothing has been done. */
+static int check_ipdata(const struct spec_ipdata *ip, const char *label, sr_error *err)
+{
+	struct ipam_prefix pool;
+	struct ipam_addr gateway;
+	char plain[SPEC_CIDR_MAX];
+	if (ip->pool[0] && ipam_prefix_parse(ip->pool, &pool, err) < 0)
+		return sr_error_wrap(err, "%s.Pool", label);
+	if (!ip->gateway[0])
+		return 0;
+	plain_ip(ip->gateway, plain, sizeof(plain));
+	if (ipam_addr_parse(plain, &gateway, err) < 0)
+		return sr_error_wrap(err, "%s.Gateway", label);
+	return 0;
+}
+
+static int check_vfs_fit(const struct net_config *cfg, const char *pf_spec, int total, sr_error *err)
+{
+	if (!cfg->vfs_set)
+		return 0;
+	for (int vf = total; vf < NET_MAX_VFS; vf++)
+		if (net_config_vf_allowed(cfg, vf))
+			return sr_error_set(err, ERANGE, "vfs: VF %d is beyond %s's sriov_totalvfs (%d VFs: 0-%d)", vf,
+					    pf_spec, total, total - 1);
+	return 0;
+}
+
+static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *o = &d->state.nets[i];
+		if (!strcmp(o->pf_pci, rec->pf_pci) && o->cfg.vlan == rec->cfg.vlan)
+			return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
+					    rec->cfg.pf_spec, rec->pf_pci, rec->cfg.vlan, o->id);
+	}
+	return 0;
+}
+
+/* Everything CreateNetwork records, compared field by field (the structs hold padding). */
+static bool same_network(const struct net_record *a, const struct net_record *b)
+{
+	const struct net_config *x = &a->cfg, *y = &b->cfg;
+	return !strcmp(a->pf_pci, b->pf_pci) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
+	       !strcmp(a->gateway6, b->gateway6) && !strcmp(a->pool4, b->pool4) && !strcmp(a->pool6, b->pool6) &&
+	       !strcmp(x->pf_spec, y->pf_spec) && x->vlan == y->vlan && x->qos == y->qos &&
+	       x->vlan_proto == y->vlan_proto && x->spoofchk == y->spoofchk && x->trust == y->trust &&
+	       x->link_state_set == y->link_state_set && (!x->link_state_set || x->link_state == y->link_state) &&
+	       x->rate_set == y->rate_set && x->min_tx_rate == y->min_tx_rate && x->max_tx_rate == y->max_tx_rate &&
+	       x->mtu == y->mtu && x->numvfs == y->numvfs && x->vfs_set == y->vfs_set &&
+	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
+}
+
+int handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_create_network req;
+	struct net_record rec;
+	int total;
+	bool locked = false;
+	memset(&rec, 0, sizeof(rec));
+	if (spec_decode_create_network(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	snprintf(rec.id, sizeof(rec.id), "%s", req.network_id);
+	rec.internal = req.internal;
+	if (net_config_parse(&req.generic, &rec.cfg, err) < 0)
+		goto invalid;
+	if ((req.ipv4_count > 0 && check_ipdata(&req.ipv4[0], "IPv4Data[0]", err) < 0) ||
+	    (req.ipv6_count > 0 && check_ipdata(&req.ipv6[0], "IPv6Data[0]", err) < 0))
+		goto invalid;
+	if (req.ipv4_count > 0) {
+		plain_ip(req.ipv4[0].gateway, rec.gateway4, sizeof(rec.gateway4));
+		snprintf(rec.pool4, sizeof(rec.pool4), "%s", req.ipv4[0].pool);
+	}
+	if (req.ipv6_count > 0) {
+		plain_ip(req.ipv6[0].gateway, rec.gateway6, sizeof(rec.gateway6));
+		snprintf(rec.pool6, sizeof(rec.pool6), "%s", req.ipv6[0].pool);
+	}
+	pthread_mutex_lock(&d->net_lock);
+	locked = true;
+	if (pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err) < 0)
+		goto invalid;
+	pthread_mutex_lock(&d->lock);
+	const struct net_record *found = state_find_net(&d->state, req.network_id);
+	bool existing = found != NULL, same = found && same_network(found, &rec);
+	pthread_mutex_unlock(&d->lock);
+	if (same) {
+		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: CreateNetwork replayed, answered as the first time",
+			   rec.id);
+		pthread_mutex_unlock(&d->net_lock);
+		spec_create_network_free(&req);
+		respond_empty(resp);
+		return 0;
+	}
+	if (existing) {
+		sr_error_set_kind(err, SR_CONFLICT, EEXIST, "network %s already exists with other options", req.network_id);
+		goto fail;
+	}
+	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, err) < 0 ||
+	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, err) < 0)
+		goto invalid;
+	if (rec.cfg.numvfs > (unsigned)total) {
+		sr_error_set_kind(err, SR_INVALID, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
+			     rec.cfg.pf_spec);
+		goto fail;
+	}
+	/* networks change only under net_lock: what is checked here holds until the add */
+	pthread_mutex_lock(&d->lock);
+	int vlan_taken = check_pf_vlan_free(d, &rec, err);
+	pthread_mutex_unlock(&d->lock);
+	if (vlan_taken < 0) /* a conflict (check_pf_vlan_free says so) */
+		goto fail;
+	if (pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, err) < 0)
+		goto fail;
+	pthread_mutex_lock(&d->lock);
+	int added = state_add_net(&d->state, &rec, err) ? 0 : -1;
+	if (added == 0 && state_save(&d->state, err) < 0) {
+		state_remove_net(&d->state, rec.id);
+		added = -1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (added < 0)
+		goto fail;
+	pthread_mutex_unlock(&d->net_lock);
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id, rec.cfg.pf_spec,
+		   rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
+	spec_create_network_free(&req);
+	respond_empty(resp);
+	return 0;
+invalid: /* what the request asks for cannot be (bad options, PF, VF list) */
+	sr_error_kind(err, SR_INVALID);
+fail:
+	if (locked)
+		pthread_mutex_unlock(&d->net_lock);
+	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateNetwork %.12s: %s", req.network_id, err->msg);
+	spec_create_network_free(&req);
+	return -1;
+}
+
+/* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
+ * its operations in flight finished: every endpoint of it is marked DELETING and entered in
+ * d->ops, copies in *out. Docker's forced cleanup may delete a network that still has some. */
+static size_t take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out)
+{
+	size_t n = 0;
+	sr_error err = {0};
+	*out = NULL;
+	for (size_t i = 0; i < d->state.ep_count; i++)
+		n += !strcmp(d->state.eps[i].network_id, network_id);
+	if (!n)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out) {
+		sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: out of memory: its %zu endpoints are left as they are",
+			   network_id, n);
+		return 0;
+	}
+	n = 0;
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		struct ep_record *ep = &d->state.eps[i];
+		struct ep_op *op;
+		if (strcmp(ep->network_id, network_id) != 0)
+			continue;
+		/* marked first, as DeleteEndpoint does: a crash during the resets is finished at start */
+		ep->phase = EP_DELETING;
+		state_touch_ep(&d->state, ep); /* changed in place: the save must write it */
+		(*out)[n++] = *ep;
+		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &err);
+		if (op) {
+			snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", ep->pf_pci);
+			op->vf = ep->vf;
+		}
+	}
+	if (state_save(&d->state, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id, err.msg);
+	return n;
+}
+
+/* Without d->lock: each VF reset. */
+static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (pf_ifname(&d->host, eps[i].pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(&eps[i]), &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", eps[i].id, eps[i].vf, err.msg);
+	}
+}
+
+int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_network_ref req;
+	struct ep_record *eps = NULL;
+	size_t n;
+	int saved;
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	pthread_mutex_lock(&d->net_lock);
+	pthread_mutex_lock(&d->lock);
+	if (!state_find_net(&d->state, req.network_id)) {
+		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_unlock(&d->net_lock);
+		respond_empty(resp); /* Docker repeats and replays deletes */
+		return 0;
+	}
+	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
+	ep_ops_wait_network_idle(d, req.network_id);
+	n = take_network_endpoints(d, req.network_id, &eps);
+	pthread_mutex_unlock(&d->lock);
+	if (n)
+		daemon_fault_point(d, "mark network endpoints deleting");
+	reset_endpoints(d, eps, n);
+	if (n)
+		daemon_fault_point(d, "reset network endpoints");
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		state_remove_ep(&d->state, eps[i].id);
+		ep_ops_end(d, eps[i].id);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
+	}
+	/* the endpoints first: no save ever holds an endpoint of a network it does not list */
+	state_remove_net(&d->state, req.network_id);
+	d->deleting_net[0] = '\0';
+	/* Docker deletes the network on its side whatever we answer and never retries: a failed
+	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
+	 * the network cannot come back to block its PF and VLAN. */
+	saved = state_save(&d->state, err);
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->net_lock);
+	free(eps);
+	if (saved < 0) {
+		sr_error_wrap(err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
+			      req.network_id);
+		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err->msg);
+		return -1;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", req.network_id);
+	respond_empty(resp);
+	return 0;
+}
+
+int handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_allocate_network req;
+	(void)d;
+	if (spec_decode_allocate_network(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	spec_allocate_network_free(&req);
+	/* Local scope: nothing to allocate cluster-wide. */
+	respond_json(resp, spec_encode_allocate_network());
+	return 0;
+}
+
+int handle_free_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_network_ref req;
+	(void)d;
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	respond_empty(resp);
+	return 0;
+}
+
+int handle_discover(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_discover req;
+	(void)d;
+	if (spec_decode_discover(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	respond_empty(resp);
+	return 0;
+}
+
+/* No external connectivity to program: VFs reach the wire directly. */
+int handle_program_external(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_endpoint_ref req;
+	(void)d;
+	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	respond_empty(resp);
+	return 0;
+}
+
+int handle_revoke_external(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	return handle_program_external(d, body, len, resp, err);
+}

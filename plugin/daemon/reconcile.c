@@ -1,0 +1,384 @@
+#include "reconcile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../host/pf.h"
+#include "state_copy.h"
+#include "../host/vf_pool.h"
+#include "../host/vf_setup.h"
+#include "ep_vf.h"
+
+static void reconcile_networks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *n = &d->state.nets[i];
+		sr_error err = {0};
+		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci)) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: PF %s (%s) is gone", n->id, n->cfg.pf_spec,
+				   n->pf_pci);
+			continue;
+		}
+		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
+	}
+}
+
+static void reconcile_endpoints(struct daemon *d)
+{
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *e = &d->state.eps[i];
+		char vf_pci[SYSFS_PCI_MAX];
+		sr_error err = {0};
+		if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: its VF %d of %s is gone: %s", e->id, e->vf,
+				   e->pf_pci, err.msg);
+			continue;
+		}
+		if (strcmp(vf_pci, e->vf_pci) != 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s: VF %d of %s is now %s (was %s)", e->id, e->vf,
+				   e->pf_pci, vf_pci, e->vf_pci);
+	}
+}
+
+/* The VF is back with us when its netdev is in our namespace or it has no net driver. */
+static bool vf_back_home(struct daemon *d, const struct ep_record *e)
+{
+	char netdev[SYSFS_IFNAME_MAX], driver[SYSFS_DRIVER_MAX];
+	bool found = false;
+	sr_error err = {0};
+	if (sysfs_pci_driver(d->cfg.sysfs_root, e->vf_pci, driver, &err) < 0)
+		return false;
+	if (!driver[0])
+		return true;
+	if (sysfs_pci_netdev(d->cfg.sysfs_root, e->vf_pci, netdev, &found, &err) < 0)
+		return false;
+	return found;
+}
+
+/* dockerd sends Join before it creates the SandboxKey file (the container's netns is bound
+ * there by runc's prestart hook when the container starts), so a missing file means "gone" only
+ * once it has been seen, or when the Join is older than this. Starting a container can take
+ * minutes on a loaded host (28 at once under emulation: over 3); resetting a VF that dockerd is
+ * about to move leaves the container on a VF without its admin MAC, while a VF of a start that
+ * never came (dockerd died in between) merely waits longer. */
+#define SANDBOX_GRACE_S 900
+
+/* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
+ * per sweep, so a sweep of N endpoints costs one save, not N). */
+static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
+{
+	if (access(e->sandbox_key, F_OK) == 0) {
+		if (!e->sandbox_seen) {
+			e->sandbox_seen = true;
+			state_touch_ep(st, e); /* changed in place: the save must know to write it */
+			*changed = true;
+		}
+		return false;
+	}
+	if (errno != ENOENT)
+		return false;
+	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
+}
+
+/* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
+ * driver or a user-space one (a crash between unbind and bind, a dead Kata VM) becomes a
+ * `released` record, the proof that the VF is ours, so the pool takes it back and never
+ * mistakes it for someone else's. Called with d->lock held; `home` (vf_is_home) was read
+ * without it. */
+static void drop_or_release(struct daemon *d, const struct ep_record *e, bool home)
+{
+	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || home) {
+		state_remove_ep(&d->state, e->id);
+		return;
+	}
+	state_mark_released(&d->state, rec);
+	sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of endpoint %.12s is not on its host driver: kept as released",
+		   e->vf, e->vf_pci, e->id);
+}
+
+/* A copy of the state taken under d->lock, for the steps that read the kernel without it. */
+static int snapshot(struct daemon *d, struct state *snap)
+{
+	sr_error err = {0};
+	int rc;
+	pthread_mutex_lock(&d->lock);
+	rc = state_copy(&d->state, snap, &err);
+	pthread_mutex_unlock(&d->lock);
+	if (rc < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep skipped: %s", err.msg);
+	return rc;
+}
+
+/* Under d->lock: the stale candidates (joined, sandbox gone, no request working on them), each
+ * entered in d->ops so that no request touches it while its VF is reset. */
+static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *seen)
+{
+	size_t n = 0;
+	sr_error err = {0};
+	*out = NULL;
+	for (size_t i = d->state.ep_count; i-- > 0;) {
+		struct ep_record *e = &d->state.eps[i];
+		struct ep_op *op;
+		/* a stop during a long start-up takes effect at once, with nothing more to save */
+		if (daemon_stop_requested(d))
+			break;
+		if (!e->joined || !e->sandbox_key[0] || ep_ops_find(d, e->id) || !sandbox_gone(&d->state, e, seen))
+			continue;
+		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
+		if (!grown)
+			break; /* the next sweep gets the rest */
+		*out = grown;
+		op = ep_ops_begin(d, e->id, e->network_id, "reclaimed", &err);
+		if (!op)
+			break;
+		snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", e->pf_pci);
+		op->vf = e->vf;
+		(*out)[n++] = *e;
+	}
+	return n;
+}
+
+int reconcile_stale_endpoints(struct daemon *d)
+{
+	int reclaimed = 0;
+	bool changed = false, seen = false;
+	struct ep_record *stale;
+	size_t n;
+	struct outcome {
+		bool reset, home;
+	} *done;
+	sr_error save_err = {0};
+	pthread_mutex_lock(&d->lock);
+	n = stale_candidates(d, &stale, &seen);
+	pthread_mutex_unlock(&d->lock);
+	done = calloc(n + 1, sizeof(*done));
+	for (size_t i = 0; i < n && done; i++) {
+		struct ep_record *e = &stale[i];
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		if (daemon_stop_requested(d))
+			break;
+		if (!vf_back_home(d, e))
+			continue;
+		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e->id, e->vf,
+				   err.msg);
+		/* its VF is reset: dropped below, saved with the sweep (a failed save stays pending) */
+		done[i].reset = true;
+		done[i].home = vf_is_home(&d->host, e->vf_pci);
+	}
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (done && done[i].reset) {
+			drop_or_release(d, &stale[i], done[i].home);
+			changed = true;
+			sr_log_msg(&d->log, SR_LOG_INFO,
+				   "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free", stale[i].id,
+				   stale[i].sandbox_key, stale[i].vf, stale[i].vf_pci);
+			reclaimed++;
+		}
+		ep_ops_end(d, stale[i].id);
+	}
+	if (changed && state_save(&d->state, &save_err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "sweep of stale endpoints: %s (kept pending)", save_err.msg);
+	/* Only sandboxes marked seen: a crash losing that costs a grace period at most, so it is
+	 * written by the next save or flush; a start-up with thousands of them answers meanwhile. */
+	else if (seen && !changed)
+		state_save_later(&d->state);
+	pthread_mutex_unlock(&d->lock);
+	free(done);
+	free(stale);
+	return reclaimed;
+}
+
+/* A crash between recording an endpoint and finishing its set-up (or its deletion):
+ * Docker never got a success for it (or already forgot it), so reset the VF and drop it.
+ * Start-up only (before serving), yet it takes d->lock like the rest for the state. */
+static void finish_interrupted_endpoints(struct daemon *d)
+{
+	struct state snap;
+	bool changed = false;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error err = {0};
+		bool home;
+		if (e->phase == EP_READY || e->phase == EP_RELEASED)
+			continue;
+		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e->id,
+				   e->vf, err.msg);
+		home = vf_is_home(&d->host, e->vf_pci);
+		pthread_mutex_lock(&d->lock);
+		drop_or_release(d, e, home);
+		pthread_mutex_unlock(&d->lock);
+		changed = true;
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
+			   e->id, e->phase == EP_CREATING ? "being created" : "being deleted", e->vf, e->vf_pci);
+	}
+	state_free(&snap);
+	sr_error err = {0};
+	/* nothing rewritten when nothing changed: a start with a full disk still serves */
+	pthread_mutex_lock(&d->lock);
+	if (changed && state_save(&d->state, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "save after finishing interrupted endpoints: %s", err.msg);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Whether the VF an endpoint was given is still that VF: VFs re-created under us (someone
+ * wrote sriov_numvfs) are new devices with no admin MAC, and an index above numvfs is gone. */
+static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size_t size)
+{
+	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX], mac[18];
+	struct nlk_vf_config now;
+	int numvfs = -1;
+	sr_error err = {0};
+	if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0)
+		return false; /* PF absent: reconcile_networks says so; nothing to compare against */
+	sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err);
+	if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
+		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
+		return true;
+	}
+	if (nlk_vf_get(d->host.nl, pf, e->vf, &now, &err) < 0)
+		return false;
+	if (memcmp(now.mac, e->mac, 6) != 0) {
+		nlk_mac_format(now.mac, mac);
+		snprintf(why, size, "VF %d of %s was re-created (admin MAC now %s; sriov_numvfs is %d)", e->vf, pf, mac,
+			 numvfs);
+		return true;
+	}
+	return false;
+}
+
+/* Under d->lock: removes endpoint e (as copied) when it is still as it was and no request works
+ * on it; saves, undoing the removal when the save fails. true when removed. */
+static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_error *err)
+{
+	const struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
+	    ep_ops_find(d, e->id) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+		return false;
+	state_remove_ep(&d->state, e->id);
+	if (state_save(&d->state, err) < 0) {
+		state_add_ep(&d->state, e, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
+ * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out. */
+static void drop_lost_endpoints(struct daemon *d)
+{
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
+		char why[200];
+		sr_error err = {0};
+		bool removed;
+		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
+		 * us), and a re-created one comes back on its host driver, where drop_released_home
+		 * finds it. */
+		if (e->phase != EP_READY)
+			continue;
+		if (!vf_lost(d, e, why, sizeof(why)))
+			continue;
+		pthread_mutex_lock(&d->lock);
+		removed = remove_if_unchanged(d, e, &err);
+		pthread_mutex_unlock(&d->lock);
+		if (err.msg[0])
+			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: %s", e->id, err.msg);
+		if (removed)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped",
+				   e->id, e->network_id, e->sandbox_key[0] ? ", sandbox " : "", e->sandbox_key, why);
+	}
+	state_free(&snap);
+}
+
+/* A released VF that came home by itself (Kata rebound it) needs no record any more. */
+static void drop_released_home(struct daemon *d)
+{
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = snap.ep_count; i-- > 0;) {
+		const struct ep_record *e = &snap.eps[i];
+		sr_error err = {0};
+		bool removed;
+		if (e->phase != EP_RELEASED || !vf_is_home(&d->host, e->vf_pci))
+			continue;
+		pthread_mutex_lock(&d->lock);
+		removed = remove_if_unchanged(d, e, &err);
+		pthread_mutex_unlock(&d->lock);
+		if (removed)
+			sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of released endpoint %.12s is home again", e->vf,
+				   e->vf_pci, e->id);
+	}
+	state_free(&snap);
+}
+
+/* A network whose PF is absent or has no VFs: prepared again (the NIC's driver came late).
+ * Works on a copy: pf_prepare serialises itself per PF and never needs d->lock. */
+static void retry_networks(struct daemon *d)
+{
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return;
+	for (size_t i = 0; i < snap.net_count; i++) {
+		const struct net_record *n = &snap.nets[i];
+		char pf[SYSFS_IFNAME_MAX];
+		int numvfs = 0;
+		sr_error err = {0};
+		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
+			continue;
+		if (pf_ifname(&d->host, n->pf_pci, pf, &err) == 0 &&
+		    sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) == 0 && numvfs > 0)
+			continue;
+		if (pf_ifname(&d->host, n->pf_pci, pf, &err) < 0)
+			continue; /* no driver yet: the next sweep or CreateEndpoint looks again */
+		/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
+		struct timespec pause = {1, 0};
+		nanosleep(&pause, NULL);
+		if (sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) < 0 || numvfs > 0)
+			continue;
+		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
+		else
+			sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id,
+				   pf, n->pf_pci);
+	}
+	state_free(&snap);
+}
+
+void reconcile_sweep(struct daemon *d)
+{
+	drop_lost_endpoints(d);
+	retry_networks(d);
+	drop_released_home(d);
+	reconcile_stale_endpoints(d);
+}
+
+void reconcile_at_start(struct daemon *d)
+{
+	reconcile_networks(d);
+	if (daemon_stop_requested(d))
+		return;
+	finish_interrupted_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	reconcile_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	reconcile_stale_endpoints(d);
+}

@@ -1,0 +1,143 @@
+/* state: the daemon's networks and endpoints, and which VF each endpoint owns.
+ *
+ * VF ownership is derived from the endpoints (PF PCI address + VF index), so it
+ * cannot disagree with them. On disk (obj_dir.h): one file per object,
+ * <dir>/networks/<id>.json and <dir>/endpoints/<id>.json, and <dir>/state.json, a
+ * small marker ({"version": 2}) saying the folders are the state. So a save costs
+ * what changed, not what is recorded: it writes only the records that differ from
+ * their file and removes the files of removed records, each file replaced whole
+ * (tmp, fsync, rename) and one fsync of each folder touched.
+ *
+ * What changed is tracked here, so callers keep the old shape (change in memory,
+ * state_save, undo on failure): every record handed out by state_find_net,
+ * state_find_ep or state_add_* is a candidate, compared with its file at the next
+ * save (a record changed through st->eps[i] directly, or through
+ * state_find_vf_owner, which is for looking, must be passed to state_touch_ep);
+ * every removed ID is unlinked unless it is back by then. A crash leaves each file either
+ * old or new; the order (networks written, endpoints removed, endpoints written,
+ * networks removed) keeps every prefix of a save loadable: no endpoint without its
+ * network. A version 1 state.json (the whole state in one file, before this layout)
+ * is loaded as it is and converted by the next save: all files written and made
+ * durable first, then the marker replaces it in one rename.
+ *
+ * Callers save after every change and undo the in-memory change when the save
+ * fails, except for changes Docker will not retry (deletes): those stay in memory
+ * as a pending change (`dirty`), written by the next successful save or
+ * state_flush (the daemon retries every second). */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../../common/sr_error.h"
+#include "../../netlink/nlk.h"
+#include "../../spec/spec.h"
+#include "../host/net_config.h"
+
+#define STATE_PCI_MAX 32
+
+struct net_record {
+	char id[SPEC_ID_MAX + 1];
+	struct net_config cfg;
+	char pf_pci[STATE_PCI_MAX]; /* the PF's stable identity */
+	bool internal;
+	char gateway4[SPEC_CIDR_MAX]; /* plain IP or "" */
+	char gateway6[SPEC_CIDR_MAX];
+	char pool4[SPEC_CIDR_MAX];
+	char pool6[SPEC_CIDR_MAX];
+};
+
+/* An endpoint is written down before its VF is touched (CREATING) and marked before its
+ * VF is reset (DELETING), so a crash at any step leaves a record that says what to undo
+ * or finish at the next start (reconcile.c). RELEASED: Docker deleted the endpoint while
+ * its VF was not back on a host network driver (left on vfio-pci by a Kata VM, unbound, or
+ * still in another namespace); the VF is reset but the record stays as proof that the VF
+ * is ours to take back. The pool reclaims such a VF and drops the record; a VF on vfio-pci
+ * or on no driver without such a record belongs to someone else and is never touched. */
+enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2, EP_RELEASED = 3 };
+
+struct ep_record {
+	char id[SPEC_ID_MAX + 1];
+	char network_id[SPEC_ID_MAX + 1];
+	char pf_pci[STATE_PCI_MAX];
+	int vf;
+	char vf_pci[STATE_PCI_MAX];
+	uint8_t mac[6];
+	char address4[SPEC_CIDR_MAX];
+	char address6[SPEC_CIDR_MAX];
+	bool joined;
+	char sandbox_key[SPEC_PATH_MAX];
+	long long joined_at; /* wall clock (s) of the Join */
+	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
+	struct nlk_vf_config saved; /* the VF's settings before we touched it */
+	int phase;                  /* enum ep_phase */
+};
+
+struct state {
+	char dir[512];
+	struct net_record *nets;
+	size_t net_count, net_cap;
+	struct ep_record *eps;
+	size_t ep_count, ep_cap;
+	bool loaded; /* state.json existed at open */
+	bool dirty;  /* memory holds changes the last save could not write */
+	bool later;  /* memory holds changes not worth a wait (state_save_later) */
+	/* for state.c only: what the dir holds and what the next save must look at */
+	int layout;                   /* 0 nothing yet, 1 a version 1 state.json, 2 one file per object */
+	unsigned char *net_touched;   /* parallel to nets: compare with its file at the next save */
+	unsigned char *ep_touched;    /* parallel to eps */
+	struct state_gone *gone;      /* removed since the last save */
+	size_t gone_count, gone_cap;
+};
+
+struct state_gone {
+	bool ep; /* else a network */
+	char id[SPEC_ID_MAX + 1];
+};
+
+/* Creates dir (0700) if absent. Refuses one that is not a directory owned by us, or that
+ * group or others may write (they could have planted or replaced state). One that others
+ * may only read or search (0755, as older installs made it) is tightened to 0700
+ * (*tightened says so, for the log). */
+int state_dir_check(const char *dir, bool *tightened, sr_error *err);
+/* Loads the state in dir if present (st->loaded: state.json existed). Checks dir first
+ * (state_dir_check). A corrupt file, a symlink (even dangling), a FIFO, a device or an
+ * unexpected name there is an error naming the file; so is a missing networks/ or
+ * endpoints/ folder, or state.json missing while those folders hold records (a marker
+ * deleted by hand must not turn into an empty start). Nothing is written, except that
+ * <id>.json.tmp files a crash left are removed. A version 1 state.json loads as it
+ * is and leaves the state dirty (the next save or state_flush converts it). */
+int state_open(const char *dir, struct state *st, sr_error *err);
+void state_free(struct state *st);
+/* Writes what changed since the last successful save (everything when the dir does
+ * not hold this layout yet); clears `dirty` on success, sets it on failure. */
+int state_save(struct state *st, sr_error *err);
+/* Writes pending changes and those saved later, if any (0 when there are none). */
+int state_flush(struct state *st, sr_error *err);
+
+struct net_record *state_find_net(struct state *st, const char *id);
+struct ep_record *state_find_ep(struct state *st, const char *id);
+struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf);
+
+/* Append a copy; returns the stored record or NULL (ENOMEM) with err set. */
+struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err);
+struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err);
+void state_remove_net(struct state *st, const char *id);
+void state_remove_ep(struct state *st, const char *id);
+/* rec (a record of st) was changed without going through state_find_*: save it next. */
+void state_touch_ep(struct state *st, const struct ep_record *rec);
+/* Docker is done with rec but its VF is not home: it stays as the proof the VF is ours
+ * (EP_RELEASED, out of any sandbox); touched, saved by the next save. */
+void state_mark_released(struct state *st, struct ep_record *rec);
+/* The changes so far are hints a crash may lose (a sweep marking thousands of sandboxes
+ * seen): written with the next save, or by state_flush (the daemon's, within a second),
+ * rather than making whoever waits (start-up) wait for them. */
+void state_save_later(struct state *st);
+
+/* The version 1 JSON form (the whole state in one file): read when converting an older
+ * state dir, written by tests and the bench; exposed for tests. */
+char *state_to_json(const struct state *st);
+int state_from_json(const char *text, struct state *st, sr_error *err);
+
+#endif

@@ -1,0 +1,299 @@
+#include "net_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../netlink/nlk.h"
+
+static const char accepted_keys[] =
+	"pf_iface, netdevice, vlanid, vlan, vlan_qos, vlan_proto, spoofchk, trust, privileged, link_state, "
+	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix";
+
+bool net_config_is_pci_address(const char *text)
+{
+	/* [dddd]dddd:bb:dd.f, all hex but the function digit. The domain is 4 hex digits on most
+	 * hosts but 5 (or more) behind Intel VMD, e.g. 10000:e1:00.0: the kernel prints it "%04x". */
+	static const char tail[] = ":xx:xx.x";
+	size_t len, domain;
+	if (!text)
+		return false;
+	len = strlen(text);
+	if (len < 4 + sizeof(tail) - 1 || len > 8 + sizeof(tail) - 1)
+		return false;
+	domain = len - (sizeof(tail) - 1);
+	for (size_t i = 0; i < domain; i++) {
+		if (!isxdigit((unsigned char)text[i]))
+			return false;
+	}
+	for (size_t i = 0; i < sizeof(tail) - 1; i++) {
+		char c = text[domain + i];
+		if (tail[i] == 'x' ? !isxdigit((unsigned char)c) : c != tail[i])
+			return false;
+	}
+	return text[len - 1] >= '0' && text[len - 1] <= '7';
+}
+
+static int parse_uint(const char *key, const char *text, unsigned long min, unsigned long max, unsigned *out,
+		      sr_error *err)
+{
+	char *end;
+	unsigned long v;
+	if (!text[0] || !isdigit((unsigned char)text[0]))
+		return sr_error_set(err, EINVAL, "%s '%s' is not a number (expected %lu-%lu)", key, text, min, max);
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end)
+		return sr_error_set(err, EINVAL, "%s '%s' is not a number (expected %lu-%lu)", key, text, min, max);
+	if (v < min || v > max)
+		return sr_error_set(err, ERANGE, "%s %s out of range %lu-%lu", key, text, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_on_off(const char *key, const char *text, bool *out, sr_error *err)
+{
+	if (!strcmp(text, "on") || !strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(text, "off") || !strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no")) {
+		*out = false;
+		return 0;
+	}
+	return sr_error_set(err, EINVAL, "%s '%s' is not on or off", key, text);
+}
+
+static void mask_set(uint64_t mask[NET_MAX_VFS / 64], unsigned vf)
+{
+	mask[vf / 64] |= (uint64_t)1 << (vf % 64);
+}
+
+bool net_config_vf_allowed(const struct net_config *cfg, int vf)
+{
+	if (vf < 0 || vf >= NET_MAX_VFS)
+		return false;
+	if (!cfg->vfs_set)
+		return true;
+	return (cfg->vfs_mask[vf / 64] >> (vf % 64)) & 1;
+}
+
+int net_config_parse_vf_list(const char *text, uint64_t mask[NET_MAX_VFS / 64], sr_error *err)
+{
+	const char *p = text;
+	memset(mask, 0, sizeof(uint64_t) * (NET_MAX_VFS / 64));
+	if (!*p)
+		return sr_error_set(err, EINVAL, "vfs '': empty list (expected e.g. 0-3,6)");
+	while (*p) {
+		unsigned long lo, hi;
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return sr_error_set(err, EINVAL, "vfs '%s': expected a VF index at '%s'", text, p);
+		lo = strtoul(p, &end, 10);
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return sr_error_set(err, EINVAL, "vfs '%s': expected a VF index at '%s'", text, p);
+			hi = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (lo > hi)
+			return sr_error_set(err, EINVAL, "vfs '%s': range %lu-%lu is backwards", text, lo, hi);
+		if (hi >= NET_MAX_VFS)
+			return sr_error_set(err, ERANGE, "vfs '%s': VF index %lu out of range 0-%d", text, hi,
+					    NET_MAX_VFS - 1);
+		for (unsigned long v = lo; v <= hi; v++)
+			mask_set(mask, (unsigned)v);
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				return sr_error_set(err, EINVAL, "vfs '%s': trailing comma", text);
+		} else if (*p) {
+			return sr_error_set(err, EINVAL, "vfs '%s': unexpected '%c'", text, *p);
+		}
+	}
+	return 0;
+}
+
+void net_config_format_vf_list(const uint64_t mask[NET_MAX_VFS / 64], char *out, unsigned long size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (int v = 0; v < NET_MAX_VFS; v++) {
+		int start = v;
+		if (!((mask[v / 64] >> (v % 64)) & 1))
+			continue;
+		while (v + 1 < NET_MAX_VFS && ((mask[(v + 1) / 64] >> ((v + 1) % 64)) & 1))
+			v++;
+		int n = start == v ? snprintf(out + used, size - used, "%s%d", used ? "," : "", start)
+				   : snprintf(out + used, size - used, "%s%d-%d", used ? "," : "", start, v);
+		if (n < 0 || (size_t)n >= size - used)
+			return;
+		used += (size_t)n;
+	}
+}
+
+static int parse_prefix(const char *text, char out[NET_PREFIX_MAX + 1], sr_error *err)
+{
+	size_t len = strlen(text);
+	if (len == 0 || len > NET_PREFIX_MAX)
+		return sr_error_set(err, EINVAL, "prefix '%s' must be 1-%d characters", text, NET_PREFIX_MAX);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (!isalnum(c) && c != '_' && c != '-')
+			return sr_error_set(err, EINVAL, "prefix '%s': only letters, digits, '_' and '-' allowed",
+					    text);
+	}
+	memcpy(out, text, len + 1);
+	return 0;
+}
+
+static int parse_pf(const char *key, const char *text, struct net_config *cfg, sr_error *err)
+{
+	if (cfg->pf_spec[0] && strcmp(cfg->pf_spec, text) != 0)
+		return sr_error_set(err, EINVAL, "%s '%s' conflicts with the PF already given ('%s')", key, text,
+				    cfg->pf_spec);
+	if (!net_config_is_pci_address(text) && !nlk_ifname_valid(text))
+		return sr_error_set(err, EINVAL,
+				    "%s '%s' is neither an interface name (1-15 characters, no '/', ':' or spaces) "
+				    "nor a PCI address (0000:01:00.0)",
+				    key, text);
+	snprintf(cfg->pf_spec, sizeof(cfg->pf_spec), "%s", text);
+	return 0;
+}
+
+/* vlanid and vlan mean the same; a second, different value is a conflict, not a silent override. */
+static int parse_vlan(const char *key, const char *text, bool *seen, struct net_config *cfg, sr_error *err)
+{
+	unsigned v = 0;
+	if (parse_uint(key, text, 0, 4094, &v, err) < 0)
+		return -1;
+	if (*seen && v != cfg->vlan)
+		return sr_error_set(err, EINVAL, "%s %u conflicts with the VLAN already given (%u)", key, v, cfg->vlan);
+	*seen = true;
+	cfg->vlan = v;
+	return 0;
+}
+
+static int parse_link_state(const char *text, struct net_config *cfg, sr_error *err)
+{
+	if (!strcmp(text, "auto"))
+		cfg->link_state = NLK_VF_LINK_AUTO;
+	else if (!strcmp(text, "enable"))
+		cfg->link_state = NLK_VF_LINK_ENABLE;
+	else if (!strcmp(text, "disable"))
+		cfg->link_state = NLK_VF_LINK_DISABLE;
+	else
+		return sr_error_set(err, EINVAL, "link_state '%s' is not auto, enable or disable", text);
+	cfg->link_state_set = true;
+	return 0;
+}
+
+static int parse_vlan_proto(const char *text, struct net_config *cfg, sr_error *err)
+{
+	if (!strcasecmp(text, "802.1Q"))
+		cfg->vlan_proto = NLK_VLAN_8021Q;
+	else if (!strcasecmp(text, "802.1ad"))
+		cfg->vlan_proto = NLK_VLAN_8021AD;
+	else
+		return sr_error_set(err, EINVAL, "vlan_proto '%s' is not 802.1Q or 802.1ad", text);
+	return 0;
+}
+
+struct parse_flags {
+	bool vlan_seen, spoofchk_seen, trust_seen, privileged;
+};
+
+static int parse_one(const char *key, const char *value, struct net_config *cfg, struct parse_flags *f,
+		     sr_error *err)
+{
+	unsigned v = 0;
+	if (!strcmp(key, "pf_iface") || !strcmp(key, "netdevice"))
+		return parse_pf(key, value, cfg, err);
+	if (!strcmp(key, "vlanid") || !strcmp(key, "vlan"))
+		return parse_vlan(key, value, &f->vlan_seen, cfg, err);
+	if (!strcmp(key, "vlan_qos"))
+		return parse_uint(key, value, 0, 7, &cfg->qos, err);
+	if (!strcmp(key, "vlan_proto"))
+		return parse_vlan_proto(value, cfg, err);
+	if (!strcmp(key, "spoofchk")) {
+		f->spoofchk_seen = true;
+		return parse_on_off(key, value, &cfg->spoofchk, err);
+	}
+	if (!strcmp(key, "trust")) {
+		f->trust_seen = true;
+		return parse_on_off(key, value, &cfg->trust, err);
+	}
+	if (!strcmp(key, "privileged")) {
+		if (parse_uint(key, value, 0, 1, &v, err) < 0)
+			return -1;
+		f->privileged = v == 1;
+		return 0;
+	}
+	if (!strcmp(key, "link_state"))
+		return parse_link_state(value, cfg, err);
+	if (!strcmp(key, "min_tx_rate")) {
+		cfg->rate_set = true;
+		return parse_uint(key, value, 0, 1000000, &cfg->min_tx_rate, err);
+	}
+	if (!strcmp(key, "max_tx_rate")) {
+		cfg->rate_set = true;
+		return parse_uint(key, value, 0, 1000000, &cfg->max_tx_rate, err);
+	}
+	if (!strcmp(key, "mtu"))
+		return parse_uint(key, value, 68, 65535, &cfg->mtu, err);
+	if (!strcmp(key, "numvfs"))
+		return parse_uint(key, value, 1, NET_MAX_VFS, &cfg->numvfs, err);
+	if (!strcmp(key, "vfs")) {
+		cfg->vfs_set = true;
+		return net_config_parse_vf_list(value, cfg->vfs_mask, err);
+	}
+	if (!strcmp(key, "prefix"))
+		return parse_prefix(value, cfg->prefix, err);
+	return sr_error_set(err, EINVAL, "unknown option '%s' (accepted: %s)", key, accepted_keys);
+}
+
+#define DOCKER_OPTION_PREFIX "com.docker.network."
+
+int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_error *err)
+{
+	struct net_config cfg;
+	struct parse_flags flags = {0};
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.spoofchk = true;
+	cfg.vlan_proto = NLK_VLAN_8021Q;
+	memcpy(cfg.prefix, "eth", 4);
+	for (size_t i = 0; generic && i < generic->count; i++) {
+		/* Docker's own keys (e.g. from daemon.json default-network-opts or a Swarm
+		 * config-from network) ride in the same map: they are Docker's, not ours. */
+		if (!strncmp(generic->items[i].key, DOCKER_OPTION_PREFIX, strlen(DOCKER_OPTION_PREFIX)))
+			continue;
+		if (parse_one(generic->items[i].key, generic->items[i].value, &cfg, &flags, err) < 0)
+			return -1;
+	}
+	if (!cfg.pf_spec[0])
+		return sr_error_set(err, EINVAL,
+				    "pf_iface: required option missing (the PF's netdev name or PCI address; "
+				    "alias netdevice)");
+	if (flags.privileged) {
+		if ((flags.trust_seen && !cfg.trust) || (flags.spoofchk_seen && cfg.spoofchk))
+			return sr_error_set(err, EINVAL,
+					    "privileged=1 means trust on and spoofchk off; it conflicts with the "
+					    "trust/spoofchk given");
+		cfg.trust = true;
+		cfg.spoofchk = false;
+	}
+	if (cfg.rate_set && cfg.max_tx_rate && cfg.min_tx_rate > cfg.max_tx_rate)
+		return sr_error_set(err, EINVAL, "min_tx_rate %u is above max_tx_rate %u", cfg.min_tx_rate,
+				    cfg.max_tx_rate);
+	if (cfg.qos && !cfg.vlan)
+		return sr_error_set(err, EINVAL, "vlan_qos %u needs a vlanid other than 0", cfg.qos);
+	if (cfg.vlan_proto != NLK_VLAN_8021Q && !cfg.vlan)
+		return sr_error_set(err, EINVAL, "vlan_proto 802.1ad needs a vlanid other than 0");
+	*out = cfg;
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* sysfs: discovery of PFs and VFs under a sysfs root ("/sys", or a fake tree in tests).
+ *
+ * VFs are identified by PF PCI address + VF index (virtfnN) and their PCI
+ * address; netdev names are looked up each time they are needed, never
+ * remembered, because a driver rebind (Kata) renames them. Every name that
+ * reaches a path here is validated first (no '/', no "..", bounded length). */
+#ifndef SYSFS_H
+#define SYSFS_H
+
+#include <stdbool.h>
+
+#include "../../common/sr_error.h"
+
+#define SYSFS_PCI_MAX 32
+#define SYSFS_DRIVER_MAX 64
+#define SYSFS_IFNAME_MAX 16
+#define SYSFS_PORT_MAX 32
+
+/* PCI address of a netdev's device ("enp1s0f0" -> "0000:01:00.0"). */
+int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MAX], sr_error *err);
+/* True when the netdev whose sysfs folder is dir is a switchdev representor (phys_port_name
+ * "pf0vf3", "pf0sf1", "c1pf0vf3"); port receives the name ("" when the driver has none). */
+bool sysfs_netdev_is_representor(const char *dir, char port[SYSFS_PORT_MAX]);
+/* First netdev of a PCI device in this namespace that is not a representor; *found false when
+ * none (unbound, or moved away). */
+int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME_MAX], bool *found, sr_error *err);
+bool sysfs_pci_exists(const char *root, const char *pci);
+
+/* "<name> does not support SR-IOV: no sriov_totalvfs" when absent. */
+int sysfs_pf_totalvfs(const char *root, const char *pf_pci, int *total, sr_error *err);
+int sysfs_pf_numvfs(const char *root, const char *pf_pci, int *num, sr_error *err);
+int sysfs_pf_set_numvfs(const char *root, const char *pf_pci, int num, sr_error *err);
+/* PCI address of VF index vf (virtfnN link). ENOENT when the VF does not exist. */
+int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS_PCI_MAX], sr_error *err);
+
+/* Bound driver name, "" when none. */
+int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER_MAX], sr_error *err);
+/* IOMMU group number, -1 when none. */
+int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err);
+/* Unbind from the current driver (if any), clear driver_override, and let the
+ * kernel probe the device's own driver (drivers_probe). */
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err);
+
+#endif

@@ -1,0 +1,167 @@
+#include "vf_pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000L * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+bool vf_driver_is_userspace(const char *driver)
+{
+	return strstr(driver, "vfio") || strstr(driver, "uio") || !strcmp(driver, "pci-stub");
+}
+
+enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size)
+{
+	char path[300];
+	int fd;
+	if (group < 0) {
+		snprintf(why, why_size, "it has no IOMMU group");
+		return VFIO_GROUP_UNKNOWN;
+	}
+	snprintf(path, sizeof(path), "%s/%d", vfio_dir, group);
+	/* Held only for this instant; nobody else should want a group the plugin released. */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		close(fd);
+		return VFIO_GROUP_FREE;
+	}
+	if (errno == EBUSY) {
+		snprintf(why, why_size, "its VFIO group %d is open (a VM or DPDK application uses it)", group);
+		return VFIO_GROUP_HELD;
+	}
+	snprintf(why, why_size, "cannot tell whether its VFIO group is in use (%s: %s)", path, strerror(errno));
+	return VFIO_GROUP_UNKNOWN;
+}
+
+bool vf_is_home(const struct host *h, const char *vf_pci)
+{
+	char driver[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX];
+	bool found = false;
+	sr_error err = {0};
+	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, &err) < 0 || !driver[0] ||
+	    vf_driver_is_userspace(driver))
+		return false;
+	return sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, &err) == 0 && found;
+}
+
+static const char *udev_dir(const struct host *h)
+{
+	return h->udev_dir && h->udev_dir[0] ? h->udev_dir : "/run/udev";
+}
+
+/* udev writes data/n<ifindex> once its rules for the netdev (a rename among them) have run. */
+static bool udev_done_with(const struct host *h, int ifindex)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/control", udev_dir(h));
+	if (access(path, F_OK) < 0)
+		return true; /* no udev here: nobody renames */
+	snprintf(path, sizeof(path), "%s/data/n%d", udev_dir(h), ifindex);
+	return access(path, F_OK) == 0;
+}
+
+int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err)
+{
+	struct nlk_link_info info;
+	int ifindex = 0, unknown = 0;
+	for (int i = 0; i < 200; i++, sleep_ms(50)) {
+		bool found = false;
+		sr_error e = {0};
+		if (sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, err) < 0)
+			return -1;
+		if (!found)
+			continue; /* not there yet */
+		if (nlk_link_get(h->nl, netdev, &info, &e) < 0) {
+			/* Renamed between the two looks clears up at once; a name sysfs shows but this
+			 * namespace's netlink never knows (another namespace's sysfs) does not. */
+			if (++unknown < 20)
+				continue;
+			*err = e;
+			return -1;
+		}
+		unknown = 0;
+		ifindex = info.ifindex;
+		if (!udev_done_with(h, ifindex))
+			continue;
+		/* By ifindex: the name read from sysfs may already be stale. */
+		if (nlk_link_get_by_index(h->nl, ifindex, &info, &e) < 0)
+			continue;
+		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
+		return 0;
+	}
+	if (ifindex > 0 && nlk_link_get_by_index(h->nl, ifindex, &info, err) == 0) {
+		sr_log_msg(h->log, SR_LOG_WARN, "VF %s: udev did not finish with netdev %s (ifindex %d) within 10 s",
+			   vf_pci, info.name, ifindex);
+		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
+		return 0;
+	}
+	return sr_error_set(err, ETIMEDOUT, "VF %s: no netdev appeared within 10 s", vf_pci);
+}
+
+/* Our own VF (released by endpoint owner_id) left on a user-space driver or none: back to its host driver. */
+static int take_back(const struct host *h, int vf, const char *vf_pci, const char *owner_id, const char *driver,
+		     sr_error *why)
+{
+	char now[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX], reason[256];
+	int group;
+	if (driver[0]) {
+		if (sysfs_pci_iommu_group(h->sysfs_root, vf_pci, &group, why) < 0)
+			return -1;
+		if (vf_vfio_group_use(h->vfio_dir && h->vfio_dir[0] ? h->vfio_dir : "/dev/vfio", group, reason, sizeof(reason)) != VFIO_GROUP_FREE)
+			return sr_error_set(why, EBUSY, "on %s, released by endpoint %.12s, but %s", driver, owner_id,
+					    reason);
+	}
+	if (sysfs_pci_rebind_host_driver(h->sysfs_root, vf_pci, why) < 0 ||
+	    sysfs_pci_driver(h->sysfs_root, vf_pci, now, why) < 0)
+		return -1;
+	if (!now[0] || vf_driver_is_userspace(now))
+		return sr_error_set(why, ENODEV, "still on %s after rebinding to its host driver",
+				    now[0] ? now : "no driver");
+	if (vf_wait_netdev(h, vf_pci, netdev, why) < 0)
+		return -1;
+	sr_log_msg(h->log, SR_LOG_INFO, "VF %d (%s): taken back from %s to %s (netdev %s), released by endpoint %.12s",
+		   vf, vf_pci, driver[0] ? driver : "no driver", now, netdev, owner_id);
+	return 0;
+}
+
+int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *released_by,
+		  char netdev[SYSFS_IFNAME_MAX], sr_error *why)
+{
+	char driver[SYSFS_DRIVER_MAX];
+	struct nlk_link_info info;
+	bool found;
+	int addresses;
+	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
+		return -1;
+	if (!driver[0] || vf_driver_is_userspace(driver)) {
+		if (!released_by)
+			return sr_error_set(why, EBUSY, driver[0] ? "on %s, not ours" : "on no driver%s, not ours",
+					    driver);
+		if (take_back(h, vf, vf_pci, released_by, driver, why) < 0)
+			return -1;
+		if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
+			return -1;
+	}
+	if (sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, why) < 0)
+		return -1;
+	if (!found)
+		return sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace%s", driver,
+				    released_by ? "" : ", not ours");
+	if (vf_wait_netdev(h, vf_pci, netdev, why) < 0 || nlk_link_get(h->nl, netdev, &info, why) < 0)
+		return -1;
+	if (info.up)
+		return sr_error_set(why, EBUSY, "netdev %s is up (in use on the host)", netdev);
+	if (nlk_link_address_count(h->nl, info.ifindex, &addresses, why) < 0)
+		return -1;
+	if (addresses > 0)
+		return sr_error_set(why, EBUSY, "netdev %s has %d addresses (in use on the host)", netdev, addresses);
+	return 0;
+}

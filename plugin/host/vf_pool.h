@@ -1,0 +1,46 @@
+/* vf_pool: whether a VF is free on the host, and taking our own back.
+ *
+ * A VF whose netdev is up, has addresses, or lives in another namespace is never
+ * taken. A VF on vfio-pci (or another user-space driver) or on no driver is taken
+ * back only when the caller says we handed it out (released_by: the daemon's
+ * record of a released endpoint) and no process holds its VFIO group open;
+ * anyone else's (DPDK, libvirt, an admin's unbind) is left exactly as it is.
+ * Which VF an endpoint gets (records, claims) is the daemon's: vf_pool_take.h.
+ *
+ * Netdev names are read only once udev is done with the netdev (its database
+ * entry exists), then by ifindex, because udev renames a new VF netdev a
+ * moment after the kernel names it. */
+#ifndef VF_POOL_H
+#define VF_POOL_H
+
+#include <stddef.h>
+
+#include "host.h"
+#include "sysfs.h"
+
+/* 0 = VF vf (vf_pci) is usable, its netdev (in this namespace, udev done) in netdev;
+ * -1 = skip it, why says why ("on vfio-pci, not ours"). released_by: the ID of the released
+ * endpoint that proves the VF is ours to take back from a user-space driver, or NULL. */
+int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *released_by,
+		  char netdev[SYSFS_IFNAME_MAX], sr_error *why);
+
+/* Waits (bounded, 10 s) until the PCI device (a VF, or a PF whose driver just loaded) has a
+ * netdev in this namespace that udev (when it runs: <udev_dir>/control exists) has finished
+ * with, and gives its name as of then, read by ifindex. ETIMEDOUT when no netdev appears; when
+ * udev never finishes, the current name with a warning in the log. */
+int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err);
+
+/* Whether a process holds /dev/vfio/<group> open. The kernel gives a VFIO group to one opener
+ * at a time, so an open failing with EBUSY means "held", from any PID namespace (the managed
+ * plugin sees no other process in /proc). UNKNOWN when the node cannot be opened for another
+ * reason (why says which). vfio_dir is normally "/dev/vfio". */
+enum vfio_group_use { VFIO_GROUP_FREE, VFIO_GROUP_HELD, VFIO_GROUP_UNKNOWN };
+enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size);
+
+/* The VF is on a host network driver with its netdev in this namespace. */
+bool vf_is_home(const struct host *h, const char *vf_pci);
+
+/* Drivers that take a VF away from the kernel's network stack (VFIO, UIO, pci-stub). */
+bool vf_driver_is_userspace(const char *driver);
+
+#endif

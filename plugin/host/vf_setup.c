@@ -1,0 +1,234 @@
+#include "vf_setup.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sysfs.h"
+#include "vf_pool.h"
+
+enum vf_step { STEP_MAC, STEP_VLAN, STEP_SPOOFCHK, STEP_TRUST, STEP_LINK_STATE, STEP_RATE, STEP_COUNT };
+
+/* A driver without a trust or spoof-check hook is fine when we only ask for the default. */
+static bool tolerable(const sr_error *e, bool asked_default)
+{
+	return asked_default && e->code == EOPNOTSUPP;
+}
+
+static int do_step(const struct host *h, const char *pf, const struct net_config *cfg, const struct vf_target *t,
+		   enum vf_step step, sr_error *err)
+{
+	int vf = t->vf;
+	switch (step) {
+	case STEP_MAC:
+		return nlk_vf_set_mac(h->nl, pf, vf, t->mac, err);
+	case STEP_VLAN:
+		return nlk_vf_set_vlan(h->nl, pf, vf, cfg->vlan, cfg->qos, cfg->vlan_proto, err);
+	case STEP_SPOOFCHK:
+		if (nlk_vf_set_spoofchk(h->nl, pf, vf, cfg->spoofchk, err) < 0 && !tolerable(err, cfg->spoofchk))
+			return -1;
+		return 0;
+	case STEP_TRUST:
+		if (nlk_vf_set_trust(h->nl, pf, vf, cfg->trust, err) < 0 && !tolerable(err, !cfg->trust))
+			return -1;
+		return 0;
+	case STEP_LINK_STATE:
+		return cfg->link_state_set ? nlk_vf_set_link_state(h->nl, pf, vf, cfg->link_state, err) : 0;
+	case STEP_RATE:
+		return cfg->rate_set ? nlk_vf_set_rate(h->nl, pf, vf, cfg->min_tx_rate, cfg->max_tx_rate, err) : 0;
+	case STEP_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Restore one field to what it was before us (best effort, used while undoing). */
+static void undo_step(const struct host *h, const char *pf, const struct vf_target *t, enum vf_step step)
+{
+	const struct nlk_vf_config *s = t->saved;
+	sr_error e = {0};
+	int rc = 0;
+	switch (step) {
+	case STEP_MAC:
+		rc = nlk_vf_set_mac(h->nl, pf, t->vf, s->mac, &e);
+		break;
+	case STEP_VLAN:
+		rc = nlk_vf_set_vlan(h->nl, pf, t->vf, s->vlan, s->qos, s->vlan_proto ? s->vlan_proto : NLK_VLAN_8021Q,
+				     &e);
+		break;
+	case STEP_SPOOFCHK:
+		rc = s->has_spoofchk ? nlk_vf_set_spoofchk(h->nl, pf, t->vf, s->spoofchk, &e) : 0;
+		break;
+	case STEP_TRUST:
+		rc = s->has_trust ? nlk_vf_set_trust(h->nl, pf, t->vf, s->trust, &e) : 0;
+		break;
+	case STEP_LINK_STATE:
+		rc = s->has_link_state ? nlk_vf_set_link_state(h->nl, pf, t->vf, s->link_state, &e) : 0;
+		break;
+	case STEP_RATE:
+		rc = s->has_rate ? nlk_vf_set_rate(h->nl, pf, t->vf, s->min_tx_rate, s->max_tx_rate, &e) : 0;
+		break;
+	case STEP_COUNT:
+		break;
+	}
+	if (rc < 0)
+		sr_log_msg(h->log, SR_LOG_WARN, "undo on %s VF %d: %s", pf, t->vf, e.msg);
+}
+
+int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const struct vf_target *t, sr_error *err)
+{
+	char netdev[SYSFS_IFNAME_MAX];
+	struct nlk_link_info info;
+	bool found = false;
+	/* Read back first: drivers that pass the admin MAC on to a bound VF at once (mlx5, ice,
+	 * i40e reset the VF themselves) need no rebind, and every rebind is a new netdev that
+	 * udev renames. igbvf, ixgbevf read it only when they initialise: for them, rebind. */
+	if (sysfs_pci_netdev(h->sysfs_root, t->vf_pci, netdev, &found, err) < 0)
+		return sr_error_wrap(err, "VF %d", t->vf);
+	if (!found || vf_wait_netdev(h, t->vf_pci, netdev, err) < 0 || nlk_link_get(h->nl, netdev, &info, err) < 0 ||
+	    memcmp(info.mac, t->mac, 6) != 0) {
+		sr_error_clear(err);
+		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
+			return sr_error_wrap(err, "VF %d", t->vf);
+		host_step_done(h, "rebind VF driver");
+		if (vf_wait_netdev(h, t->vf_pci, netdev, err) < 0 || nlk_link_get(h->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d", t->vf);
+	} else {
+		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s already has the admin MAC: no rebind", t->vf,
+			   netdev);
+	}
+	if (info.up && nlk_link_set_up(h->nl, netdev, false, err) < 0)
+		return sr_error_wrap(err, "VF %d netdev", t->vf);
+	if (memcmp(info.mac, t->mac, 6) != 0) {
+		/* a driver that ignores the admin MAC at probe: set it on the netdev, then check */
+		if (nlk_link_set_mac(h->nl, netdev, t->mac, err) < 0 || nlk_link_get(h->nl, netdev, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d netdev", t->vf);
+		if (memcmp(info.mac, t->mac, 6) != 0) {
+			char want[18], got[18];
+			nlk_mac_format(t->mac, want);
+			nlk_mac_format(info.mac, got);
+			return sr_error_set(err, EIO, "VF %d netdev %s has MAC %s, not the admin MAC %s", t->vf, netdev,
+					    got, want);
+		}
+	}
+	if (cfg->mtu && nlk_link_set_mtu(h->nl, netdev, cfg->mtu, err) < 0)
+		return sr_error_wrap(err, "VF %d netdev", t->vf);
+	return 0;
+}
+
+/* What the PF reports now against what we set; names the first difference. */
+static int check_vf_config(const struct host *h, const char *pf, const struct net_config *cfg, const struct vf_target *t,
+			   sr_error *err)
+{
+	struct nlk_vf_config now;
+	if (nlk_vf_get(h->nl, pf, t->vf, &now, err) < 0)
+		return -1;
+	if (memcmp(now.mac, t->mac, 6) != 0)
+		return sr_error_set(err, EIO, "VF %d of %s lost its admin MAC", t->vf, pf);
+	if (now.vlan != cfg->vlan || now.qos != cfg->qos)
+		return sr_error_set(err, EIO, "VF %d of %s has VLAN %u QoS %u, not %u QoS %u", t->vf, pf, now.vlan,
+				    now.qos, cfg->vlan, cfg->qos);
+	if (now.has_spoofchk && now.spoofchk != cfg->spoofchk)
+		return sr_error_set(err, EIO, "VF %d of %s lost its spoof check setting", t->vf, pf);
+	if (now.has_trust && now.trust != cfg->trust)
+		return sr_error_set(err, EIO, "VF %d of %s lost its trust setting", t->vf, pf);
+	return 0;
+}
+
+int vf_steps_run(const struct vf_steps *s, sr_error *err)
+{
+	int touched = 0; /* steps begun in any attempt: all of them are undone on failure */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int step;
+		for (step = 0; step < s->count; step++) {
+			if (step + 1 > touched)
+				touched = step + 1;
+			if (s->apply(s->ctx, step, err) < 0)
+				break;
+		}
+		if (step == s->count && s->finish(s->ctx, err) == 0)
+			return 0;
+		/* A PF still settling (VFs just enabled, link coming up) may reset a VF under us:
+		 * once more, but only when every step went through and the end check failed. */
+		if (step < s->count || attempt == 1)
+			break;
+		if (s->retrying)
+			s->retrying(s->ctx, err);
+		sr_error_clear(err);
+	}
+	for (int step = touched - 1; step >= 0; step--)
+		s->undo(s->ctx, step);
+	return -1;
+}
+
+struct apply_ctx {
+	const struct host *h;
+	const char *pf;
+	const struct net_config *cfg;
+	const struct vf_target *t;
+};
+
+static int ctx_apply(void *p, int step, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (do_step(c->h, c->pf, c->cfg, c->t, (enum vf_step)step, err) < 0)
+		return -1;
+	host_step_done(c->h, "configure VF");
+	return 0;
+}
+
+static int ctx_finish(void *p, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	if (vf_sync_netdev(c->h, c->cfg, c->t, err) < 0)
+		return -1;
+	host_step_done(c->h, "sync VF netdev");
+	return check_vf_config(c->h, c->pf, c->cfg, c->t, err);
+}
+
+static void ctx_undo(void *p, int step)
+{
+	struct apply_ctx *c = p;
+	undo_step(c->h, c->pf, c->t, (enum vf_step)step);
+}
+
+static void ctx_retrying(void *p, const sr_error *err)
+{
+	struct apply_ctx *c = p;
+	sr_log_msg(c->h->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
+}
+
+int vf_apply(const struct host *h, const char *pf_ifname, const struct net_config *cfg, const struct vf_target *t,
+	     sr_error *err)
+{
+	struct apply_ctx c = {h, pf_ifname, cfg, t};
+	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c};
+	return vf_steps_run(&steps, err);
+}
+
+int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
+{
+	const struct nlk_vf_config *s = t->saved;
+	sr_error e = {0};
+	int vf = t->vf, failed = 0;
+	sr_error_clear(err);
+#define RESET_STEP(call)                                         \
+	do {                                                     \
+		if ((call) < 0) {                                \
+			if (!failed++)                           \
+				*err = e;                        \
+			sr_log_msg(h->log, SR_LOG_WARN, "reset: %s", e.msg); \
+		}                                                \
+	} while (0)
+	RESET_STEP(nlk_vf_set_mac(h->nl, pf_ifname, vf, s->mac, &e));
+	RESET_STEP(nlk_vf_set_vlan(h->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
+	if (nlk_vf_set_spoofchk(h->nl, pf_ifname, vf, true, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (nlk_vf_set_trust(h->nl, pf_ifname, vf, false, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (s->has_rate && nlk_vf_set_rate(h->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+	if (nlk_vf_set_link_state(h->nl, pf_ifname, vf, NLK_VF_LINK_AUTO, &e) < 0 && e.code != EOPNOTSUPP)
+		RESET_STEP(-1);
+#undef RESET_STEP
+	return failed ? -1 : 0;
+}
