@@ -33,6 +33,11 @@
 #define HTTP_HEADER_LIMIT_S 30
 #define HTTP_BODY_LIMIT_S 10
 #define HTTP_GUARD_TICK_MS 250
+/* libmicrohttpd clears a connection's whole memory pool before each kept-alive request, and
+ * reads into half of it: 64 KiB cost more than the rest of a GetCapabilities. dockerd's
+ * requests carry a few hundred bytes of headers (bodies go to our own buffer, in chunks), so
+ * 16 KiB still takes an 8 KiB header block, the usual limit of HTTP servers; more: 431. */
+#define HTTP_CONNECTION_MEMORY (16 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -249,7 +254,7 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 				    (size_t)HTTP_THREAD_STACK, MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
 				    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				    (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				    (size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
 	if (!srv->mhd) {
 		http_guard_destroy(srv->guard);
