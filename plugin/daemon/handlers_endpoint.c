@@ -431,10 +431,10 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 		goto fail;
 	}
 	struct nlk_link_info info;
-	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, err) < 0 || nlk_link_get(d->host.nl, netdev, &info, err) < 0)
+	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, &info, err) < 0)
 		goto fail;
 	if (memcmp(info.mac, ep.mac, 6) != 0) {
-		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, err) < 0)
+		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, NULL, err) < 0)
 			goto fail;
 	}
 	if (join_commit(d, ep.id, req.sandbox_key, err) < 0)

@@ -95,7 +95,7 @@ static void wait_for_udev_on_vfs(const struct host *h, const char *ifname, const
 		char vf_pci[SYSFS_PCI_MAX], netdev[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
 		if (sysfs_vf_pci(h->sysfs_root, pf_pci, vf, vf_pci, &err) < 0 ||
-		    vf_wait_netdev(h, vf_pci, netdev, &err) < 0)
+		    vf_wait_netdev(h, vf_pci, netdev, NULL, &err) < 0)
 			sr_log_msg(h->log, SR_LOG_WARN, "PF %s VF %d: %s", ifname, vf, err.msg);
 	}
 }
@@ -128,7 +128,7 @@ static int pf_prepare_locked(const struct host *h, const char *pf_pci, unsigned 
 	if (pf_ifname(h, pf_pci, ifname, err) < 0)
 		return -1;
 	/* A PF whose driver just loaded is renamed by udev a moment later (eth0 -> enp1s0). */
-	if (vf_wait_netdev(h, pf_pci, ifname, err) < 0 || nlk_link_get(h->nl, ifname, &info, err) < 0)
+	if (vf_wait_netdev(h, pf_pci, ifname, &info, err) < 0)
 		return sr_error_wrap(err, "PF %s", ifname);
 	if (!info.up) {
 		/* An operator's choice is overridden here, so it is said loudly: a VF of a down PF

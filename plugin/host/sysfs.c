@@ -146,6 +146,26 @@ int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME
 	return 0;
 }
 
+int sysfs_pci_netdev_ifindex(const char *root, const char *pci, const char *ifname, int *ifindex, sr_error *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	*ifindex = 0;
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (!nlk_ifname_valid(ifname))
+		return sr_error_set(err, EINVAL, "'%s' is not a netdev name", ifname);
+	if (build_path(dir, sizeof(dir), err, "%s/bus/pci/devices/%s/net/%s", root, pci, ifname) < 0 ||
+	    build_path(path, sizeof(path), err, "%s/ifindex", dir) < 0)
+		return -1;
+	if (read_int_file(path, ifindex, err) == 0)
+		return 0;
+	if (access(dir, F_OK) == 0 && access(path, F_OK) < 0 && errno == ENOENT) {
+		sr_error_clear(err);
+		return 0;
+	}
+	return sr_error_set(err, ENOENT, "PCI device %s has no netdev %s (renamed or moved)", pci, ifname);
+}
+
 int sysfs_pf_totalvfs(const char *root, const char *pf_pci, int *total, sr_error *err)
 {
 	char path[PATH_MAX];

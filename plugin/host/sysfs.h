@@ -24,6 +24,10 @@ bool sysfs_netdev_is_representor(const char *dir, char port[SYSFS_PORT_MAX]);
 /* First netdev of a PCI device in this namespace that is not a representor; *found false when
  * none (unbound, or moved away). */
 int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME_MAX], bool *found, sr_error *err);
+/* The ifindex of netdev ifname of PCI device pci, read from the device's own folder, so that a
+ * name another device has taken meanwhile is never mistaken for it: ENOENT when the device has
+ * no netdev of that name (any more); *ifindex 0 when the folder has no ifindex file (a test tree). */
+int sysfs_pci_netdev_ifindex(const char *root, const char *pci, const char *ifname, int *ifindex, sr_error *err);
 bool sysfs_pci_exists(const char *root, const char *pci);
 
 /* "<name> does not support SR-IOV: no sriov_totalvfs" when absent. */

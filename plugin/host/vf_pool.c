@@ -68,7 +68,19 @@ static bool udev_done_with(const struct host *h, int ifindex)
 	return access(path, F_OK) == 0;
 }
 
-int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err)
+/* The link of netdev `name` of PCI device pci: by the ifindex in the device's folder (by name
+ * only in a test tree without one). */
+static int device_link(const struct host *h, const char *pci, const char *name, struct nlk_link_info *info,
+		       sr_error *err)
+{
+	int ifindex;
+	if (sysfs_pci_netdev_ifindex(h->sysfs_root, pci, name, &ifindex, err) < 0)
+		return -1;
+	return ifindex > 0 ? nlk_link_get_by_index(h->nl, ifindex, info, err) : nlk_link_get(h->nl, name, info, err);
+}
+
+int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX],
+		   struct nlk_link_info *out, sr_error *err)
 {
 	struct nlk_link_info info;
 	int ifindex = 0, unknown = 0;
@@ -79,7 +91,7 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 			return -1;
 		if (!found)
 			continue; /* not there yet */
-		if (nlk_link_get(h->nl, netdev, &info, &e) < 0) {
+		if (device_link(h, vf_pci, netdev, &info, &e) < 0) {
 			/* Renamed between the two looks clears up at once; a name sysfs shows but this
 			 * namespace's netlink never knows (another namespace's sysfs) does not. */
 			if (++unknown < 20)
@@ -95,12 +107,16 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 		if (nlk_link_get_by_index(h->nl, ifindex, &info, &e) < 0)
 			continue;
 		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
+		if (out)
+			*out = info;
 		return 0;
 	}
 	if (ifindex > 0 && nlk_link_get_by_index(h->nl, ifindex, &info, err) == 0) {
 		sr_log_msg(h->log, SR_LOG_WARN, "VF %s: udev did not finish with netdev %s (ifindex %d) within 10 s",
 			   vf_pci, info.name, ifindex);
 		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
+		if (out)
+			*out = info;
 		return 0;
 	}
 	return sr_error_set(err, ETIMEDOUT, "VF %s: no netdev appeared within 10 s", vf_pci);
@@ -125,7 +141,7 @@ static int take_back(const struct host *h, int vf, const char *vf_pci, const cha
 	if (!now[0] || vf_driver_is_userspace(now))
 		return sr_error_set(why, ENODEV, "still on %s after rebinding to its host driver",
 				    now[0] ? now : "no driver");
-	if (vf_wait_netdev(h, vf_pci, netdev, why) < 0)
+	if (vf_wait_netdev(h, vf_pci, netdev, NULL, why) < 0)
 		return -1;
 	sr_log_msg(h->log, SR_LOG_INFO, "VF %d (%s): taken back from %s to %s (netdev %s), released by endpoint %.12s",
 		   vf, vf_pci, driver[0] ? driver : "no driver", now, netdev, owner_id);
@@ -155,7 +171,7 @@ int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *
 	if (!found)
 		return sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace%s", driver,
 				    released_by ? "" : ", not ours");
-	if (vf_wait_netdev(h, vf_pci, netdev, why) < 0 || nlk_link_get(h->nl, netdev, &info, why) < 0)
+	if (vf_wait_netdev(h, vf_pci, netdev, &info, why) < 0)
 		return -1;
 	if (info.up)
 		return sr_error_set(why, EBUSY, "netdev %s is up (in use on the host)", netdev);

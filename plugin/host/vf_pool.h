@@ -26,9 +26,12 @@ int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *
 
 /* Waits (bounded, 10 s) until the PCI device (a VF, or a PF whose driver just loaded) has a
  * netdev in this namespace that udev (when it runs: <udev_dir>/control exists) has finished
- * with, and gives its name as of then, read by ifindex. ETIMEDOUT when no netdev appears; when
- * udev never finishes, the current name with a warning in the log. */
-int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX], sr_error *err);
+ * with, and gives its name and link (info, may be NULL) as of then. The netdev is known by the
+ * ifindex in the device's own sysfs folder, never by a name: during a burst of rebinds the
+ * kernel's names (eth1) pass from one new VF netdev to the next as udev renames them. ETIMEDOUT
+ * when no netdev appears; when udev never finishes, the current name with a warning in the log. */
+int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX],
+		   struct nlk_link_info *info, sr_error *err);
 
 /* Whether a process holds /dev/vfio/<group> open. The kernel gives a VFIO group to one opener
  * at a time, so an open failing with EBUSY means "held", from any PID namespace (the managed

@@ -84,13 +84,13 @@ int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const str
 	 * udev renames. igbvf, ixgbevf read it only when they initialise: for them, rebind. */
 	if (sysfs_pci_netdev(h->sysfs_root, t->vf_pci, netdev, &found, err) < 0)
 		return sr_error_wrap(err, "VF %d", t->vf);
-	if (!found || vf_wait_netdev(h, t->vf_pci, netdev, err) < 0 || nlk_link_get(h->nl, netdev, &info, err) < 0 ||
+	if (!found || vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0 ||
 	    memcmp(info.mac, t->mac, 6) != 0) {
 		sr_error_clear(err);
 		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
 		host_step_done(h, "rebind VF driver");
-		if (vf_wait_netdev(h, t->vf_pci, netdev, err) < 0 || nlk_link_get(h->nl, netdev, &info, err) < 0)
+		if (vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
 	} else {
 		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s already has the admin MAC: no rebind", t->vf,

@@ -6,21 +6,22 @@
 # both <= 1.2). Absolute times under TCG swing from run to run; the ratios come from rounds
 # alternated in the same boot. Every VF container is checked to hold its own VF with the admin
 # MAC and the network's VLAN, and every VF to be reset after the rm; a failed check fails the run.
-# Args: [ROUNDS] (default 2 per kind). BENCH_PFS=N uses N PFs (default 4); BENCH_MACVLAN=0 skips
+# Args: [ROUNDS] (default 2 per kind). TESTBED_BENCH_PFS=N uses N PFs (default 4); TESTBED_BENCH_MACVLAN=0 skips
 # the macvlan rounds (to chase a VF problem faster; no ratios then).
 set -u
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 ROUNDS=${1:-2}
 N_PER_PF=7
-NPF=${BENCH_PFS:-4}
-MACVLAN=${BENCH_MACVLAN:-1}
+NPF=${TESTBED_BENCH_PFS:-4}
+MACVLAN=${TESTBED_BENCH_MACVLAN:-1}
 
 tb_load_modules || { echo "cannot load modules"; exit 1; }
 mapfile -t PFS < <(tb_pfs)
 [ "${#PFS[@]}" -ge "$NPF" ] || { echo "b-concurrent: needs $NPF PFs (TESTBED_NICS=$NPF), found ${#PFS[@]}"; exit 1; }
 PFS=("${PFS[@]:0:$NPF}")
 IDX=$(seq 0 $((NPF - 1)))
+TOTAL=$((NPF * N_PER_PF))
 for pf in "${PFS[@]}"; do tb_check "$pf up" tb_pf_up "$pf"; done
 tb_start_plugin || exit 1
 tb_start_dockerd || exit 1
@@ -96,16 +97,28 @@ vfs_reset() {
 	return $bad
 }
 
+# On a failure: the plugin's errors here, and its whole log and dockerd's in /hostout (kept on the host).
+keep_logs() {
+	[ "$TB_FAIL" = 0 ] && return
+	echo "# plugin log, errors and warnings:"
+	grep -E " (error|warn) " "$TB_PLUGIN_LOG" | tail -30
+	if [ -d /hostout ] && [ -w /hostout ]; then
+		cp "$TB_PLUGIN_LOG" /hostout/plugin.log
+		cp "$TB_DOCKERD_LOG" /hostout/dockerd.log
+		echo "# whole logs: plugin.log, dockerd.log in the run dir's out/"
+	fi
+}
+
 # A warm-up of each kind (first container start pays for the image and the shim).
 "$D" run --rm --net sr0 bb true >/dev/null 2>&1
 "$D" run --rm --net mv0 bb true >/dev/null 2>&1
 
 RUN_SR=() RM_SR=() RUN_MV=() RM_MV=()
 for ((r = 1; r <= ROUNDS; r++)); do
-	t=$(run_all sr) && tb_pass "round $r: 28 docker run on VFs" || tb_fail "round $r: docker run on VFs: $(tail -3 /scratch/bench-run.err)"
+	t=$(run_all sr) && tb_pass "round $r: $TOTAL docker run on VFs" || tb_fail "round $r: docker run on VFs: $(tail -3 /scratch/bench-run.err)"
 	RUN_SR+=("$t")
 	tb_check "round $r: each VF container holds its own VF (admin MAC, its VLAN)" vfs_held
-	t=$(rm_all sr) && tb_pass "round $r: 28 docker rm -f on VFs" || tb_fail "round $r: docker rm on VFs: $(tail -3 /scratch/bench-rm.err)"
+	t=$(rm_all sr) && tb_pass "round $r: $TOTAL docker rm -f on VFs" || tb_fail "round $r: docker rm on VFs: $(tail -3 /scratch/bench-rm.err)"
 	RM_SR+=("$t")
 	if tb_wait 30 vfs_reset; then tb_pass "round $r: every VF reset after the rm"
 	else tb_fail "round $r: every VF reset after the rm: $(vfs_reset 2>&1 | tr '\n' ';')"; fi
@@ -118,6 +131,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 if [ "$MACVLAN" != 1 ]; then
 	for i in $IDX; do "$D" network rm "sr$i" >/dev/null; done
+	keep_logs
 	tb_summary
 	exit
 fi
@@ -130,5 +144,5 @@ printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker run -d 
 printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker rm -f (s)" "$rm_sr" "$rm_mv" \
 	"$(awk -v a="$rm_sr" -v b="$rm_mv" 'BEGIN { printf "%.2f", a / b }')"
 for i in $IDX; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
-[ "$TB_FAIL" = 0 ] || { echo "# plugin log, errors and warnings:"; grep -E " (error|warn) " "$TB_PLUGIN_LOG" | tail -30; }
+keep_logs
 tb_summary

@@ -112,6 +112,21 @@ static void test_pci_netdev(void)
 	CHECK(strstr(err.msg, "'../../etc' is not a PCI address") != NULL);
 }
 
+static void test_pci_netdev_ifindex(void)
+{
+	int ifindex = -1;
+	sr_error err = {0};
+	/* a test tree without ifindex files: 0, the caller looks the name up */
+	CHECK(sysfs_pci_netdev_ifindex(root, VF0, "enp1s0f0v0", &ifindex, &err) == 0 && ifindex == 0);
+	writef("17\n", "bus/pci/devices/" VF0 "/net/enp1s0f0v0/ifindex");
+	CHECK(sysfs_pci_netdev_ifindex(root, VF0, "enp1s0f0v0", &ifindex, &err) == 0 && ifindex == 17);
+	/* the PF's netdev is another device's: never taken for the VF's, whatever its name */
+	CHECK(sysfs_pci_netdev_ifindex(root, VF0, "enp1s0f0", &ifindex, &err) == -1 && err.code == ENOENT);
+	CHECK(strstr(err.msg, "has no netdev enp1s0f0") != NULL);
+	CHECK(sysfs_pci_netdev_ifindex(root, VF0, "../../x", &ifindex, &err) == -1 && err.code == EINVAL);
+	removef("bus/pci/devices/" VF0 "/net/enp1s0f0v0/ifindex");
+}
+
 static void test_exists(void)
 {
 	CHECK(sysfs_pci_exists(root, PF));
@@ -352,6 +367,7 @@ int main(void)
 	build_tree();
 	test_netdev_pci();
 	test_pci_netdev();
+	test_pci_netdev_ifindex();
 	test_exists();
 	test_numvfs();
 	test_vf_pci();

@@ -121,7 +121,7 @@ static void test_udev_wait(struct daemon *d)
 	sh("ip link set " PF_NAME "v0 name renamed0");
 	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
 	mkdirs("bus/pci/devices/%s/net/renamed0", vf_pci(0));
-	CHECK(vf_wait_netdev(&d->host, vf_pci(0), netdev, &err) == 0);
+	CHECK(vf_wait_netdev(&d->host, vf_pci(0), netdev, NULL, &err) == 0);
 	CHECK_STR_EQ(netdev, "renamed0");
 	rmdir_f("bus/pci/devices/%s/net/renamed0", vf_pci(0));
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v0", vf_pci(0));
