@@ -330,32 +330,47 @@ static int grow(void **array, unsigned char **touched, size_t *cap, size_t count
 	return 0;
 }
 
+/* A copy of rec (elem bytes) appended to array, marked touched; NULL when out of memory. */
+static void *append_record(void **array, unsigned char **touched, size_t *cap, size_t *count, size_t elem,
+			   const void *rec)
+{
+	char *slot;
+	if (grow(array, touched, cap, *count, elem) < 0)
+		return NULL;
+	slot = (char *)*array + *count * elem;
+	memcpy(slot, rec, elem);
+	(*touched)[(*count)++] = 1;
+	return slot;
+}
+
 struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err)
 {
 	void *array = st->nets;
-	int rc = grow(&array, &st->net_touched, &st->net_cap, st->net_count, sizeof(*st->nets));
+	struct net_record *added =
+		append_record(&array, &st->net_touched, &st->net_cap, &st->net_count, sizeof(*rec), rec);
 	st->nets = array;
-	if (rc < 0) {
+	if (!added)
 		sr_error_set_errno(err, ENOMEM, "add network %s", rec->id);
-		return NULL;
-	}
-	st->nets[st->net_count] = *rec;
-	st->net_touched[st->net_count] = 1;
-	return &st->nets[st->net_count++];
+	return added;
 }
 
 struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err)
 {
 	void *array = st->eps;
-	int rc = grow(&array, &st->ep_touched, &st->ep_cap, st->ep_count, sizeof(*st->eps));
+	struct ep_record *added = append_record(&array, &st->ep_touched, &st->ep_cap, &st->ep_count, sizeof(*rec), rec);
 	st->eps = array;
-	if (rc < 0) {
+	if (!added)
 		sr_error_set_errno(err, ENOMEM, "add endpoint %s", rec->id);
-		return NULL;
-	}
-	st->eps[st->ep_count] = *rec;
-	st->ep_touched[st->ep_count] = 1;
-	return &st->eps[st->ep_count++];
+	return added;
+}
+
+/* Record i (elem bytes) taken out of array and its touched flags. */
+static void remove_record(void *array, unsigned char *touched, size_t *count, size_t elem, size_t i)
+{
+	char *base = array;
+	memmove(base + i * elem, base + (i + 1) * elem, (*count - i - 1) * elem);
+	memmove(&touched[i], &touched[i + 1], *count - i - 1);
+	(*count)--;
 }
 
 void state_remove_net(struct state *st, const char *id)
@@ -363,11 +378,8 @@ void state_remove_net(struct state *st, const char *id)
 	struct net_record *rec = state_find_net(st, id);
 	if (!rec)
 		return;
-	size_t i = (size_t)(rec - st->nets);
 	note_gone(st, false, rec->id);
-	memmove(&st->nets[i], &st->nets[i + 1], (st->net_count - i - 1) * sizeof(*rec));
-	memmove(&st->net_touched[i], &st->net_touched[i + 1], st->net_count - i - 1);
-	st->net_count--;
+	remove_record(st->nets, st->net_touched, &st->net_count, sizeof(*rec), (size_t)(rec - st->nets));
 }
 
 void state_remove_ep(struct state *st, const char *id)
@@ -375,11 +387,8 @@ void state_remove_ep(struct state *st, const char *id)
 	struct ep_record *rec = state_find_ep(st, id);
 	if (!rec)
 		return;
-	size_t i = (size_t)(rec - st->eps);
 	note_gone(st, true, rec->id);
-	memmove(&st->eps[i], &st->eps[i + 1], (st->ep_count - i - 1) * sizeof(*rec));
-	memmove(&st->ep_touched[i], &st->ep_touched[i + 1], st->ep_count - i - 1);
-	st->ep_count--;
+	remove_record(st->eps, st->ep_touched, &st->ep_count, sizeof(*rec), (size_t)(rec - st->eps));
 }
 
 /* ---- JSON ---- */
