@@ -31,23 +31,11 @@
 #include "../plugin/daemon/http_server.h"
 #include "../plugin/daemon/state_dir.h"
 #include "../plugin/daemon/unix_socket.h"
+#include "bench_util.h"
 
 #define MAX_SAMPLES 200000
 #define MEASURE_S 2.0 /* each scenario: calls back to back for this long */
 #define PF_PCI "0000:01:00.0"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static int dial(const char *path)
 {
@@ -86,20 +74,6 @@ static int roundtrip(int fd, const char *method, const char *body)
 		if (got == sizeof(buf) - 1)
 			return -1;
 	}
-}
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double process_cpu(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- the floor: a no-op HTTP server, one thread per connection, one fixed answer ---------- */

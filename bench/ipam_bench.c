@@ -16,14 +16,7 @@
 
 #include "../ipam/ipam.h"
 #include "../ipam/ipam_pool.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 static long maxrss_kib(void)
 {

@@ -23,34 +23,9 @@
 #include "../common/atomic_file.h"
 #include "../ipam/ipam.h"
 #include "../plugin/daemon/state.h"
+#include "bench_util.h"
 
 #define ROUNDS 9
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void net_id(char *out, size_t i)
 {
@@ -158,22 +133,22 @@ static void measure(size_t n)
 	snprintf(v1_path, sizeof(v1_path), "%s/state.json", v1_dir);
 	/* the old layout's start-up first: then both runs find the same things in the page cache */
 	t0 = now();
-	c0 = cpu_now();
+	c0 = process_cpu();
 	if (state_open(v1_dir, &st1, &err) < 0 || ipam_store_open(v1_dir, NULL, &ipam1, &err) < 0) {
 		fprintf(stderr, "open %s: %s\n", v1_dir, err.msg);
 		return;
 	}
 	v1_load = now() - t0;
-	v1_cpu = cpu_now() - c0;
+	v1_cpu = process_cpu() - c0;
 	ipam_store_close(ipam1);
 	t0 = now();
-	c0 = cpu_now();
+	c0 = process_cpu();
 	if (state_open(dir, &st, &err) < 0 || ipam_store_open(dir, NULL, &ipam, &err) < 0) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		return;
 	}
 	load = now() - t0;
-	load_cpu = cpu_now() - c0;
+	load_cpu = process_cpu() - c0;
 	for (int r = 0; r < ROUNDS; r++) {
 		struct ipam_pool_request req = {.address_space = "local", .pool = NULL};
 		struct ipam_pool_result res;
