@@ -694,8 +694,8 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 	daemon_fault_point(d, "mark endpoint deleting");
 	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
 	if (ep_give_back(d, &copy, &home, err) < 0)
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: %s %s not fully given back: %s", copy.id,
-			   copy.passthrough ? "NIC" : "VF", copy.vf_pci, err->msg);
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: %s %s not fully %s: %s", copy.id,
+			   copy.passthrough ? "NIC" : "VF", copy.vf_pci, copy.passthrough ? "given back" : "reset", err->msg);
 	daemon_fault_point(d, "reset VF");
 	sr_error_clear(err);
 	if (delete_commit(d, &copy, home, &kept, err) < 0)

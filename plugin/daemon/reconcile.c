@@ -164,8 +164,9 @@ int reconcile_stale_endpoints(struct daemon *d)
 		if (!ep_device_back(d, e))
 			continue;
 		if (ep_give_back(d, e, &done[i].home, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: %s %s not fully given back: %s", e->id,
-				   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci, err.msg);
+			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: %s %s not fully %s: %s", e->id,
+				   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci,
+				   e->passthrough ? "given back" : "reset", err.msg);
 		/* its VF is reset: dropped below, saved with the sweep (a failed save stays pending) */
 		done[i].reset = true;
 	}
@@ -214,8 +215,9 @@ static void finish_interrupted_endpoints(struct daemon *d)
 		if (e->phase == EP_READY || e->phase == EP_RELEASED)
 			continue;
 		if (ep_give_back(d, e, &home, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: %s %s not fully given back: %s",
-				   e->id, e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci, err.msg);
+			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: %s %s not fully %s: %s",
+				   e->id, e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci,
+				   e->passthrough ? "given back" : "reset", err.msg);
 		pthread_mutex_lock(&d->lock);
 		drop_or_release(d, e, home);
 		pthread_mutex_unlock(&d->lock);
@@ -394,6 +396,10 @@ void reconcile_at_start(struct daemon *d)
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	/* a NIC that came back while we were down is put back as it was at once, not a sweep later */
+	drop_released_home(d);
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_stale_endpoints(d);
