@@ -2,7 +2,7 @@
  *
  * One `struct nlk` wraps one NETLINK_ROUTE socket bound to the network
  * namespace it was opened in. (The tests' helpers that open one in another
- * namespace, rename links and move them between namespaces are in tests/lib.)
+ * namespace and move links between namespaces are in tests/lib.)
  * Not thread-safe: one caller at a time (the daemon holds its lock).
  * Every function returns 0 or -1 with err naming the operation, the link and
  * the kernel's reason, e.g. "set VF 3 link state on enp1s0f0: Operation not supported".
@@ -40,6 +40,8 @@ int nlk_link_get_by_index(struct nlk *nl, int ifindex, struct nlk_link_info *out
 int nlk_link_set_up(struct nlk *nl, const char *ifname, bool up, sr_error *err);
 int nlk_link_set_mac(struct nlk *nl, const char *ifname, const uint8_t mac[6], sr_error *err);
 int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error *err);
+/* The kernel refuses to rename a link that is up (EBUSY): the caller brings it down first. */
+int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err);
 /* Number of IPv4/IPv6 addresses on the link (any scope except link-local IPv6). */
 int nlk_link_address_count(struct nlk *nl, int ifindex, int *count, sr_error *err);
 

@@ -161,3 +161,20 @@ int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error 
 	return nlk_change_link(nl, ifname, fill_mtu, &mtu, what, err);
 }
 
+
+static int fill_name(struct rtnl_link *changes, const void *arg)
+{
+	rtnl_link_set_name(changes, arg);
+	return 0;
+}
+
+int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err)
+{
+	char what[48];
+
+	if (!nlk_ifname_valid(new_name))
+		return sr_error_set(err, EINVAL, "rename to \"%s\" on %s: invalid interface name",
+				    new_name ? new_name : "(null)", ifname ? ifname : "(null)");
+	snprintf(what, sizeof(what), "rename to %s", new_name);
+	return nlk_change_link(nl, ifname, fill_name, new_name, what, err);
+}

@@ -24,6 +24,7 @@ PARTS=(
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
 	"guest-api|env TESTBED_NICS=2 $MAKE check-guest SUITE=tests/testbed/t-api.sh"
+	"guest-passthrough|env TESTBED_NICS=2 $MAKE check-guest SUITE=tests/testbed/t-passthrough.sh"
 	"guest-docker|$MAKE check-guest SUITE=tests/testbed/t-docker.sh"
 	"guest-kata|env TESTBED_IOMMU=1 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-vfio.sh t-kata.sh'"
 	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh'"

@@ -53,10 +53,33 @@ static void print_owner(FILE *out, const json_t *owner)
 		fprintf(out, " %s", str(owner, "address4"));
 }
 
+/* A NIC passed through whole: who has it, and what the host gets back. */
+static void print_nic(FILE *out, const json_t *pf)
+{
+	const json_t *owner = json_object_get(pf, "owner");
+	fprintf(out, "NIC %s (%s)  driver %s  link %s  passed through (mode=passthrough)\n", dash(str(pf, "name")),
+		str(pf, "pci"), dash(str(pf, "driver")), str(pf, "link"));
+	if (str(pf, "error")[0])
+		fprintf(out, "  error: %s\n", str(pf, "error"));
+	fputs("  owner: ", out);
+	print_owner(out, owner);
+	if (json_is_true(json_object_get(owner, "released")))
+		fputs(" (deleted; the NIC has not come back yet)", out);
+	if (json_is_object(owner))
+		fprintf(out, "\n  given back as: %s MAC %s MTU %lld %s", dash(str(owner, "host_name")),
+			dash(str(owner, "host_mac")), num(owner, "host_mtu"),
+			json_is_true(json_object_get(owner, "host_up")) ? "up" : "down");
+	fputc('\n', out);
+}
+
 static void print_pf(FILE *out, const json_t *pf)
 {
 	size_t i;
 	const json_t *vf;
+	if (!strcmp(str(pf, "mode"), "passthrough")) {
+		print_nic(out, pf);
+		return;
+	}
 	fprintf(out, "PF %s (%s)  driver %s  link %s  VFs %lld/%lld\n", dash(str(pf, "name")), str(pf, "pci"),
 		dash(str(pf, "driver")), str(pf, "link"), num(pf, "numvfs"), num(pf, "totalvfs"));
 	if (str(pf, "error")[0])
@@ -101,8 +124,11 @@ static void print_networks(FILE *out, const json_t *nets)
 	json_array_foreach(nets, i, n) {
 		const json_t *options = json_object_get(n, "options");
 		short_id(str(n, "id"), id);
-		fprintf(out, "  %-12s %-15s %-5lld %-9lld %-18s ", id, str(n, "pf"), num(options, "vlan"),
-			num(n, "endpoints"), dash(str(n, "pool4")));
+		char vlan[8] = "-"; /* a passthrough network has none */
+		if (json_object_get(options, "vlan"))
+			snprintf(vlan, sizeof(vlan), "%lld", num(options, "vlan"));
+		fprintf(out, "  %-12s %-15s %-5s %-9lld %-18s ", id, str(n, "pf"), vlan, num(n, "endpoints"),
+			dash(str(n, "pool4")));
 		print_options(out, options);
 		if (json_is_true(json_object_get(n, "internal")))
 			fputs(" internal", out);

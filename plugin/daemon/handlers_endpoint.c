@@ -1,4 +1,5 @@
-/* NetworkDriver handlers for endpoints: one VF per endpoint. */
+/* NetworkDriver handlers for endpoints: one VF per endpoint, or (mode=passthrough) the network's
+ * whole NIC to its one endpoint. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "../host/vf_pool.h"
 #include "vf_pool_take.h"
 #include "../host/vf_setup.h"
+#include "../host/nic.h"
+#include "ep_give_back.h"
 #include "ep_vf.h"
 
 /* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
@@ -147,6 +150,47 @@ static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSF
 	return pf_ifname(&d->host, net->pf_pci, pf, err);
 }
 
+/* Under d->lock: the passthrough part of create_begin. The NIC goes to one endpoint: a second
+ * one is refused while the first holds it, and while a released one's NIC has not come back.
+ * The container keeps the MAC Docker gave; without one, it keeps the NIC's own (read at create,
+ * *generated: returned to Docker, which may fill only what it left empty). */
+static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint *req, const struct net_record *n,
+			    struct net_record *net, struct ep_record *ep, bool *generated, sr_error *err)
+{
+	struct ep_op *op;
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *o = &d->state.eps[i];
+		if (strcmp(o->network_id, n->id) != 0)
+			continue;
+		if (o->phase == EP_RELEASED)
+			return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
+						 "network %.12s (mode=passthrough): NIC %s (%s) has not come back to the host "
+						 "from endpoint %.12s yet (its namespace still exists); try again once it has",
+						 n->id, n->cfg.pf_spec, n->pf_pci, o->id);
+		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
+					 "network %.12s (mode=passthrough): NIC %s (%s) is already given to endpoint "
+					 "%.12s%s%s; a passthrough network has one endpoint",
+					 n->id, n->cfg.pf_spec, n->pf_pci, o->id, o->sandbox_key[0] ? ", sandbox " : "",
+					 o->sandbox_key);
+	}
+	if (ep_ops_network_busy(d, n->id))
+		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
+					 "network %.12s (mode=passthrough): another endpoint is being created or deleted "
+					 "on NIC %s (%s); a passthrough network has one endpoint",
+					 n->id, n->cfg.pf_spec, n->pf_pci);
+	*generated = !req->mac_address[0];
+	if (!*generated && choose_mac(d, req, ep->mac, generated, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	*net = *n;
+	op = ep_ops_begin(d, req->endpoint_id, n->id, "created", err);
+	if (!op)
+		return -1;
+	/* the NIC is this operation's: ep_ops_network_busy and ep_ops_vf_claimed see it */
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", n->pf_pci);
+	op->vf = -1;
+	return 0;
+}
+
 /* Under d->lock: everything CreateEndpoint decides from memory. Waits for another request on
  * the same ID; answers a retry of a finished create (1, mac_text filled, "" when Docker gave
  * the MAC); else chooses the MAC and enters the operation (0, *net a copy of the network).
@@ -176,6 +220,8 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 			return 1;
 		return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "endpoint %s already exists", req->endpoint_id);
 	}
+	if (n->cfg.mode == NET_MODE_PASSTHROUGH)
+		return nic_create_begin(d, req, n, net, ep, generated, err);
 	if (choose_mac(d, req, ep->mac, generated, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
 	*net = *n;
@@ -221,6 +267,46 @@ static int create_commit(struct daemon *d, const char *id, sr_error *err)
 	return rc;
 }
 
+/* A passthrough endpoint: the NIC's host settings read and written down (CREATING) before
+ * anything changes, then the network's MTU, if it has one, set on the NIC. Nothing else is
+ * touched before Join: dockerd moves the netdev, renames it and sets the MAC it knows. */
+static int create_nic(struct daemon *d, const struct net_record *net, struct ep_record *ep, sr_error *err)
+{
+	if (nic_read(&d->host, net->pf_pci, &ep->host, err) < 0) {
+		if (err->code == ENODEV)
+			return sr_error_set_kind(err, SR_CONFLICT, ENODEV,
+						 "NIC %s (%s) of network %.12s (mode=passthrough) has no netdev in the host "
+						 "namespace (driver not loaded, or still in a container's namespace)",
+						 net->cfg.pf_spec, net->pf_pci, net->id);
+		return -1;
+	}
+	ep->passthrough = true;
+	ep->vf = -1;
+	ep->saved.vf = -1;
+	snprintf(ep->pf_pci, sizeof(ep->pf_pci), "%s", net->pf_pci);
+	snprintf(ep->vf_pci, sizeof(ep->vf_pci), "%s", net->pf_pci);
+	if (nlk_mac_is_zero(ep->mac)) /* Docker gave none: the NIC's own */
+		memcpy(ep->mac, ep->host.mac, 6);
+	ep->phase = EP_CREATING;
+	if (create_record(d, ep, err) < 0)
+		return -1;
+	daemon_fault_point(d, "record endpoint");
+	if (net->cfg.mtu && net->cfg.mtu != ep->host.mtu &&
+	    nlk_link_set_mtu(d->host.nl, ep->host.name, net->cfg.mtu, err) < 0) {
+		forget_endpoint(d, ep->id);
+		return sr_error_wrap(err, "NIC %s (%s)", net->cfg.pf_spec, net->pf_pci);
+	}
+	if (create_commit(d, ep->id, err) < 0) {
+		sr_error undo = {0};
+		bool home;
+		if (ep_give_back(d, ep, &home, &undo) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep->id, undo.msg);
+		forget_endpoint(d, ep->id);
+		return -1;
+	}
+	return 0;
+}
+
 /* Shape: decide and reserve under d->lock (create_begin, then the VF claim in vf_pool_take),
  * work on the kernel without it, record and commit under it. The operation in d->ops keeps
  * the ID, the VF and the MAC ours throughout. */
@@ -249,16 +335,27 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	if (begun < 0)
 		goto fail;
 	in_ops = true;
+	snprintf(ep.id, sizeof(ep.id), "%s", req.endpoint_id);
+	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
+	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
+	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
+	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
+		if (create_nic(d, &net, &ep, err) < 0)
+			goto fail;
+		end_op(d, ep.id);
+		nlk_mac_format(ep.mac, mac_text);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: NIC %s (%s) passed through, MAC %s%s", ep.id,
+			   ep.host.name, ep.pf_pci, mac_text, generated ? " (its own)" : "");
+		spec_create_endpoint_free(&req);
+		respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
+		return 0;
+	}
 	if (pf_ready(d, &net, pf, err) < 0)
 		goto fail;
 	if (vf_pool_take(d, &net, pf, req.endpoint_id, &vf, err) < 0)
 		goto fail;
-	snprintf(ep.id, sizeof(ep.id), "%s", req.endpoint_id);
-	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
 	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci);
 	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", vf.vf_pci);
-	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
-	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep.vf = vf.vf;
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
 	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
@@ -325,6 +422,15 @@ int handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, st
 	if (pf_ifname(&d->host, ep.pf_pci, pf, err) < 0)
 		pf[0] = '\0';
 	nlk_mac_format(ep.mac, mac);
+	if (ep.passthrough) {
+		/* pf_iface "" while the NIC is in the container */
+		struct spec_oper_field nic[] = {
+			{"mode", "passthrough", 0}, {"pf_iface", pf, 0},           {"pf_pci", ep.pf_pci, 0},
+			{"mac", mac, 0},            {"host_name", ep.host.name, 0},
+		};
+		respond_json(resp, spec_encode_oper_info(nic, sizeof(nic) / sizeof(nic[0])));
+		return 0;
+	}
 	struct spec_oper_field fields[] = {
 		{"pf_iface", pf, 0},       {"pf_pci", ep.pf_pci, 0}, {"vf_index", NULL, ep.vf},
 		{"vf_pci", ep.vf_pci, 0}, {"mac", mac, 0},          {"vlan", NULL, vlan},
@@ -422,18 +528,25 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	in_ops = true;
 	daemon_hold_point(d, "join-claimed", ep.id, ep.vf);
 	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
-	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on. */
+	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on.
+	 * A passthrough NIC's netdev is Docker's to move, rename and give the MAC it knows. */
 	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep.vf_pci, netdev, &found, err) < 0)
 		goto fail;
 	if (!found) {
-		sr_error_set(err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace", ep.vf,
-			     ep.vf_pci, ep.id);
+		if (ep.passthrough)
+			sr_error_set_kind(err, SR_CONFLICT, ENODEV,
+					  "NIC %s of endpoint %.12s has no netdev in the host namespace (still in "
+					  "another sandbox?)",
+					  ep.pf_pci, ep.id);
+		else
+			sr_error_set(err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace",
+				     ep.vf, ep.vf_pci, ep.id);
 		goto fail;
 	}
 	struct nlk_link_info info;
-	if (vf_wait_netdev(&d->host, ep.vf_pci, netdev, &info, err) < 0)
+	if (!ep.passthrough && vf_wait_netdev(&d->host, ep.vf_pci, netdev, &info, err) < 0)
 		goto fail;
-	if (memcmp(info.mac, ep.mac, 6) != 0) {
+	if (!ep.passthrough && memcmp(info.mac, ep.mac, 6) != 0) {
 		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, NULL, err) < 0)
 			goto fail;
 	}
@@ -448,8 +561,12 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 		.gateway_ipv6 = (!net.internal && net.gateway6[0]) ? net.gateway6 : NULL,
 		.disable_gateway_service = true,
 	};
-	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep.id, req.sandbox_key, ep.vf,
-		   netdev);
+	if (ep.passthrough)
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: NIC %s netdev %s", ep.id, req.sandbox_key,
+			   ep.pf_pci, netdev);
+	else
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep.id, req.sandbox_key,
+			   ep.vf, netdev);
 	respond_json(resp, spec_encode_join(&jr));
 	return 0;
 fail:
@@ -559,8 +676,7 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 {
 	struct spec_endpoint_ref req;
 	struct ep_record copy;
-	char pf[SYSFS_IFNAME_MAX];
-	bool kept;
+	bool kept, home = false;
 	int begun;
 	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
@@ -577,14 +693,22 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 	}
 	daemon_fault_point(d, "mark endpoint deleting");
 	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
-	if (pf_ifname(&d->host, copy.pf_pci, pf, err) < 0 || vf_reset(&d->host, pf, EP_VF(&copy), err) < 0)
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: VF %d (%s) not fully reset: %s", copy.id, copy.vf,
-			   copy.vf_pci, err->msg);
+	if (ep_give_back(d, &copy, &home, err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: %s %s not fully %s: %s", copy.id,
+			   copy.passthrough ? "NIC" : "VF", copy.vf_pci, copy.passthrough ? "given back" : "reset", err->msg);
 	daemon_fault_point(d, "reset VF");
 	sr_error_clear(err);
-	if (delete_commit(d, &copy, vf_is_home(&d->host, copy.vf_pci), &kept, err) < 0)
+	if (delete_commit(d, &copy, home, &kept, err) < 0)
 		return -1;
-	if (kept)
+	if (kept && copy.passthrough)
+		sr_log_msg(&d->log, SR_LOG_INFO,
+			   "endpoint %.12s deleted; its NIC %s is not back in this namespace yet: it stays recorded, "
+			   "and is restored as %s when it comes back",
+			   copy.id, copy.pf_pci, copy.host.name);
+	else if (copy.passthrough)
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,
+			   copy.host.name);
+	else if (kept)
 		sr_log_msg(&d->log, SR_LOG_INFO,
 			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
 			   "stays recorded as ours until the pool takes it back",

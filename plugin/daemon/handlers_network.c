@@ -11,7 +11,8 @@
 #include "handlers.h"
 #include "../host/pf.h"
 #include "../host/vf_setup.h"
-#include "ep_vf.h"
+#include "../host/nic.h"
+#include "ep_give_back.h"
 
 int handle_activate(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
@@ -72,11 +73,26 @@ static int check_vfs_fit(const struct net_config *cfg, const char *pf_spec, int 
 	return 0;
 }
 
-static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr_error *err)
+/* A passthrough network has its NIC to itself: moving the PF's netdev into a container takes
+ * with it the netdev every VF setting is made through (and, on many drivers, the VFs' uplink),
+ * so neither mode shares a NIC with the other, nor a passthrough NIC with a second network. */
+static int check_pf_free(struct daemon *d, const struct net_record *rec, sr_error *err)
 {
 	for (size_t i = 0; i < d->state.net_count; i++) {
 		const struct net_record *o = &d->state.nets[i];
-		if (!strcmp(o->pf_pci, rec->pf_pci) && o->cfg.vlan == rec->cfg.vlan)
+		if (strcmp(o->pf_pci, rec->pf_pci) != 0)
+			continue;
+		if (rec->cfg.mode == NET_MODE_PASSTHROUGH)
+			return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
+						 "NIC %s (%s) is already used by network %s (mode %s): mode=passthrough "
+						 "needs the NIC to itself",
+						 rec->cfg.pf_spec, rec->pf_pci, o->id, net_config_mode_name(o->cfg.mode));
+		if (o->cfg.mode == NET_MODE_PASSTHROUGH)
+			return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
+						 "PF %s (%s) is passed through whole by network %s (mode=passthrough): "
+						 "its VFs cannot be configured while its netdev may be in a container",
+						 rec->cfg.pf_spec, rec->pf_pci, o->id);
+		if (o->cfg.vlan == rec->cfg.vlan)
 			return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
 					    rec->cfg.pf_spec, rec->pf_pci, rec->cfg.vlan, o->id);
 	}
@@ -87,7 +103,7 @@ static int check_pf_vlan_free(struct daemon *d, const struct net_record *rec, sr
 static bool same_network(const struct net_record *a, const struct net_record *b)
 {
 	const struct net_config *x = &a->cfg, *y = &b->cfg;
-	return !strcmp(a->pf_pci, b->pf_pci) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
+	return x->mode == y->mode && !strcmp(a->pf_pci, b->pf_pci) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
 	       !strcmp(a->gateway6, b->gateway6) && !strcmp(a->pool4, b->pool4) && !strcmp(a->pool6, b->pool6) &&
 	       !strcmp(x->pf_spec, y->pf_spec) && x->vlan == y->vlan && x->qos == y->qos &&
 	       x->vlan_proto == y->vlan_proto && x->spoofchk == y->spoofchk && x->trust == y->trust &&
@@ -123,7 +139,8 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if (pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err) < 0)
+	if ((rec.cfg.mode == NET_MODE_PASSTHROUGH ? nic_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err)
+						  : pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err)) < 0)
 		goto invalid;
 	pthread_mutex_lock(&d->lock);
 	const struct net_record *found = state_find_net(&d->state, req.network_id);
@@ -142,21 +159,22 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 		sr_error_set_kind(err, SR_CONFLICT, EEXIST, "network %s already exists with other options", req.network_id);
 		goto fail;
 	}
-	if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, err) < 0 ||
-	    check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, err) < 0)
+	if (rec.cfg.mode == NET_MODE_SRIOV && (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, err) < 0 ||
+					       check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, err) < 0))
 		goto invalid;
-	if (rec.cfg.numvfs > (unsigned)total) {
+	if (rec.cfg.mode == NET_MODE_SRIOV && rec.cfg.numvfs > (unsigned)total) {
 		sr_error_set_kind(err, SR_INVALID, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
 			     rec.cfg.pf_spec);
 		goto fail;
 	}
 	/* networks change only under net_lock: what is checked here holds until the add */
 	pthread_mutex_lock(&d->lock);
-	int vlan_taken = check_pf_vlan_free(d, &rec, err);
+	int pf_taken = check_pf_free(d, &rec, err);
 	pthread_mutex_unlock(&d->lock);
-	if (vlan_taken < 0) /* a conflict (check_pf_vlan_free says so) */
+	if (pf_taken < 0) /* a conflict (check_pf_free says so) */
 		goto fail;
-	if (pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, err) < 0)
+	/* a passthrough NIC is left as it is: its endpoint saves and restores what the host had */
+	if (rec.cfg.mode == NET_MODE_SRIOV && pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, err) < 0)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
 	int added = state_add_net(&d->state, &rec, err) ? 0 : -1;
@@ -168,8 +186,12 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	if (added < 0)
 		goto fail;
 	pthread_mutex_unlock(&d->net_lock);
-	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id, rec.cfg.pf_spec,
-		   rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
+	if (rec.cfg.mode == NET_MODE_PASSTHROUGH)
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: NIC %s (%s) passed through%s", rec.id,
+			   rec.cfg.pf_spec, rec.pf_pci, rec.internal ? " internal" : "");
+	else
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id,
+			   rec.cfg.pf_spec, rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
 	spec_create_network_free(&req);
 	respond_empty(resp);
 	return 0;
@@ -222,14 +244,27 @@ static size_t take_network_endpoints(struct daemon *d, const char *network_id, s
 	return n;
 }
 
-/* Without d->lock: each VF reset. */
+/* Without d->lock: each VF reset, each NIC given back. The records go with their network: a NIC
+ * not back in our namespace by now comes back later under the kernel's name, unrestored (the
+ * log says what it was). Docker deletes a network only after its endpoints, but for a forced
+ * clean-up. */
 static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
-		if (pf_ifname(&d->host, eps[i].pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(&eps[i]), &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s VF %d: %s", eps[i].id, eps[i].vf, err.msg);
+		bool home = false;
+		char mac[18];
+		if (ep_give_back(d, &eps[i], &home, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s %s %s: %s", eps[i].id,
+				   eps[i].passthrough ? "NIC" : "VF", eps[i].passthrough ? eps[i].pf_pci : eps[i].vf_pci,
+				   err.msg);
+		if (!eps[i].passthrough || home)
+			continue;
+		nlk_mac_format(eps[i].host.mac, mac);
+		sr_log_msg(&d->log, SR_LOG_WARN,
+			   "network deleted while NIC %s of endpoint %.12s is not back in this namespace: it will come "
+			   "back unrestored; it was %s, MAC %s, MTU %u, %s",
+			   eps[i].pf_pci, eps[i].id, eps[i].host.name, mac, eps[i].host.mtu, eps[i].host.up ? "up" : "down");
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "state_copy.h"
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
+#include "ep_give_back.h"
 #include "ep_vf.h"
 
 static void reconcile_networks(struct daemon *d)
@@ -23,6 +24,8 @@ static void reconcile_networks(struct daemon *d)
 				   n->pf_pci);
 			continue;
 		}
+		if (n->cfg.mode == NET_MODE_PASSTHROUGH) /* no VFs: the NIC goes to a container as it is */
+			continue;
 		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 	}
@@ -34,6 +37,8 @@ static void reconcile_endpoints(struct daemon *d)
 		const struct ep_record *e = &d->state.eps[i];
 		char vf_pci[SYSFS_PCI_MAX];
 		sr_error err = {0};
+		if (e->passthrough)
+			continue;
 		if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
 			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: its VF %d of %s is gone: %s", e->id, e->vf,
 				   e->pf_pci, err.msg);
@@ -43,21 +48,6 @@ static void reconcile_endpoints(struct daemon *d)
 			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s: VF %d of %s is now %s (was %s)", e->id, e->vf,
 				   e->pf_pci, vf_pci, e->vf_pci);
 	}
-}
-
-/* The VF is back with us when its netdev is in our namespace or it has no net driver. */
-static bool vf_back_home(struct daemon *d, const struct ep_record *e)
-{
-	char netdev[SYSFS_IFNAME_MAX], driver[SYSFS_DRIVER_MAX];
-	bool found = false;
-	sr_error err = {0};
-	if (sysfs_pci_driver(d->cfg.sysfs_root, e->vf_pci, driver, &err) < 0)
-		return false;
-	if (!driver[0])
-		return true;
-	if (sysfs_pci_netdev(d->cfg.sysfs_root, e->vf_pci, netdev, &found, &err) < 0)
-		return false;
-	return found;
 }
 
 /* dockerd sends Join before it creates the SandboxKey file (the container's netns is bound
@@ -88,8 +78,9 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
 /* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
  * driver or a user-space one (a crash between unbind and bind, a dead Kata VM) becomes a
  * `released` record, the proof that the VF is ours, so the pool takes it back and never
- * mistakes it for someone else's. Called with d->lock held; `home` (vf_is_home) was read
- * without it. */
+ * mistakes it for someone else's. A passthrough endpoint whose NIC is not back in our
+ * namespace stays released too, for the sweep to restore the NIC when it comes. Called with
+ * d->lock held; `home` (ep_give_back) was read without it. */
 static void drop_or_release(struct daemon *d, const struct ep_record *e, bool home)
 {
 	struct ep_record *rec = state_find_ep(&d->state, e->id);
@@ -98,8 +89,15 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e, bool ho
 		return;
 	}
 	state_mark_released(&d->state, rec);
-	sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of endpoint %.12s is not on its host driver: kept as released",
-		   e->vf, e->vf_pci, e->id);
+	if (e->passthrough)
+		sr_log_msg(&d->log, SR_LOG_INFO,
+			   "NIC %s of endpoint %.12s is not back in this namespace: kept as released, restored as %s "
+			   "when it is",
+			   e->pf_pci, e->id, e->host.name);
+	else
+		sr_log_msg(&d->log, SR_LOG_INFO,
+			   "VF %d (%s) of endpoint %.12s is not on its host driver: kept as released", e->vf, e->vf_pci,
+			   e->id);
 }
 
 /* A copy of the state taken under d->lock, for the steps that read the kernel without it. */
@@ -160,27 +158,31 @@ int reconcile_stale_endpoints(struct daemon *d)
 	done = calloc(n + 1, sizeof(*done));
 	for (size_t i = 0; i < n && done; i++) {
 		struct ep_record *e = &stale[i];
-		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
 		if (daemon_stop_requested(d))
 			break;
-		if (!vf_back_home(d, e))
+		if (!ep_device_back(d, e))
 			continue;
-		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: VF %d not fully reset: %s", e->id, e->vf,
-				   err.msg);
+		if (ep_give_back(d, e, &done[i].home, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: %s %s not fully %s: %s", e->id,
+				   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci,
+				   e->passthrough ? "given back" : "reset", err.msg);
 		/* its VF is reset: dropped below, saved with the sweep (a failed save stays pending) */
 		done[i].reset = true;
-		done[i].home = vf_is_home(&d->host, e->vf_pci);
 	}
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (done && done[i].reset) {
 			drop_or_release(d, &stale[i], done[i].home);
 			changed = true;
-			sr_log_msg(&d->log, SR_LOG_INFO,
-				   "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free", stale[i].id,
-				   stale[i].sandbox_key, stale[i].vf, stale[i].vf_pci);
+			if (stale[i].passthrough)
+				sr_log_msg(&d->log, SR_LOG_INFO,
+					   "stale endpoint %.12s reclaimed: sandbox %s is gone, NIC %s back as %s",
+					   stale[i].id, stale[i].sandbox_key, stale[i].pf_pci, stale[i].host.name);
+			else
+				sr_log_msg(&d->log, SR_LOG_INFO,
+					   "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
+					   stale[i].id, stale[i].sandbox_key, stale[i].vf, stale[i].vf_pci);
 			reclaimed++;
 		}
 		ep_ops_end(d, stale[i].id);
@@ -208,21 +210,21 @@ static void finish_interrupted_endpoints(struct daemon *d)
 		return;
 	for (size_t i = snap.ep_count; i-- > 0;) {
 		const struct ep_record *e = &snap.eps[i];
-		char pf[SYSFS_IFNAME_MAX];
 		sr_error err = {0};
 		bool home;
 		if (e->phase == EP_READY || e->phase == EP_RELEASED)
 			continue;
-		if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0 || vf_reset(&d->host, pf, EP_VF(e), &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: VF %d not fully reset: %s", e->id,
-				   e->vf, err.msg);
-		home = vf_is_home(&d->host, e->vf_pci);
+		if (ep_give_back(d, e, &home, &err) < 0)
+			sr_log_msg(&d->log, SR_LOG_WARN, "interrupted endpoint %.12s: %s %s not fully %s: %s",
+				   e->id, e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci,
+				   e->passthrough ? "given back" : "reset", err.msg);
 		pthread_mutex_lock(&d->lock);
 		drop_or_release(d, e, home);
 		pthread_mutex_unlock(&d->lock);
 		changed = true;
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: VF %d (%s) reset and free",
-			   e->id, e->phase == EP_CREATING ? "being created" : "being deleted", e->vf, e->vf_pci);
+		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s was interrupted while %s: %s %s given back", e->id,
+			   e->phase == EP_CREATING ? "being created" : "being deleted", e->passthrough ? "NIC" : "VF",
+			   e->passthrough ? e->pf_pci : e->vf_pci);
 	}
 	state_free(&snap);
 	sr_error err = {0};
@@ -290,7 +292,7 @@ static void drop_lost_endpoints(struct daemon *d)
 		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
 		 * us), and a re-created one comes back on its host driver, where drop_released_home
 		 * finds it. */
-		if (e->phase != EP_READY)
+		if (e->phase != EP_READY || e->passthrough)
 			continue;
 		if (!vf_lost(d, e, why, sizeof(why)))
 			continue;
@@ -306,7 +308,20 @@ static void drop_lost_endpoints(struct daemon *d)
 	state_free(&snap);
 }
 
-/* A released VF that came home by itself (Kata rebound it) needs no record any more. */
+/* A released VF that came home by itself (Kata rebound it) needs no record any more; a released
+ * NIC that came home (its namespace finally went) is put back as the host had it first. */
+static bool released_home(struct daemon *d, const struct ep_record *e)
+{
+	sr_error err = {0};
+	bool home = false;
+	if (!e->passthrough)
+		return vf_is_home(&d->host, e->vf_pci);
+	if (ep_give_back(d, e, &home, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "NIC %s of released endpoint %.12s is back but not as it was: %s",
+			   e->pf_pci, e->id, err.msg);
+	return home;
+}
+
 static void drop_released_home(struct daemon *d)
 {
 	struct state snap;
@@ -316,12 +331,15 @@ static void drop_released_home(struct daemon *d)
 		const struct ep_record *e = &snap.eps[i];
 		sr_error err = {0};
 		bool removed;
-		if (e->phase != EP_RELEASED || !vf_is_home(&d->host, e->vf_pci))
+		if (e->phase != EP_RELEASED || !released_home(d, e))
 			continue;
 		pthread_mutex_lock(&d->lock);
 		removed = remove_if_unchanged(d, e, &err);
 		pthread_mutex_unlock(&d->lock);
-		if (removed)
+		if (removed && e->passthrough)
+			sr_log_msg(&d->log, SR_LOG_INFO, "NIC %s of released endpoint %.12s is home again, as %s",
+				   e->pf_pci, e->id, e->host.name);
+		else if (removed)
 			sr_log_msg(&d->log, SR_LOG_INFO, "VF %d (%s) of released endpoint %.12s is home again", e->vf,
 				   e->vf_pci, e->id);
 	}
@@ -340,7 +358,7 @@ static void retry_networks(struct daemon *d)
 		char pf[SYSFS_IFNAME_MAX];
 		int numvfs = 0;
 		sr_error err = {0};
-		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
+		if (n->cfg.mode == NET_MODE_PASSTHROUGH || !sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
 			continue;
 		if (pf_ifname(&d->host, n->pf_pci, pf, &err) == 0 &&
 		    sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) == 0 && numvfs > 0)
@@ -378,6 +396,10 @@ void reconcile_at_start(struct daemon *d)
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	/* a NIC that came back while we were down is put back as it was at once, not a sweep later */
+	drop_released_home(d);
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_stale_endpoints(d);

@@ -393,7 +393,21 @@ void state_remove_ep(struct state *st, const char *id)
 
 /* ---- JSON ---- */
 
+static json_t *net_common_to_json(const struct net_record *n);
+
 static json_t *net_to_json(const struct net_record *n)
+{
+	json_t *o = net_common_to_json(n);
+	/* only a passthrough network says its mode: an sriov one's file is what older versions wrote */
+	if (o && n->cfg.mode == NET_MODE_PASSTHROUGH &&
+	    json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *net_common_to_json(const struct net_record *n)
 {
 	char vfs[1024] = "";
 	const struct net_config *c = &n->cfg;
@@ -423,7 +437,28 @@ static json_t *vf_config_to_json(const struct nlk_vf_config *v)
 
 static const char *const phase_names[] = {"ready", "creating", "deleting", "released"};
 
+static json_t *ep_common_to_json(const struct ep_record *e);
+
+static json_t *nic_saved_to_json(const struct nic_saved *n)
+{
+	return json_pack("{s:s, s:o, s:I, s:b}", "name", n->name, "mac", json_mac(n->mac), "mtu", (json_int_t)n->mtu,
+			 "up", n->up);
+}
+
 static json_t *ep_to_json(const struct ep_record *e)
+{
+	json_t *o = ep_common_to_json(e);
+	/* only a NIC's record says its kind: a VF's file is byte for byte what older versions wrote */
+	if (o && e->passthrough &&
+	    (json_object_set_new(o, "kind", json_string("nic")) < 0 ||
+	     json_object_set_new(o, "host", nic_saved_to_json(&e->host)) < 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *ep_common_to_json(const struct ep_record *e)
 {
 	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:I, s:b, s:o, s:s}", "id", e->id,
 			 "network_id",
@@ -707,6 +742,12 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 	    get_str(c, "prefix", cfg->prefix, sizeof(cfg->prefix), w, err) < 0)
 		return -1;
 	cfg->link_state = (int)link_state;
+	/* optional: absent = sriov (files of older versions) */
+	json_t *mode = json_object_get(c, "mode");
+	if (mode && (!json_is_string(mode) || (strcmp(json_string_value(mode), "passthrough") != 0 &&
+					       strcmp(json_string_value(mode), "sriov") != 0)))
+		return sr_error_set(err, EINVAL, "network %s: config.mode is not \"sriov\" or \"passthrough\"", n->id);
+	cfg->mode = mode && !strcmp(json_string_value(mode), "passthrough") ? NET_MODE_PASSTHROUGH : NET_MODE_SRIOV;
 	if (cfg->vfs_set && net_config_parse_vf_list(vfs, cfg->vfs_mask, err) < 0)
 		return -1;
 	if (!spec_id_valid(n->id))
@@ -735,6 +776,27 @@ static int vf_config_from_json(json_t *o, struct nlk_vf_config *v, sr_error *err
 	return 0;
 }
 
+/* "kind" absent or "vf": a VF's record; "nic": a passthrough one, with its "host" settings. */
+static int nic_from_json(json_t *o, struct ep_record *e, sr_error *err)
+{
+	const char *w = "passthrough endpoint's host settings";
+	json_t *kind = json_object_get(o, "kind"), *host = json_object_get(o, "host");
+	if (!kind || (json_is_string(kind) && !strcmp(json_string_value(kind), "vf")))
+		return 0;
+	if (!json_is_string(kind) || strcmp(json_string_value(kind), "nic") != 0)
+		return sr_error_set(err, EINVAL, "endpoint: field kind is not \"vf\" or \"nic\"");
+	e->passthrough = true;
+	if (!json_is_object(host))
+		return sr_error_set(err, EINVAL, "%s: field host missing or not an object", w);
+	if (get_str(host, "name", e->host.name, sizeof(e->host.name), w, err) < 0 ||
+	    get_mac(host, "mac", e->host.mac, w, err) < 0 || get_uint(host, "mtu", &e->host.mtu, w, err) < 0 ||
+	    get_bool(host, "up", &e->host.up, w, err) < 0)
+		return -1;
+	if (!nlk_ifname_valid(e->host.name))
+		return sr_error_set(err, EINVAL, "%s: name '%s' is not an interface name", w, e->host.name);
+	return 0;
+}
+
 static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 {
 	const char *w = "endpoint";
@@ -743,9 +805,12 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(o))
 		return sr_error_set(err, EINVAL, "endpoint entry is not an object");
+	if (nic_from_json(o, e, err) < 0)
+		return -1;
 	if (get_str(o, "id", e->id, sizeof(e->id), w, err) < 0 ||
 	    get_str(o, "network_id", e->network_id, sizeof(e->network_id), w, err) < 0 ||
-	    get_str(o, "pf_pci", e->pf_pci, sizeof(e->pf_pci), w, err) < 0 || get_uint(o, "vf", &vf, w, err) < 0 ||
+	    get_str(o, "pf_pci", e->pf_pci, sizeof(e->pf_pci), w, err) < 0 ||
+	    (!e->passthrough && get_uint(o, "vf", &vf, w, err) < 0) ||
 	    get_str(o, "vf_pci", e->vf_pci, sizeof(e->vf_pci), w, err) < 0 || get_mac(o, "mac", e->mac, w, err) < 0 ||
 	    get_str(o, "address4", e->address4, sizeof(e->address4), w, err) < 0 ||
 	    get_str(o, "address6", e->address6, sizeof(e->address6), w, err) < 0 ||
@@ -766,7 +831,7 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 			e->phase = i;
 	if (e->phase < 0)
 		return sr_error_set(err, EINVAL, "endpoint %s: unknown phase '%s'", e->id, phase);
-	e->vf = (int)vf;
+	e->vf = e->passthrough ? -1 : (int)vf;
 	e->saved.vf = e->vf;
 	if (!spec_id_valid(e->id))
 		return sr_error_set(err, EINVAL, "endpoint id '%s' is not valid", e->id);

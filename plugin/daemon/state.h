@@ -34,6 +34,7 @@
 #include "../../netlink/nlk.h"
 #include "../../spec/spec.h"
 #include "../host/net_config.h"
+#include "../host/nic.h"
 
 #define STATE_PCI_MAX 32
 
@@ -57,6 +58,11 @@ struct net_record {
  * or on no driver without such a record belongs to someone else and is never touched. */
 enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2, EP_RELEASED = 3 };
 
+/* A passthrough endpoint (its network's mode=passthrough) owns a whole NIC rather than a VF:
+ * pf_pci and vf_pci are the NIC's PCI address, vf is -1, `saved` is unused and `host` is the NIC
+ * as the host had it, put back when the NIC comes home. RELEASED then means: Docker is done,
+ * but the NIC is not back in our namespace yet (the sweep restores it when it is). On disk
+ * such a record says "kind": "nic"; a record without "kind" is a VF's (files of older versions). */
 struct ep_record {
 	char id[SPEC_ID_MAX + 1];
 	char network_id[SPEC_ID_MAX + 1];
@@ -72,6 +78,8 @@ struct ep_record {
 	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
 	int phase;                  /* enum ep_phase */
+	bool passthrough;           /* owns the NIC pf_pci, not a VF */
+	struct nic_saved host;      /* passthrough: the NIC as the host had it */
 };
 
 struct state {

@@ -108,7 +108,32 @@ static json_t *vf_json(struct builder *b, struct daemon *d, struct state *st, co
 	return o;
 }
 
-static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, const char *pf_pci)
+/* The endpoint that holds (or last held, released) a passthrough NIC, or NULL. */
+static const struct ep_record *nic_owner(const struct state *st, const char *pci)
+{
+	for (size_t i = 0; i < st->ep_count; i++)
+		if (st->eps[i].passthrough && !strcmp(st->eps[i].pf_pci, pci))
+			return &st->eps[i];
+	return NULL;
+}
+
+/* A passthrough NIC: no VFs to list; who has it, and what it is given back as. */
+static void nic_json(struct builder *b, json_t *o, const struct state *st, const char *pci)
+{
+	const struct ep_record *ep = nic_owner(st, pci);
+	json_t *owner = owner_json(b, ep);
+	if (ep && json_is_object(owner)) {
+		put(b, owner, "released", json_boolean(ep->phase == EP_RELEASED));
+		put(b, owner, "host_name", json_string(ep->host.name));
+		put(b, owner, "host_mac", json_mac(ep->host.mac));
+		put(b, owner, "host_mtu", json_integer(ep->host.mtu));
+		put(b, owner, "host_up", json_boolean(ep->host.up));
+	}
+	put(b, o, "mode", json_string("passthrough"));
+	put(b, o, "owner", owner);
+}
+
+static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, const char *pf_pci, bool passthrough)
 {
 	const char *root = d->cfg.sysfs_root;
 	char ifname[SYSFS_IFNAME_MAX] = "", driver[SYSFS_DRIVER_MAX] = "";
@@ -121,10 +146,13 @@ static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, co
 
 	if (sysfs_pci_netdev(root, pf_pci, ifname, &found, &err) < 0)
 		put(b, o, "error", json_string(err.msg));
-	else if (!found)
+	else if (!found && !passthrough) /* a passthrough NIC in its container is no error */
 		put(b, o, "error", json_string("no network interface in the daemon's namespace"));
-	if (sysfs_pci_driver(root, pf_pci, driver, &err) < 0 || sysfs_pf_totalvfs(root, pf_pci, &total, &err) < 0 ||
-	    sysfs_pf_numvfs(root, pf_pci, &num, &err) < 0) {
+	if (passthrough)
+		nic_json(b, o, st, pf_pci);
+	if (sysfs_pci_driver(root, pf_pci, driver, &err) < 0 ||
+	    (!passthrough && (sysfs_pf_totalvfs(root, pf_pci, &total, &err) < 0 ||
+			      sysfs_pf_numvfs(root, pf_pci, &num, &err) < 0))) {
 		if (!json_object_get(o, "error"))
 			put(b, o, "error", json_string(err.msg));
 	}
@@ -140,7 +168,7 @@ static json_t *pf_json(struct builder *b, struct daemon *d, struct state *st, co
 	put(b, o, "link", json_string(link));
 	put(b, o, "numvfs", json_integer(num));
 	put(b, o, "totalvfs", json_integer(total));
-	for (int vf = 0; vf < num && !b->failed; vf++)
+	for (int vf = 0; vf < num && !passthrough && !b->failed; vf++)
 		append(b, vfs, vf_json(b, d, st, pf_pci, found ? ifname : "", vf));
 	put(b, o, "vfs", vfs);
 	return o;
@@ -150,6 +178,13 @@ static json_t *options_json(struct builder *b, const struct net_config *c)
 {
 	json_t *o = json_object();
 	char vfs[1024];
+	if (c->mode == NET_MODE_PASSTHROUGH) { /* none of the VF options applies */
+		put(b, o, "mode", json_string("passthrough"));
+		if (c->mtu)
+			put(b, o, "mtu", json_integer(c->mtu));
+		put(b, o, "prefix", json_string(c->prefix));
+		return o;
+	}
 	put(b, o, "vlan", json_integer(c->vlan));
 	put(b, o, "qos", json_integer(c->qos));
 	put(b, o, "vlan_proto", json_string(vlan_proto_name(c->vlan_proto)));
@@ -209,7 +244,8 @@ json_t *status_view_build(struct daemon *d, struct state *st)
 	put(&b, view, "version", json_string(SRIOV_PLUGIN_VERSION));
 	for (size_t i = 0; i < st->net_count && !b.failed; i++)
 		if (!pf_listed_before(st, i))
-			append(&b, pfs, pf_json(&b, d, st, st->nets[i].pf_pci));
+			append(&b, pfs, pf_json(&b, d, st, st->nets[i].pf_pci,
+						st->nets[i].cfg.mode == NET_MODE_PASSTHROUGH));
 	for (size_t i = 0; i < st->net_count && !b.failed; i++)
 		append(&b, nets, network_json(&b, st, &st->nets[i]));
 	put(&b, view, "pfs", pfs);

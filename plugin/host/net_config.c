@@ -10,7 +10,12 @@
 
 static const char accepted_keys[] =
 	"pf_iface, netdevice, vlanid, vlan, vlan_qos, vlan_proto, spoofchk, trust, privileged, link_state, "
-	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix";
+	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix, mode";
+
+const char *net_config_mode_name(unsigned mode)
+{
+	return mode == NET_MODE_PASSTHROUGH ? "passthrough" : "sriov";
+}
 
 bool net_config_is_pci_address(const char *text)
 {
@@ -206,12 +211,62 @@ static int parse_vlan_proto(const char *text, struct net_config *cfg, sr_error *
 
 struct parse_flags {
 	bool vlan_seen, spoofchk_seen, trust_seen, privileged;
+	bool mode_seen;
+	const char *vf_key; /* the first option given that only means something for VFs */
 };
+
+static int parse_mode(const char *text, bool *seen, struct net_config *cfg, sr_error *err)
+{
+	unsigned mode;
+	if (!strcmp(text, "sriov"))
+		mode = NET_MODE_SRIOV;
+	else if (!strcmp(text, "passthrough"))
+		mode = NET_MODE_PASSTHROUGH;
+	else
+		return sr_error_set(err, EINVAL, "mode '%s' is not sriov or passthrough", text);
+	if (*seen && mode != cfg->mode)
+		return sr_error_set(err, EINVAL, "mode %s conflicts with the mode already given (%s)", text,
+				    net_config_mode_name(cfg->mode));
+	*seen = true;
+	cfg->mode = mode;
+	return 0;
+}
+
+/* Options that configure a VF through its PF: meaningless when the container gets the NIC itself. */
+static bool is_vf_key(const char *key)
+{
+	static const char *const keys[] = {"vlanid",    "vlan",      "vlan_qos",    "vlan_proto",
+					   "spoofchk",  "trust",     "privileged",  "link_state",
+					   "min_tx_rate", "max_tx_rate", "numvfs", "vfs"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+static int check_passthrough(const struct parse_flags *f, sr_error *err)
+{
+	if (!f->vf_key)
+		return 0;
+	if (!strncmp(f->vf_key, "vlan", 4))
+		return sr_error_set(err, EINVAL,
+				    "%s: no VLAN in mode=passthrough: the container owns the whole port and tags its "
+				    "own traffic (create a VLAN interface inside it, or use mode=sriov)",
+				    f->vf_key);
+	return sr_error_set(err, EINVAL,
+			    "%s: a VF option, refused in mode=passthrough (the container gets the NIC itself, no VF; "
+			    "accepted there: pf_iface, netdevice, mtu, prefix)",
+			    f->vf_key);
+}
 
 static int parse_one(const char *key, const char *value, struct net_config *cfg, struct parse_flags *f,
 		     sr_error *err)
 {
 	unsigned v = 0;
+	if (is_vf_key(key) && !f->vf_key)
+		f->vf_key = key;
+	if (!strcmp(key, "mode"))
+		return parse_mode(value, &f->mode_seen, cfg, err);
 	if (!strcmp(key, "pf_iface") || !strcmp(key, "netdevice"))
 		return parse_pf(key, value, cfg, err);
 	if (!strcmp(key, "vlanid") || !strcmp(key, "vlan"))
@@ -277,8 +332,17 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 	}
 	if (!cfg.pf_spec[0])
 		return sr_error_set(err, EINVAL,
-				    "pf_iface: required option missing (the PF's netdev name or PCI address; "
-				    "alias netdevice)");
+				    "pf_iface: required option missing (the %s's netdev name or PCI address; "
+				    "alias netdevice)",
+				    cfg.mode == NET_MODE_PASSTHROUGH ? "NIC" : "PF");
+	if (cfg.mode == NET_MODE_PASSTHROUGH) {
+		/* vlanid=0 or spoofchk=on would change nothing, but saying so is clearer than a
+		 * value that quietly means nothing */
+		if (check_passthrough(&flags, err) < 0)
+			return -1;
+		*out = cfg;
+		return 0;
+	}
 	if (flags.privileged) {
 		if ((flags.trust_seen && !cfg.trust) || (flags.spoofchk_seen && cfg.spoofchk))
 			return sr_error_set(err, EINVAL,

@@ -82,6 +82,17 @@ bool sysfs_pci_exists(const char *root, const char *pci)
 	return stat(path, &sb) == 0;
 }
 
+bool sysfs_pci_is_vf(const char *root, const char *pci)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	if (!net_config_is_pci_address(pci))
+		return false;
+	if (snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/physfn", root, pci) >= (int)sizeof(path))
+		return false;
+	return lstat(path, &sb) == 0;
+}
+
 /* Switchdev representors name their port "pf0vf3", "pf0sf1" or "c1pf0vf3" (controller, PF, VF or
  * SF); the uplink is "p0" and a legacy PF has none. */
 static bool port_name_is_representor(const char *port)

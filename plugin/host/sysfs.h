@@ -29,6 +29,8 @@ int sysfs_pci_netdev(const char *root, const char *pci, char ifname[SYSFS_IFNAME
  * no netdev of that name (any more); *ifindex 0 when the folder has no ifindex file (a test tree). */
 int sysfs_pci_netdev_ifindex(const char *root, const char *pci, const char *ifname, int *ifindex, sr_error *err);
 bool sysfs_pci_exists(const char *root, const char *pci);
+/* True when the PCI device is an SR-IOV VF (it has a physfn link). */
+bool sysfs_pci_is_vf(const char *root, const char *pci);
 
 /* "<name> does not support SR-IOV: no sriov_totalvfs" when absent. */
 int sysfs_pf_totalvfs(const char *root, const char *pf_pci, int *total, sr_error *err);

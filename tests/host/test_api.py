@@ -125,7 +125,8 @@ def test_networks(env, r):
         ({"pf_iface": PF, "vlanid": "7", "numvfs": "9"}, 400, "numvfs 9 out of range 1-4"),
         ({"pf_iface": PF, "vlanid": "7", "vfs": "0-5"}, 400, "vfs: VF 4 is beyond"),
         ({"pf_iface": "0000:07:00.0"}, 400, "0000:07:00.0: no such PCI device"),
-        ({"pf_iface": PF, "mode": "x"}, 400, "unknown option 'mode' (accepted: pf_iface"),
+        ({"pf_iface": PF, "mode": "x"}, 400, "mode 'x' is not sriov or passthrough"),
+        ({"pf_iface": PF, "modes": "x"}, 400, "unknown option 'modes' (accepted: pf_iface"),
     ]
     for generic, status, want in cases:
         x = env.call("NetworkDriver.CreateNetwork", network_body(NET_C, generic))

@@ -221,7 +221,7 @@ static void test_unknown(void)
 	PARSE_FAIL("unknown option 'vlan_id'", "pf_iface", "eth1", "vlan_id", "5");
 	CHECK(strstr(err.msg, "accepted: pf_iface, netdevice, vlanid, vlan") != NULL);
 	CHECK(strstr(err.msg, "prefix") != NULL && strstr(err.msg, "numvfs") != NULL);
-	PARSE_FAIL("unknown option 'mode'", "netdevice", "eth1", "mode", "passthrough");
+	PARSE_FAIL("unknown option 'modes'", "netdevice", "eth1", "modes", "passthrough");
 	/* The first error wins, before the missing-PF check. */
 	PARSE_FAIL("unknown option 'x'", "x", "y");
 	/* Docker's own com.docker.network.* keys are ignored, whatever their value... */
@@ -311,6 +311,51 @@ static void test_pci_address(void)
 	CHECK(!net_config_is_pci_address("1000x:e1:00.0"));
 }
 
+static void test_mode(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "enp1s0f0");
+	CHECK(cfg.mode == NET_MODE_SRIOV);
+	PARSE_OK("pf_iface", "enp1s0f0", "mode", "sriov", "vlanid", "5");
+	CHECK(cfg.mode == NET_MODE_SRIOV && cfg.vlan == 5);
+	/* the other plugin's names: netdevice + mode=passthrough */
+	PARSE_OK("netdevice", "enp2s0", "mode", "passthrough");
+	CHECK(cfg.mode == NET_MODE_PASSTHROUGH);
+	CHECK_STR_EQ(cfg.pf_spec, "enp2s0");
+	CHECK_STR_EQ(net_config_mode_name(cfg.mode), "passthrough");
+	CHECK_STR_EQ(net_config_mode_name(NET_MODE_SRIOV), "sriov");
+	PARSE_OK("mode", "passthrough", "pf_iface", "0000:02:00.0", "mtu", "9000", "prefix", "nic");
+	CHECK(cfg.mtu == 9000);
+	CHECK_STR_EQ(cfg.prefix, "nic");
+	PARSE_OK("mode", "passthrough", "pf_iface", "enp2s0", "mode", "passthrough");
+	/* the option order does not matter: VF options are judged once the mode is known */
+	PARSE_FAIL("vlanid: no VLAN in mode=passthrough: the container owns the whole port", "vlanid", "100",
+		   "pf_iface", "enp2s0", "mode", "passthrough");
+	PARSE_FAIL("vlan: no VLAN in mode=passthrough", "mode", "passthrough", "pf_iface", "enp2s0", "vlan", "0");
+	PARSE_FAIL("vlan_qos: no VLAN in mode=passthrough", "mode", "passthrough", "pf_iface", "x", "vlan_qos", "1");
+	PARSE_FAIL("vlan_proto: no VLAN", "mode", "passthrough", "pf_iface", "x", "vlan_proto", "802.1ad");
+	PARSE_FAIL("vfs: a VF option, refused in mode=passthrough", "mode", "passthrough", "pf_iface", "x", "vfs",
+		   "0-3");
+	PARSE_FAIL("numvfs: a VF option, refused in mode=passthrough", "mode", "passthrough", "pf_iface", "x",
+		   "numvfs", "2");
+	PARSE_FAIL("spoofchk: a VF option", "mode", "passthrough", "pf_iface", "x", "spoofchk", "off");
+	PARSE_FAIL("trust: a VF option", "mode", "passthrough", "pf_iface", "x", "trust", "on");
+	PARSE_FAIL("privileged: a VF option", "mode", "passthrough", "pf_iface", "x", "privileged", "1");
+	PARSE_FAIL("link_state: a VF option", "mode", "passthrough", "pf_iface", "x", "link_state", "enable");
+	PARSE_FAIL("max_tx_rate: a VF option", "mode", "passthrough", "pf_iface", "x", "max_tx_rate", "100");
+	PARSE_FAIL("mode 'bogus' is not sriov or passthrough", "pf_iface", "x", "mode", "bogus");
+	PARSE_FAIL("mode '' is not sriov or passthrough", "pf_iface", "x", "mode", "");
+	PARSE_FAIL("mode 'Passthrough' is not sriov or passthrough", "pf_iface", "x", "mode", "Passthrough");
+	PARSE_FAIL("mode sriov conflicts with the mode already given (passthrough)", "pf_iface", "x", "mode",
+		   "passthrough", "mode", "sriov");
+	PARSE_FAIL("the NIC's netdev name or PCI address", "mode", "passthrough");
+	/* the unknown-option message lists mode */
+	PARSE_FAIL("prefix, mode", "pf_iface", "x", "bogus", "1");
+	/* a bad value of an allowed option is still named */
+	PARSE_FAIL("mtu 10 out of range", "mode", "passthrough", "pf_iface", "x", "mtu", "10");
+}
+
 int main(void)
 {
 	test_defaults();
@@ -321,5 +366,6 @@ int main(void)
 	test_unknown();
 	test_vf_list();
 	test_pci_address();
+	test_mode();
 	return check_summary("net_config");
 }

@@ -222,6 +222,65 @@ static void test_released_phase(void)
 	state_free(&b);
 }
 
+/* A passthrough network and its endpoint round-trip with their mode, kind and host settings;
+ * an sriov record's text does not change (no "kind", no "mode"), and one without them loads
+ * as sriov; a wrong kind or mode is corruption. */
+static void test_passthrough_records(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char *text, *bad;
+	const uint8_t host_mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	build_state(&a);
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "\"kind\"") && !strstr(text, "\"mode\""));
+	free(text);
+	a.nets[1].cfg.mode = NET_MODE_PASSTHROUGH;
+	a.eps[1].passthrough = true;
+	a.eps[1].vf = -1;
+	snprintf(a.eps[1].network_id, sizeof(a.eps[1].network_id), "%s", NET_B);
+	snprintf(a.eps[1].host.name, sizeof(a.eps[1].host.name), "enp2s0");
+	memcpy(a.eps[1].host.mac, host_mac, 6);
+	a.eps[1].host.mtu = 1400;
+	a.eps[1].host.up = true;
+	a.eps[1].phase = EP_RELEASED;
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"kind\": \"nic\"") && strstr(text, "\"mode\": \"passthrough\""));
+	CHECK(text && state_from_json(text, &b, &err) == 0);
+	if (err.msg[0])
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(b.ep_count == 2 && b.net_count == 2);
+	if (b.ep_count == 2 && b.net_count == 2) {
+		CHECK(b.nets[0].cfg.mode == NET_MODE_SRIOV && b.nets[1].cfg.mode == NET_MODE_PASSTHROUGH);
+		CHECK(!b.eps[0].passthrough && b.eps[1].passthrough && b.eps[1].vf == -1);
+		CHECK_STR_EQ(b.eps[1].host.name, "enp2s0");
+		CHECK(!memcmp(b.eps[1].host.mac, host_mac, 6) && b.eps[1].host.mtu == 1400 && b.eps[1].host.up);
+		CHECK(b.eps[1].phase == EP_RELEASED);
+	}
+	state_free(&b);
+	/* a wrong kind, a kind without its host settings, an unknown mode: refused, named */
+	bad = text ? strdup(text) : NULL;
+	char *k = bad ? strstr(bad, "\"nic\"") : NULL;
+	if (k)
+		memcpy(k, "\"nix\"", 5);
+	memset(&b, 0, sizeof(b));
+	CHECK(bad && state_from_json(bad, &b, &err) == -1 && strstr(err.msg, "kind"));
+	state_free(&b);
+	free(bad);
+	bad = text ? strdup(text) : NULL;
+	k = bad ? strstr(bad, "\"passthrough\"") : NULL;
+	if (k)
+		memcpy(k, "\"passthroug_\"", 13);
+	memset(&b, 0, sizeof(b));
+	CHECK(bad && state_from_json(bad, &b, &err) == -1 && strstr(err.msg, "config.mode"));
+	state_free(&b);
+	free(bad);
+	free(text);
+	state_free(&a);
+}
+
 static void test_lookups(void)
 {
 	struct state st;
@@ -685,6 +744,7 @@ int main(void)
 	}
 	test_round_trip();
 	test_released_phase();
+	test_passthrough_records();
 	test_lookups();
 	test_save_reopen();
 	test_corrupt();
