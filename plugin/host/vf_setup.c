@@ -205,12 +205,21 @@ int vf_apply(const struct host *h, const char *pf_ifname, const struct net_confi
 	return vf_steps_run(&steps, err);
 }
 
+/* Only the fields that differ from the reset state are set: each set is an RTM_SETLINK on the PF
+ * under the kernel's RTNL lock (and, for igb, a mailbox message to the VF), which a burst of
+ * `docker rm` pays per VF while namespaces are torn down beside it. A VF that cannot be read is
+ * reset field by field, blind. */
 int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
 {
 	const struct nlk_vf_config *s = t->saved;
+	struct nlk_vf_config now;
 	sr_error e = {0};
 	int vf = t->vf, failed = 0;
+	bool known;
 	sr_error_clear(err);
+	known = nlk_vf_get(h->nl, pf_ifname, vf, &now, &e) == 0;
+	if (!known)
+		sr_log_msg(h->log, SR_LOG_DEBUG, "reset: %s (every field set)", e.msg);
 #define RESET_STEP(call)                                         \
 	do {                                                     \
 		if ((call) < 0) {                                \
@@ -219,15 +228,21 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 			sr_log_msg(h->log, SR_LOG_WARN, "reset: %s", e.msg); \
 		}                                                \
 	} while (0)
-	RESET_STEP(nlk_vf_set_mac(h->nl, pf_ifname, vf, s->mac, &e));
-	RESET_STEP(nlk_vf_set_vlan(h->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
-	if (nlk_vf_set_spoofchk(h->nl, pf_ifname, vf, true, &e) < 0 && e.code != EOPNOTSUPP)
+	if (!known || memcmp(now.mac, s->mac, sizeof(now.mac)))
+		RESET_STEP(nlk_vf_set_mac(h->nl, pf_ifname, vf, s->mac, &e));
+	if (!known || now.vlan || now.qos)
+		RESET_STEP(nlk_vf_set_vlan(h->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
+	if ((!known || !now.has_spoofchk || !now.spoofchk) && nlk_vf_set_spoofchk(h->nl, pf_ifname, vf, true, &e) < 0 &&
+	    e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if (nlk_vf_set_trust(h->nl, pf_ifname, vf, false, &e) < 0 && e.code != EOPNOTSUPP)
+	if ((!known || !now.has_trust || now.trust) && nlk_vf_set_trust(h->nl, pf_ifname, vf, false, &e) < 0 &&
+	    e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if (s->has_rate && nlk_vf_set_rate(h->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
+	if (s->has_rate && (!known || now.min_tx_rate || now.max_tx_rate) &&
+	    nlk_vf_set_rate(h->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if (nlk_vf_set_link_state(h->nl, pf_ifname, vf, NLK_VF_LINK_AUTO, &e) < 0 && e.code != EOPNOTSUPP)
+	if ((!known || !now.has_link_state || now.link_state != NLK_VF_LINK_AUTO) &&
+	    nlk_vf_set_link_state(h->nl, pf_ifname, vf, NLK_VF_LINK_AUTO, &e) < 0 && e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
 #undef RESET_STEP
 	return failed ? -1 : 0;

@@ -7,7 +7,8 @@
  * names the step, PF, VF index and the kernel's reason.
  * vf_reset puts the VF back (MAC as before us, VLAN 0/QoS 0, spoof check on,
  * trust off, rates 0, link state auto) wherever its netdev is, even when it is
- * bound to vfio-pci; it carries on past failures and reports the first. */
+ * bound to vfio-pci, setting only what differs from that (one read of the VF first);
+ * it carries on past failures and reports the first. */
 #ifndef VF_SETUP_H
 #define VF_SETUP_H
 
