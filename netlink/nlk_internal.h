@@ -19,7 +19,11 @@
  * is held for each kernel round trip only (microseconds), never across a caller's steps. */
 struct nlk {
 	struct nl_sock *sock;
-	pthread_mutex_t lock;
+	/* The same namespace's socket with NETLINK_GET_STRICT_CHK (Linux >= 4.20), for dumps the
+	 * kernel filters (one link's addresses); NULL when the kernel has no strict checking. A
+	 * socket of its own: strict checking refuses libnl's rtgenmsg-headed cache dumps. */
+	struct nl_sock *strict;
+	pthread_mutex_t lock; /* for both sockets */
 };
 
 /* errno for a libnl error code (positive or negative NLE_*); EIO when unknown. */

@@ -7,6 +7,26 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+/* A second socket that asks the kernel for strict checking of its requests, which is what lets a
+ * dump carry a filter (an ifindex); NULL when the kernel cannot (before 4.20: ENOPROTOOPT), and
+ * then callers dump everything and filter themselves. */
+static struct nl_sock *open_strict(void)
+{
+	struct nl_sock *sock = nl_socket_alloc();
+	int on = 1;
+	if (!sock)
+		return NULL;
+	if (nl_connect(sock, NETLINK_ROUTE) < 0 ||
+	    setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof(on)) < 0) {
+		nl_socket_free(sock);
+		return NULL;
+	}
+	return sock;
+}
+
 static int open_connected(struct nlk **out, sr_error *err)
 {
 	struct nlk *nl = calloc(1, sizeof(*nl));
@@ -25,6 +45,7 @@ static int open_connected(struct nlk **out, sr_error *err)
 		free(nl);
 		return nlk_fail_nl(err, rc, "connect netlink route socket");
 	}
+	nl->strict = open_strict();
 	pthread_mutex_init(&nl->lock, NULL);
 	*out = nl;
 	return 0;
@@ -40,6 +61,8 @@ void nlk_close(struct nlk *nl)
 	if (!nl)
 		return;
 	nl_socket_free(nl->sock); /* closes the fd too */
+	if (nl->strict)
+		nl_socket_free(nl->strict);
 	pthread_mutex_destroy(&nl->lock);
 	free(nl);
 }

@@ -19,6 +19,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "../../netlink/nlk.h"
+#include "../../netlink/nlk_internal.h" /* nl->strict */
 #include "../lib/nlk_test.h"
 #include "check.h"
 
@@ -166,7 +167,7 @@ static void test_set(struct nlk *nl)
 
 static void test_addresses(struct nlk *nl, struct nl_sock *sock)
 {
-	struct nlk_link_info info;
+	struct nlk_link_info info, peer;
 	sr_error err = {0};
 	int count = -1;
 
@@ -178,8 +179,19 @@ static void test_addresses(struct nlk *nl, struct nl_sock *sock)
 	CHECK(add_address(sock, info.ifindex, "fe80::1234/64") == 0); /* link-local: not counted */
 	CHECK(nlk_link_address_count(nl, info.ifindex, &count, &err) == 0);
 	CHECK(count == 2);
+	/* the peer's addresses are not this link's */
+	CHECK(nlk_link_get(nl, "nlkt1", &peer, &err) == 0);
+	CHECK(add_address(sock, peer.ifindex, "10.9.9.1/24") == 0);
+	CHECK(nlk_link_address_count(nl, peer.ifindex, &count, &err) == 0);
+	CHECK(count == 1);
+	CHECK(nlk_link_address_count(nl, info.ifindex, &count, &err) == 0);
+	CHECK(count == 2);
 	CHECK(nlk_link_address_count(nl, 0, &count, &err) == -1);
 	CHECK(err.code == EINVAL);
+	/* a link that is not there carries nothing (or the kernel says it is not there) */
+	count = -1;
+	CHECK(nlk_link_address_count(nl, 99999, &count, &err) == 0 ? count == 0 : err.code == ENODEV);
+	CHECK(nl->strict != NULL); /* this kernel (>= 4.20) filters */
 }
 
 static void test_vf_on_veth(struct nlk *nl)
