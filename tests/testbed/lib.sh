@@ -370,6 +370,17 @@ tb_kill_plugin() {
 	return 0
 }
 
+# tb_stop_leftovers: a plugin or dockerd that an earlier suite of the same boot (seq.sh) left
+# running is stopped (TERM, then KILL after 30 s), so this suite starts its own.
+tb_stop_leftovers() {
+	local p
+	for p in $(pgrep -x dockerd) $(pgrep -x sriov-plugin); do
+		kill -TERM "$p" 2>/dev/null
+		tb_wait 30 tb_gone "$p" || { kill -KILL "$p" 2>/dev/null; tb_wait 5 tb_gone "$p"; }
+	done
+	rm -f "$TB_PLUGIN_SOCK"
+}
+
 # The Docker a suite starts with (TESTBED_DOCKER=26 for trixie's).
 if [ -n "${TESTBED_DOCKER:-}" ] && [ "$TESTBED_DOCKER" != 20 ]; then
 	tb_use_docker "$TESTBED_DOCKER" || exit 1

@@ -11,6 +11,10 @@ PF1=$(tb_pfs | sed -n 1p)
 PF2=$(tb_pfs | sed -n 2p)
 [ -n "$PF2" ] || { tb_fail "two igb PFs (TESTBED_NICS=2), found: $(tb_pfs | tr '\n' ' ')"; tb_summary; exit 1; }
 PCI2=$(tb_pf_pci "$PF2")
+# PF2 as a host that passes it through has it: no VFs (an earlier suite of the same boot may have
+# enabled some)
+echo 0 > "/sys/bus/pci/devices/$PCI2/sriov_numvfs" || { tb_fail "PF2: sriov_numvfs 0"; tb_summary; exit 1; }
+tb_stop_leftovers
 # the sweep marks a running container's sandbox as seen every few seconds (the crash case needs it)
 tb_start_plugin --log-level debug --reclaim-interval 5 || exit 1
 tb_start_dockerd || exit 1
