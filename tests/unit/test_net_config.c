@@ -45,7 +45,7 @@ static void test_defaults(void)
 	struct net_config cfg;
 	sr_error err;
 	PARSE_OK("pf_iface", "enp1s0f0");
-	CHECK_STR_EQ(cfg.pf_spec, "enp1s0f0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "enp1s0f0");
 	CHECK(cfg.vlan == 0 && cfg.qos == 0);
 	CHECK(cfg.vlan_proto == NLK_VLAN_8021Q);
 	CHECK(cfg.spoofchk == true);
@@ -54,8 +54,8 @@ static void test_defaults(void)
 	CHECK(cfg.rate_set == false);
 	CHECK(cfg.mtu == 0 && cfg.numvfs == 0);
 	CHECK(cfg.vfs_set == false);
-	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 255));
-	CHECK(!net_config_vf_allowed(&cfg, -1) && !net_config_vf_allowed(&cfg, 256));
+	CHECK(net_config_vf_allowed(&cfg, 0, 0) && net_config_vf_allowed(&cfg, 0, 255));
+	CHECK(!net_config_vf_allowed(&cfg, 0, -1) && !net_config_vf_allowed(&cfg, 0, 256));
 	CHECK_STR_EQ(cfg.prefix, "eth");
 
 	/* A NULL map (no generic options at all) is "pf_iface missing", not a crash. */
@@ -69,11 +69,11 @@ static void test_pf(void)
 	struct net_config cfg;
 	sr_error err;
 	PARSE_OK("netdevice", "ens1f1");
-	CHECK_STR_EQ(cfg.pf_spec, "ens1f1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "ens1f1");
 	PARSE_OK("pf_iface", "0000:03:00.1");
-	CHECK_STR_EQ(cfg.pf_spec, "0000:03:00.1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "0000:03:00.1");
 	PARSE_OK("pf_iface", "10000:e1:00.0"); /* VMD domain */
-	CHECK_STR_EQ(cfg.pf_spec, "10000:e1:00.0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "10000:e1:00.0");
 	PARSE_OK("pf_iface", "abcdefghijklmno"); /* 15 bytes: the longest name the kernel takes */
 	/* Both aliases with the same value are fine; different values conflict. */
 	PARSE_OK("pf_iface", "eth1", "netdevice", "eth1");
@@ -226,7 +226,7 @@ static void test_unknown(void)
 	PARSE_FAIL("unknown option 'x'", "x", "y");
 	/* Docker's own com.docker.network.* keys are ignored, whatever their value... */
 	PARSE_OK("pf_iface", "eth1", "com.docker.network.bridge.name", "x", "com.docker.network.mtu", "junk");
-	CHECK_STR_EQ(cfg.pf_spec, "eth1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "eth1");
 	CHECK(cfg.mtu == 0);
 	/* ...but they do not stand in for ours, and a near miss is still refused. */
 	PARSE_FAIL("pf_iface: required option missing", "com.docker.network.pf_iface", "eth1");
@@ -278,8 +278,8 @@ static void test_vf_list(void)
 	/* Through net_config_parse. */
 	PARSE_OK("pf_iface", "eth1", "vfs", "0-3,6");
 	CHECK(cfg.vfs_set);
-	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 3) && net_config_vf_allowed(&cfg, 6));
-	CHECK(!net_config_vf_allowed(&cfg, 4) && !net_config_vf_allowed(&cfg, 5) && !net_config_vf_allowed(&cfg, 7));
+	CHECK(net_config_vf_allowed(&cfg, 0, 0) && net_config_vf_allowed(&cfg, 0, 3) && net_config_vf_allowed(&cfg, 0, 6));
+	CHECK(!net_config_vf_allowed(&cfg, 0, 4) && !net_config_vf_allowed(&cfg, 0, 5) && !net_config_vf_allowed(&cfg, 0, 7));
 	PARSE_FAIL("vfs '0-3,x'", "pf_iface", "eth1", "vfs", "0-3,x");
 
 	/* Formatting into a short buffer stays NUL-terminated and inside it. */
@@ -322,7 +322,7 @@ static void test_mode(void)
 	/* the other plugin's names: netdevice + mode=passthrough */
 	PARSE_OK("netdevice", "enp2s0", "mode", "passthrough");
 	CHECK(cfg.mode == NET_MODE_PASSTHROUGH);
-	CHECK_STR_EQ(cfg.pf_spec, "enp2s0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "enp2s0");
 	CHECK_STR_EQ(net_config_mode_name(cfg.mode), "passthrough");
 	CHECK_STR_EQ(net_config_mode_name(NET_MODE_SRIOV), "sriov");
 	PARSE_OK("mode", "passthrough", "pf_iface", "0000:02:00.0", "mtu", "9000", "prefix", "nic");

@@ -22,8 +22,9 @@ static void fill_net(struct net_record *n, const char *id, unsigned vlan)
 	sr_error err = {0};
 	memset(n, 0, sizeof(*n));
 	snprintf(n->id, sizeof(n->id), "%s", id);
-	snprintf(n->pf_pci, sizeof(n->pf_pci), "0000:01:00.0");
-	snprintf(n->cfg.pf_spec, sizeof(n->cfg.pf_spec), "enp1s0f0");
+	n->cfg.pf_count = 1;
+	snprintf(n->pf_pci[0], sizeof(n->pf_pci[0]), "0000:01:00.0");
+	snprintf(n->cfg.pf_spec[0], sizeof(n->cfg.pf_spec[0]), "enp1s0f0");
 	snprintf(n->cfg.prefix, sizeof(n->cfg.prefix), "net");
 	snprintf(n->gateway4, sizeof(n->gateway4), "10.9.0.1");
 	snprintf(n->pool4, sizeof(n->pool4), "10.9.0.0/16");

@@ -54,8 +54,9 @@ static void fill_state(struct daemon *d)
 	struct ep_record ep;
 	memset(&net, 0, sizeof(net));
 	snprintf(net.id, sizeof(net.id), "net1");
-	snprintf(net.pf_pci, sizeof(net.pf_pci), PF_PCI);
-	snprintf(net.cfg.pf_spec, sizeof(net.cfg.pf_spec), "enp5s0");
+	net.cfg.pf_count = 1;
+	snprintf(net.pf_pci[0], sizeof(net.pf_pci[0]), PF_PCI);
+	snprintf(net.cfg.pf_spec[0], sizeof(net.cfg.pf_spec[0]), "enp5s0");
 	snprintf(net.cfg.prefix, sizeof(net.cfg.prefix), "eth");
 	net.cfg.vlan = 100;
 	net.cfg.vfs_set = true;
