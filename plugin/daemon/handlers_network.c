@@ -149,7 +149,7 @@ static bool same_pfs(const struct net_record *a, const struct net_record *b)
 	for (unsigned i = 0; i < x->pf_count; i++)
 		if (strcmp(a->pf_pci[i], b->pf_pci[i]) != 0 || strcmp(x->pf_spec[i], y->pf_spec[i]) != 0 ||
 		    x->pf_vfs_set[i] != y->pf_vfs_set[i] ||
-		    (x->pf_vfs_set[i] && memcmp(x->pf_vfs_mask[i], y->pf_vfs_mask[i], sizeof(x->pf_vfs_mask[i]))))
+		    (x->pf_vfs_set[i] && memcmp(x->pf_vfs_mask[i], y->pf_vfs_mask[i], sizeof(x->pf_vfs_mask[i])) != 0))
 			return false;
 	return true;
 }

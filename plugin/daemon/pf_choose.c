@@ -85,7 +85,7 @@ int pf_choose_vf(struct daemon *d, const struct net_record *net, const char *ep_
 	unsigned share = (unsigned)((SR_ERROR_MSG_MAX - sizeof(intro)) / (n ? n : 1)) - 6;
 	char reasons[SR_ERROR_MSG_MAX] = "";
 	bool exhausted = false;
-	int code = ENOSPC;
+	int code = ENOSPC, kind = SR_INTERNAL;
 	if (n == 0)
 		return sr_error_set(err, EINVAL, "network %.12s has no PF", net->id);
 	try_order(d, net, order);
@@ -104,11 +104,13 @@ int pf_choose_vf(struct daemon *d, const struct net_record *net, const char *ep_
 		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) skipped: %s", net->id, net->cfg.pf_spec[pf],
 			   net->pf_pci[pf], why.msg);
 		exhausted = exhausted || why.kind == SR_EXHAUSTED;
-		if (why.kind != SR_EXHAUSTED)
+		if (why.kind != SR_EXHAUSTED) {
 			code = why.code;
+			kind = why.kind;
+		}
 		note_reason(reasons, sizeof(reasons) - sizeof(intro), share, why.msg);
 	}
-	/* some PF merely full: more VFs is the answer; else every PF is unusable */
-	return sr_error_set_kind(err, exhausted ? SR_EXHAUSTED : SR_CONFLICT, exhausted ? ENOSPC : code, "%s%s",
+	/* some PF merely full: more VFs is the answer; else no PF is usable, as one PF would say */
+	return sr_error_set_kind(err, exhausted ? SR_EXHAUSTED : (enum sr_kind)kind, exhausted ? ENOSPC : code, "%s%s",
 				 intro, reasons);
 }

@@ -315,10 +315,13 @@ static json_t *network_json(struct builder *b, struct daemon *d, struct state *s
 /* Each PF once, in the order networks name them. */
 static bool pf_listed_before(struct state *st, size_t i, unsigned p)
 {
-	for (size_t j = 0; j <= i; j++)
-		for (unsigned q = 0; q < st->nets[j].cfg.pf_count && (j < i || q < p); q++)
-			if (!strcmp(st->nets[j].pf_pci[q], st->nets[i].pf_pci[p]))
+	const char *pci = st->nets[i].pf_pci[p];
+	for (size_t j = 0; j <= i; j++) {
+		unsigned end = j < i ? st->nets[j].cfg.pf_count : p; /* network i: only its PFs before p */
+		for (unsigned q = 0; q < end; q++)
+			if (!strcmp(st->nets[j].pf_pci[q], pci))
 				return true;
+	}
 	return false;
 }
 

@@ -351,6 +351,8 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 	if (cfg.rate_set && cfg.max_tx_rate && cfg.min_tx_rate > cfg.max_tx_rate)
 		return sr_error_set(err, EINVAL, "min_tx_rate %u is above max_tx_rate %u", cfg.min_tx_rate,
 				    cfg.max_tx_rate);
+	if (cfg.pf_count == 1) /* nothing to choose from: recorded as the default, so a replay matches */
+		cfg.pf_policy = NET_PF_SPREAD;
 	if (flags.vfs && net_config_parse_vfs(flags.vfs, &cfg, err) < 0)
 		return -1;
 	if (cfg.qos && !cfg.vlan)

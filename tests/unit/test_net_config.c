@@ -305,6 +305,8 @@ static void test_pf_list(void)
 	PARSE_OK("netdevice", "0000:03:00.1,ens2", "pf_policy", "fill");
 	CHECK(cfg.pf_count == 2 && cfg.pf_policy == NET_PF_FILL);
 	CHECK_STR_EQ(cfg.pf_spec[0], "0000:03:00.1");
+	PARSE_OK("pf_iface", "a", "pf_policy", "fill"); /* one PF: nothing to choose, recorded as the default */
+	CHECK(cfg.pf_count == 1 && cfg.pf_policy == NET_PF_SPREAD);
 	PARSE_OK("pf_iface", "a,b,c,d,e,f,g,h");
 	CHECK(cfg.pf_count == NET_MAX_PFS);
 	CHECK_STR_EQ(cfg.pf_spec[7], "h");
