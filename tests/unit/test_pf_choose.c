@@ -16,9 +16,9 @@
 static const char *const pf_name[2] = {"mpa0", "mpb0"};
 static const char *const pf_pci[2] = {"0000:06:00.0", "0000:07:00.0"};
 
-static void vf_pci(int pf, int vf, char out[16])
+static void vf_pci(int pf, int vf, char out[32])
 {
-	snprintf(out, 16, "0000:%02x:10.%d", 6 + pf, vf);
+	snprintf(out, 32, "0000:%02x:10.%d", 6 + pf, vf);
 }
 
 static void build_pf(int pf)
@@ -31,7 +31,7 @@ static void build_pf(int pf)
 	writef("7\n", "bus/pci/devices/%s/sriov_totalvfs", pf_pci[pf]);
 	writef("7\n", "bus/pci/devices/%s/sriov_numvfs", pf_pci[pf]);
 	for (int i = 0; i < NVF; i++) {
-		char pci[16], cmd[128];
+		char pci[32], cmd[128];
 		vf_pci(pf, i, pci);
 		mkdirs("bus/pci/devices/%s/net/%sv%d", pci, pf_name[pf], i);
 		mkdirs("kernel/iommu_groups/%d", 70 + pf * 10 + i);
