@@ -177,6 +177,23 @@ static int prepare_pfs(struct daemon *d, const struct net_record *rec, sr_error 
 	return 0;
 }
 
+/* "PF enp1s0f0 (0000:01:00.0), enp1s0f1 (0000:01:00.1) VLAN 100, pf_policy spread" */
+static void log_created(struct daemon *d, const struct net_record *rec)
+{
+	char pfs[NET_MAX_PFS * (NET_PF_SPEC_MAX + STATE_PCI_MAX + 6)] = "";
+	size_t used = 0;
+	for (unsigned i = 0; i < rec->cfg.pf_count; i++) {
+		int n = snprintf(pfs + used, sizeof(pfs) - used, "%s%s (%s)", i ? ", " : "", rec->cfg.pf_spec[i],
+				 rec->pf_pci[i]);
+		if (n < 0 || (size_t)n >= sizeof(pfs) - used)
+			break;
+		used += (size_t)n;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s VLAN %u%s%s%s", rec->id, pfs, rec->cfg.vlan,
+		   rec->cfg.pf_count > 1 ? ", pf_policy " : "",
+		   rec->cfg.pf_count > 1 ? net_config_policy_name(rec->cfg.pf_policy) : "", rec->internal ? " internal" : "");
+}
+
 int handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_create_network req;
@@ -246,9 +263,7 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: NIC %s (%s) passed through%s", rec.id,
 			   rec.cfg.pf_spec[0], rec.pf_pci[0], rec.internal ? " internal" : "");
 	else
-		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s)%s VLAN %u%s", rec.id,
-			   rec.cfg.pf_spec[0], rec.pf_pci[0], rec.cfg.pf_count > 1 ? " and more" : "", rec.cfg.vlan,
-			   rec.internal ? " internal" : "");
+		log_created(d, &rec);
 	spec_create_network_free(&req);
 	respond_empty(resp);
 	return 0;
