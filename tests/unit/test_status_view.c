@@ -84,6 +84,23 @@ static void test_view(struct daemon *d)
 	CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(vf1, "owner"), "endpoint")), "ep1");
 	CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(view, "networks"), 0), "endpoints")) ==
 	      1);
+	/* the network's PFs and each endpoint's PF; "pf"/"pf_pci" stay the first PF */
+	json_t *net = json_array_get(json_object_get(view, "networks"), 0);
+	json_t *pf0 = json_array_get(json_object_get(net, "pfs"), 0);
+	json_t *ep0 = json_array_get(json_object_get(net, "endpoint_list"), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf")), "enp5s0");
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf_pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf_policy")), "spread");
+	CHECK(json_array_size(json_object_get(net, "pfs")) == 1);
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "pf")), "enp5s0");
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "state")), "no netdev"); /* no net/ in this tree */
+	CHECK(json_integer_value(json_object_get(pf0, "endpoints")) == 1 && !json_object_get(pf0, "vfs"));
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "id")), "ep1");
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "pf_pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "pf_state")), "no netdev");
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "vf_pci")), "0000:05:10.1");
+	CHECK(json_integer_value(json_object_get(ep0, "vf")) == 1);
 	json_decref(view);
 }
 
