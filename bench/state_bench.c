@@ -61,8 +61,9 @@ static int fill(const char *dir, size_t n)
 		struct ep_record ep = {0};
 		char pool[64], gateway[64], pool_id[128];
 		net_id(net.id, i);
-		snprintf(net.pf_pci, sizeof(net.pf_pci), "0000:%02zx:00.0", i % 256);
-		snprintf(net.cfg.pf_spec, sizeof(net.cfg.pf_spec), "%s", net.pf_pci);
+		net.cfg.pf_count = 1;
+		snprintf(net.pf_pci[0], sizeof(net.pf_pci[0]), "0000:%02zx:00.0", i % 256);
+		snprintf(net.cfg.pf_spec[0], sizeof(net.cfg.pf_spec[0]), "%s", net.pf_pci[0]);
 		net.cfg.vlan = (unsigned)(i / 256);
 		net.cfg.spoofchk = true;
 		snprintf(net.cfg.prefix, sizeof(net.cfg.prefix), "eth");

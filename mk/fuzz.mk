@@ -26,6 +26,9 @@ FUZZ_BINS          := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUN_FLAGS     ?= -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
                       -dict=tests/fuzz/spec.dict
 
+# The network target also parses CreateNetwork's options (net_config: PF lists, per-PF vfs).
+FUZZ_SRCS_fuzz_network := plugin/host/net_config.c plugin/host/net_vfs.c netlink/nlk_ifname.c
+
 # The dispatcher target needs the whole daemon library.
 FUZZ_SRCS_fuzz_dispatch := $(wildcard plugin/daemon/*.c plugin/host/*.c ipam/*.c netlink/*.c)
 FUZZ_PKGS_fuzz_dispatch := libmicrohttpd libnl-3.0 libnl-route-3.0 libnl-genl-3.0

@@ -29,4 +29,4 @@ check-host-asan:
 	PLUGIN_BIN=$(ASAN_BUILD)/sriov-plugin ASAN_OPTIONS=detect_leaks=1 python3 tests/host/run.py $(HOST_SUITES)
 
 # C tests that build a fake sysfs tree share tests/fakesys/fakesys.h.
-$(BUILD)/tests/test_sysfs $(BUILD)/tests/test_vf_pool: tests/fakesys/fakesys.h
+$(BUILD)/tests/test_sysfs $(BUILD)/tests/test_vf_pool $(BUILD)/tests/test_pf_choose: tests/fakesys/fakesys.h

@@ -1,5 +1,6 @@
 #include "status_table.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Accessors that tolerate a missing or mistyped member (the view comes over a socket). */
@@ -114,6 +115,35 @@ static void print_options(FILE *out, const json_t *options)
 	}
 }
 
+/* A network over several PFs, or one whose PF is not there: each PF, and each endpoint whose VF
+ * came from a PF that is not there (its VF cannot be read: no PF entry above shows it). */
+static void print_network_pfs(FILE *out, const json_t *n)
+{
+	size_t i;
+	const json_t *pf, *ep;
+	const json_t *pfs = json_object_get(n, "pfs");
+	bool all_ok = true;
+	json_array_foreach(pfs, i, pf)
+		all_ok = all_ok && !strcmp(str(pf, "state"), "ok");
+	if (json_array_size(pfs) < 2 && all_ok)
+		return;
+	json_array_foreach(pfs, i, pf) {
+		fprintf(out, "    PF %s (%s) netdev %s: %s, %lld endpoints", str(pf, "pf"), str(pf, "pci"),
+			dash(str(pf, "name")), str(pf, "state"), num(pf, "endpoints"));
+		if (str(pf, "vfs")[0])
+			fprintf(out, ", vfs %s", str(pf, "vfs"));
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(n, "endpoint_list"), i, ep) {
+		char id[13];
+		if (!strcmp(str(ep, "pf_state"), "ok"))
+			continue;
+		short_id(str(ep, "id"), id);
+		fprintf(out, "    endpoint %s: VF %lld (%s) of PF %s: %s, VF state unknown\n", id, num(ep, "vf"),
+			dash(str(ep, "vf_pci")), str(ep, "pf_pci"), str(ep, "pf_state"));
+	}
+}
+
 static void print_networks(FILE *out, const json_t *nets)
 {
 	size_t i;
@@ -132,7 +162,10 @@ static void print_networks(FILE *out, const json_t *nets)
 		print_options(out, options);
 		if (json_is_true(json_object_get(n, "internal")))
 			fputs(" internal", out);
+		if (json_array_size(json_object_get(n, "pfs")) > 1)
+			fprintf(out, " pf_policy=%s", str(n, "pf_policy"));
 		fputc('\n', out);
+		print_network_pfs(out, n);
 	}
 }
 

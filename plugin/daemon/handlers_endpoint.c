@@ -11,7 +11,7 @@
 #include "mac_derive.h"
 #include "../host/pf.h"
 #include "../host/vf_pool.h"
-#include "vf_pool_take.h"
+#include "pf_choose.h"
 #include "../host/vf_setup.h"
 #include "../host/nic.h"
 #include "ep_give_back.h"
@@ -128,28 +128,6 @@ static void end_op(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* A PF whose driver loaded after the plugin started, or whose VFs someone disabled, is made
- * ready here: the first `docker run` after the NIC appears works, with no plugin restart. */
-static int pf_ready(struct daemon *d, const struct net_record *net, char pf[SYSFS_IFNAME_MAX], sr_error *err)
-{
-	sr_error why = {0};
-	if (pf_has_vfs(&d->host, net->pf_pci, pf, &why))
-		return 0;
-	if (!sysfs_pci_exists(d->cfg.sysfs_root, net->pf_pci))
-		return sr_error_set(err, ENODEV, "PF %s (%s) is not present on this host", net->cfg.pf_spec,
-				    net->pf_pci);
-	if (pf_prepare(&d->host, net->pf_pci, net->cfg.numvfs, err) < 0) {
-		if (err->code == ENODEV)
-			return sr_error_set(err, ENODEV,
-					    "PF %s (%s) has no network interface: is its driver loaded? (%s)",
-					    net->cfg.pf_spec, net->pf_pci, why.msg);
-		return sr_error_wrap(err, "prepare PF %s (%s)", net->cfg.pf_spec, net->pf_pci);
-	}
-	sr_log_msg(&d->log, SR_LOG_INFO, "PF %s (%s) prepared again for network %.12s (%s)", net->cfg.pf_spec,
-		   net->pf_pci, net->id, why.msg[0] ? why.msg : "no VFs were enabled");
-	return pf_ifname(&d->host, net->pf_pci, pf, err);
-}
-
 /* Under d->lock: the passthrough part of create_begin. The NIC goes to one endpoint: a second
  * one is refused while the first holds it, and while a released one's NIC has not come back.
  * The container keeps the MAC Docker gave; without one, it keeps the NIC's own (read at create,
@@ -166,18 +144,18 @@ static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint 
 			return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
 						 "network %.12s (mode=passthrough): NIC %s (%s) has not come back to the host "
 						 "from endpoint %.12s yet (its namespace still exists); try again once it has",
-						 n->id, n->cfg.pf_spec, n->pf_pci, o->id);
+						 n->id, n->cfg.pf_spec[0], n->pf_pci[0], o->id);
 		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
 					 "network %.12s (mode=passthrough): NIC %s (%s) is already given to endpoint "
 					 "%.12s%s%s; a passthrough network has one endpoint",
-					 n->id, n->cfg.pf_spec, n->pf_pci, o->id, o->sandbox_key[0] ? ", sandbox " : "",
+					 n->id, n->cfg.pf_spec[0], n->pf_pci[0], o->id, o->sandbox_key[0] ? ", sandbox " : "",
 					 o->sandbox_key);
 	}
 	if (ep_ops_network_busy(d, n->id))
 		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
 					 "network %.12s (mode=passthrough): another endpoint is being created or deleted "
 					 "on NIC %s (%s); a passthrough network has one endpoint",
-					 n->id, n->cfg.pf_spec, n->pf_pci);
+					 n->id, n->cfg.pf_spec[0], n->pf_pci[0]);
 	*generated = !req->mac_address[0];
 	if (!*generated && choose_mac(d, req, ep->mac, generated, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
@@ -186,7 +164,7 @@ static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint 
 	if (!op)
 		return -1;
 	/* the NIC is this operation's: ep_ops_network_busy and ep_ops_vf_claimed see it */
-	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", n->pf_pci);
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", n->pf_pci[0]);
 	op->vf = -1;
 	return 0;
 }
@@ -272,19 +250,19 @@ static int create_commit(struct daemon *d, const char *id, sr_error *err)
  * touched before Join: dockerd moves the netdev, renames it and sets the MAC it knows. */
 static int create_nic(struct daemon *d, const struct net_record *net, struct ep_record *ep, sr_error *err)
 {
-	if (nic_read(&d->host, net->pf_pci, &ep->host, err) < 0) {
+	if (nic_read(&d->host, net->pf_pci[0], &ep->host, err) < 0) {
 		if (err->code == ENODEV)
 			return sr_error_set_kind(err, SR_CONFLICT, ENODEV,
 						 "NIC %s (%s) of network %.12s (mode=passthrough) has no netdev in the host "
 						 "namespace (driver not loaded, or still in a container's namespace)",
-						 net->cfg.pf_spec, net->pf_pci, net->id);
+						 net->cfg.pf_spec[0], net->pf_pci[0], net->id);
 		return -1;
 	}
 	ep->passthrough = true;
 	ep->vf = -1;
 	ep->saved.vf = -1;
-	snprintf(ep->pf_pci, sizeof(ep->pf_pci), "%s", net->pf_pci);
-	snprintf(ep->vf_pci, sizeof(ep->vf_pci), "%s", net->pf_pci);
+	snprintf(ep->pf_pci, sizeof(ep->pf_pci), "%s", net->pf_pci[0]);
+	snprintf(ep->vf_pci, sizeof(ep->vf_pci), "%s", net->pf_pci[0]);
 	if (nlk_mac_is_zero(ep->mac)) /* Docker gave none: the NIC's own */
 		memcpy(ep->mac, ep->host.mac, 6);
 	ep->phase = EP_CREATING;
@@ -294,7 +272,7 @@ static int create_nic(struct daemon *d, const struct net_record *net, struct ep_
 	if (net->cfg.mtu && net->cfg.mtu != ep->host.mtu &&
 	    nlk_link_set_mtu(d->host.nl, ep->host.name, net->cfg.mtu, err) < 0) {
 		forget_endpoint(d, ep->id);
-		return sr_error_wrap(err, "NIC %s (%s)", net->cfg.pf_spec, net->pf_pci);
+		return sr_error_wrap(err, "NIC %s (%s)", net->cfg.pf_spec[0], net->pf_pci[0]);
 	}
 	if (create_commit(d, ep->id, err) < 0) {
 		sr_error undo = {0};
@@ -314,7 +292,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 {
 	struct spec_create_endpoint req;
 	struct ep_record ep;
-	struct vf_choice vf;
+	struct pf_pick pick;
 	struct net_record net;
 	char pf[SYSFS_IFNAME_MAX];
 	char mac_text[18] = "";
@@ -350,13 +328,13 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 		respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
 		return 0;
 	}
-	if (pf_ready(d, &net, pf, err) < 0)
+	if (pf_choose_vf(d, &net, req.endpoint_id, &pick, err) < 0)
 		goto fail;
-	if (vf_pool_take(d, &net, pf, req.endpoint_id, &vf, err) < 0)
-		goto fail;
-	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci);
-	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", vf.vf_pci);
-	ep.vf = vf.vf;
+	/* every VF setting below goes through this VF's own PF */
+	memcpy(pf, pick.ifname, sizeof(pf));
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci[pick.pf]);
+	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", pick.vf.vf_pci);
+	ep.vf = pick.vf.vf;
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
 	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
 		goto fail;

@@ -62,50 +62,105 @@ static int check_ipdata(const struct spec_ipdata *ip, const char *label, sr_erro
 	return 0;
 }
 
-static int check_vfs_fit(const struct net_config *cfg, const char *pf_spec, int total, sr_error *err)
+static int check_vfs_fit(const struct net_config *cfg, unsigned pf, int total, sr_error *err)
 {
-	if (!cfg->vfs_set)
+	if (!cfg->vfs_set && !cfg->pf_vfs_set[pf])
 		return 0;
 	for (int vf = total; vf < NET_MAX_VFS; vf++)
-		if (net_config_vf_allowed(cfg, vf))
+		if (net_config_vf_allowed(cfg, pf, vf))
 			return sr_error_set(err, ERANGE, "vfs: VF %d is beyond %s's sriov_totalvfs (%d VFs: 0-%d)", vf,
-					    pf_spec, total, total - 1);
+					    cfg->pf_spec[pf], total, total - 1);
+	return 0;
+}
+
+/* Every listed PF (or the NIC) to its PCI address. Two items that name one PF (its name and its
+ * PCI address) would let one network count its VFs twice: refused. */
+static int resolve_pfs(struct daemon *d, struct net_record *rec, sr_error *err)
+{
+	const struct net_config *c = &rec->cfg;
+	for (unsigned i = 0; i < c->pf_count; i++) {
+		if ((c->mode == NET_MODE_PASSTHROUGH ? nic_resolve(&d->host, c->pf_spec[i], rec->pf_pci[i], err)
+						     : pf_resolve(&d->host, c->pf_spec[i], rec->pf_pci[i], err)) < 0)
+			return -1;
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(rec->pf_pci[j], rec->pf_pci[i]))
+				return sr_error_set(err, EINVAL, "pf_iface: %s and %s are the same PF (%s), listed twice",
+						    c->pf_spec[j], c->pf_spec[i], rec->pf_pci[i]);
+	}
+	return 0;
+}
+
+/* Each PF's sriov_totalvfs holds the network's vfs and numvfs for that PF. */
+static int check_pf_sizes(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	const struct net_config *c = &rec->cfg;
+	for (unsigned i = 0; i < c->pf_count; i++) {
+		int total;
+		if (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec->pf_pci[i], &total, err) < 0 ||
+		    check_vfs_fit(c, i, total, err) < 0)
+			return -1;
+		if (c->numvfs > (unsigned)total)
+			return sr_error_set(err, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", c->numvfs,
+					    total, c->pf_spec[i]);
+	}
 	return 0;
 }
 
 /* A passthrough network has its NIC to itself: moving the PF's netdev into a container takes
  * with it the netdev every VF setting is made through (and, on many drivers, the VFs' uplink),
- * so neither mode shares a NIC with the other, nor a passthrough NIC with a second network. */
+ * so neither mode shares a NIC with the other, nor a passthrough NIC with a second network.
+ * Two sriov networks share a PF on different VLANs only. Checked for each PF of each. */
+static int check_one_pf_free(const struct net_record *rec, unsigned i, const struct net_record *o, sr_error *err)
+{
+	const char *spec = rec->cfg.pf_spec[i], *pci = rec->pf_pci[i];
+	if (rec->cfg.mode == NET_MODE_PASSTHROUGH)
+		return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
+					 "NIC %s (%s) is already used by network %s (mode %s): mode=passthrough "
+					 "needs the NIC to itself",
+					 spec, pci, o->id, net_config_mode_name(o->cfg.mode));
+	if (o->cfg.mode == NET_MODE_PASSTHROUGH)
+		return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
+					 "PF %s (%s) is passed through whole by network %s (mode=passthrough): "
+					 "its VFs cannot be configured while its netdev may be in a container",
+					 spec, pci, o->id);
+	if (o->cfg.vlan == rec->cfg.vlan)
+		return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
+					 spec, pci, rec->cfg.vlan, o->id);
+	return 0;
+}
+
 static int check_pf_free(struct daemon *d, const struct net_record *rec, sr_error *err)
 {
-	for (size_t i = 0; i < d->state.net_count; i++) {
-		const struct net_record *o = &d->state.nets[i];
-		if (strcmp(o->pf_pci, rec->pf_pci) != 0)
-			continue;
-		if (rec->cfg.mode == NET_MODE_PASSTHROUGH)
-			return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
-						 "NIC %s (%s) is already used by network %s (mode %s): mode=passthrough "
-						 "needs the NIC to itself",
-						 rec->cfg.pf_spec, rec->pf_pci, o->id, net_config_mode_name(o->cfg.mode));
-		if (o->cfg.mode == NET_MODE_PASSTHROUGH)
-			return sr_error_set_kind(err, SR_CONFLICT, EEXIST,
-						 "PF %s (%s) is passed through whole by network %s (mode=passthrough): "
-						 "its VFs cannot be configured while its netdev may be in a container",
-						 rec->cfg.pf_spec, rec->pf_pci, o->id);
-		if (o->cfg.vlan == rec->cfg.vlan)
-			return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "PF %s (%s) VLAN %u is already used by network %s",
-					    rec->cfg.pf_spec, rec->pf_pci, rec->cfg.vlan, o->id);
+	for (size_t n = 0; n < d->state.net_count; n++) {
+		const struct net_record *o = &d->state.nets[n];
+		for (unsigned i = 0; i < rec->cfg.pf_count; i++)
+			for (unsigned j = 0; j < o->cfg.pf_count; j++)
+				if (!strcmp(o->pf_pci[j], rec->pf_pci[i]) && check_one_pf_free(rec, i, o, err) < 0)
+					return -1;
 	}
 	return 0;
+}
+
+static bool same_pfs(const struct net_record *a, const struct net_record *b)
+{
+	const struct net_config *x = &a->cfg, *y = &b->cfg;
+	if (x->pf_count != y->pf_count || x->pf_policy != y->pf_policy)
+		return false;
+	for (unsigned i = 0; i < x->pf_count; i++)
+		if (strcmp(a->pf_pci[i], b->pf_pci[i]) != 0 || strcmp(x->pf_spec[i], y->pf_spec[i]) != 0 ||
+		    x->pf_vfs_set[i] != y->pf_vfs_set[i] ||
+		    (x->pf_vfs_set[i] && memcmp(x->pf_vfs_mask[i], y->pf_vfs_mask[i], sizeof(x->pf_vfs_mask[i])) != 0))
+			return false;
+	return true;
 }
 
 /* Everything CreateNetwork records, compared field by field (the structs hold padding). */
 static bool same_network(const struct net_record *a, const struct net_record *b)
 {
 	const struct net_config *x = &a->cfg, *y = &b->cfg;
-	return x->mode == y->mode && !strcmp(a->pf_pci, b->pf_pci) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
+	return x->mode == y->mode && same_pfs(a, b) && a->internal == b->internal && !strcmp(a->gateway4, b->gateway4) &&
 	       !strcmp(a->gateway6, b->gateway6) && !strcmp(a->pool4, b->pool4) && !strcmp(a->pool6, b->pool6) &&
-	       !strcmp(x->pf_spec, y->pf_spec) && x->vlan == y->vlan && x->qos == y->qos &&
+	       x->vlan == y->vlan && x->qos == y->qos &&
 	       x->vlan_proto == y->vlan_proto && x->spoofchk == y->spoofchk && x->trust == y->trust &&
 	       x->link_state_set == y->link_state_set && (!x->link_state_set || x->link_state == y->link_state) &&
 	       x->rate_set == y->rate_set && x->min_tx_rate == y->min_tx_rate && x->max_tx_rate == y->max_tx_rate &&
@@ -113,11 +168,36 @@ static bool same_network(const struct net_record *a, const struct net_record *b)
 	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
 }
 
+/* Each PF's VFs enabled now, so the first endpoint does not wait for them. */
+static int prepare_pfs(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	for (unsigned i = 0; i < rec->cfg.pf_count; i++)
+		if (pf_prepare(&d->host, rec->pf_pci[i], rec->cfg.numvfs, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* "PF enp1s0f0 (0000:01:00.0), enp1s0f1 (0000:01:00.1) VLAN 100, pf_policy spread" */
+static void log_created(struct daemon *d, const struct net_record *rec)
+{
+	char pfs[NET_MAX_PFS * (NET_PF_SPEC_MAX + STATE_PCI_MAX + 6)] = "";
+	size_t used = 0;
+	for (unsigned i = 0; i < rec->cfg.pf_count; i++) {
+		int n = snprintf(pfs + used, sizeof(pfs) - used, "%s%s (%s)", i ? ", " : "", rec->cfg.pf_spec[i],
+				 rec->pf_pci[i]);
+		if (n < 0 || (size_t)n >= sizeof(pfs) - used)
+			break;
+		used += (size_t)n;
+	}
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s VLAN %u%s%s%s", rec->id, pfs, rec->cfg.vlan,
+		   rec->cfg.pf_count > 1 ? ", pf_policy " : "",
+		   rec->cfg.pf_count > 1 ? net_config_policy_name(rec->cfg.pf_policy) : "", rec->internal ? " internal" : "");
+}
+
 int handle_create_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_create_network req;
 	struct net_record rec;
-	int total;
 	bool locked = false;
 	memset(&rec, 0, sizeof(rec));
 	if (spec_decode_create_network(body, len, &req, err) < 0)
@@ -139,8 +219,7 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if ((rec.cfg.mode == NET_MODE_PASSTHROUGH ? nic_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err)
-						  : pf_resolve(&d->host, rec.cfg.pf_spec, rec.pf_pci, err)) < 0)
+	if (resolve_pfs(d, &rec, err) < 0)
 		goto invalid;
 	pthread_mutex_lock(&d->lock);
 	const struct net_record *found = state_find_net(&d->state, req.network_id);
@@ -159,14 +238,8 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 		sr_error_set_kind(err, SR_CONFLICT, EEXIST, "network %s already exists with other options", req.network_id);
 		goto fail;
 	}
-	if (rec.cfg.mode == NET_MODE_SRIOV && (sysfs_pf_totalvfs(d->cfg.sysfs_root, rec.pf_pci, &total, err) < 0 ||
-					       check_vfs_fit(&rec.cfg, rec.cfg.pf_spec, total, err) < 0))
+	if (rec.cfg.mode == NET_MODE_SRIOV && check_pf_sizes(d, &rec, err) < 0)
 		goto invalid;
-	if (rec.cfg.mode == NET_MODE_SRIOV && rec.cfg.numvfs > (unsigned)total) {
-		sr_error_set_kind(err, SR_INVALID, ERANGE, "numvfs %u out of range 1-%d (%s's sriov_totalvfs)", rec.cfg.numvfs, total,
-			     rec.cfg.pf_spec);
-		goto fail;
-	}
 	/* networks change only under net_lock: what is checked here holds until the add */
 	pthread_mutex_lock(&d->lock);
 	int pf_taken = check_pf_free(d, &rec, err);
@@ -174,7 +247,7 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	if (pf_taken < 0) /* a conflict (check_pf_free says so) */
 		goto fail;
 	/* a passthrough NIC is left as it is: its endpoint saves and restores what the host had */
-	if (rec.cfg.mode == NET_MODE_SRIOV && pf_prepare(&d->host, rec.pf_pci, rec.cfg.numvfs, err) < 0)
+	if (rec.cfg.mode == NET_MODE_SRIOV && prepare_pfs(d, &rec, err) < 0)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
 	int added = state_add_net(&d->state, &rec, err) ? 0 : -1;
@@ -188,10 +261,9 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	pthread_mutex_unlock(&d->net_lock);
 	if (rec.cfg.mode == NET_MODE_PASSTHROUGH)
 		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: NIC %s (%s) passed through%s", rec.id,
-			   rec.cfg.pf_spec, rec.pf_pci, rec.internal ? " internal" : "");
+			   rec.cfg.pf_spec[0], rec.pf_pci[0], rec.internal ? " internal" : "");
 	else
-		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s created: PF %s (%s) VLAN %u%s", rec.id,
-			   rec.cfg.pf_spec, rec.pf_pci, rec.cfg.vlan, rec.internal ? " internal" : "");
+		log_created(d, &rec);
 	spec_create_network_free(&req);
 	respond_empty(resp);
 	return 0;

@@ -14,20 +14,24 @@
 #include "ep_give_back.h"
 #include "ep_vf.h"
 
+/* Each PF of each network prepared; a PF that is gone takes only its own VFs out of the pool
+ * (its network's other PFs still serve it). */
 static void reconcile_networks(struct daemon *d)
 {
 	for (size_t i = 0; i < d->state.net_count; i++) {
 		const struct net_record *n = &d->state.nets[i];
-		sr_error err = {0};
-		if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci)) {
-			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: PF %s (%s) is gone", n->id, n->cfg.pf_spec,
-				   n->pf_pci);
-			continue;
+		for (unsigned p = 0; p < n->cfg.pf_count; p++) {
+			sr_error err = {0};
+			if (!sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci[p])) {
+				sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: PF %s (%s) is gone", n->id,
+					   n->cfg.pf_spec[p], n->pf_pci[p]);
+				continue;
+			}
+			if (n->cfg.mode == NET_MODE_PASSTHROUGH) /* no VFs: the NIC goes to a container as it is */
+				continue;
+			if (pf_prepare(&d->host, n->pf_pci[p], n->cfg.numvfs, &err) < 0)
+				sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 		}
-		if (n->cfg.mode == NET_MODE_PASSTHROUGH) /* no VFs: the NIC goes to a container as it is */
-			continue;
-		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
 	}
 }
 
@@ -346,36 +350,41 @@ static void drop_released_home(struct daemon *d)
 	state_free(&snap);
 }
 
-/* A network whose PF is absent or has no VFs: prepared again (the NIC's driver came late).
- * Works on a copy: pf_prepare serialises itself per PF and never needs d->lock. */
+/* A network's PF that has no VFs: prepared again (the NIC's driver came late); one that is
+ * absent is left for later. Works on a copy: pf_prepare serialises itself per PF and never
+ * needs d->lock. */
+static void retry_pf(struct daemon *d, const struct net_record *n, unsigned p)
+{
+	const char *pci = n->pf_pci[p];
+	char pf[SYSFS_IFNAME_MAX];
+	int numvfs = 0;
+	sr_error err = {0};
+	if (!sysfs_pci_exists(d->cfg.sysfs_root, pci))
+		return;
+	if (pf_ifname(&d->host, pci, pf, &err) == 0 && sysfs_pf_numvfs(d->cfg.sysfs_root, pci, &numvfs, &err) == 0 &&
+	    numvfs > 0)
+		return;
+	if (pf_ifname(&d->host, pci, pf, &err) < 0)
+		return; /* no driver yet: the next sweep or CreateEndpoint looks again */
+	/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
+	struct timespec pause = {1, 0};
+	nanosleep(&pause, NULL);
+	if (sysfs_pf_numvfs(d->cfg.sysfs_root, pci, &numvfs, &err) < 0 || numvfs > 0)
+		return;
+	if (pf_prepare(&d->host, pci, n->cfg.numvfs, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
+	else
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id, pf, pci);
+}
+
 static void retry_networks(struct daemon *d)
 {
 	struct state snap;
 	if (snapshot(d, &snap) < 0)
 		return;
-	for (size_t i = 0; i < snap.net_count; i++) {
-		const struct net_record *n = &snap.nets[i];
-		char pf[SYSFS_IFNAME_MAX];
-		int numvfs = 0;
-		sr_error err = {0};
-		if (n->cfg.mode == NET_MODE_PASSTHROUGH || !sysfs_pci_exists(d->cfg.sysfs_root, n->pf_pci))
-			continue;
-		if (pf_ifname(&d->host, n->pf_pci, pf, &err) == 0 &&
-		    sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) == 0 && numvfs > 0)
-			continue;
-		if (pf_ifname(&d->host, n->pf_pci, pf, &err) < 0)
-			continue; /* no driver yet: the next sweep or CreateEndpoint looks again */
-		/* Someone changing numvfs writes 0 first, then the new count: do not race them. */
-		struct timespec pause = {1, 0};
-		nanosleep(&pause, NULL);
-		if (sysfs_pf_numvfs(d->cfg.sysfs_root, n->pf_pci, &numvfs, &err) < 0 || numvfs > 0)
-			continue;
-		if (pf_prepare(&d->host, n->pf_pci, n->cfg.numvfs, &err) < 0)
-			sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: %s", n->id, err.msg);
-		else
-			sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: PF %s (%s) had no VFs; enabled again", n->id,
-				   pf, n->pf_pci);
-	}
+	for (size_t i = 0; i < snap.net_count; i++)
+		for (unsigned p = 0; snap.nets[i].cfg.mode == NET_MODE_SRIOV && p < snap.nets[i].cfg.pf_count; p++)
+			retry_pf(d, &snap.nets[i], p);
 	state_free(&snap);
 }
 

@@ -11,6 +11,7 @@
 #include "../../common/atomic_file.h"
 #include "../../common/obj_dir.h"
 #include "json_mac.h"
+#include "state_pfs.h"
 
 #define STATE_VERSION 1   /* the whole state in state.json */
 #define STATE_VERSION_DIRS 2 /* state.json a marker, one file per record in networks/ and endpoints/ */
@@ -398,6 +399,10 @@ static json_t *net_common_to_json(const struct net_record *n);
 static json_t *net_to_json(const struct net_record *n)
 {
 	json_t *o = net_common_to_json(n);
+	if (o && state_pfs_to_json(n, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	/* only a passthrough network says its mode: an sriov one's file is what older versions wrote */
 	if (o && n->cfg.mode == NET_MODE_PASSTHROUGH &&
 	    json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0) {
@@ -415,7 +420,7 @@ static json_t *net_common_to_json(const struct net_record *n)
 		net_config_format_vf_list(c->vfs_mask, vfs, sizeof(vfs));
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:b, s:b, s:b, s:I, s:b, "
 			 "s:I, s:I, s:I, s:I, s:b, s:s, s:s}}",
-			 "id", n->id, "pf_pci", n->pf_pci, "pf_spec", c->pf_spec, "internal", n->internal,
+			 "id", n->id, "pf_pci", n->pf_pci[0], "pf_spec", c->pf_spec[0], "internal", n->internal,
 			 "gateway4", n->gateway4, "gateway6", n->gateway6, "pool4", n->pool4, "pool6", n->pool6,
 			 "config", "vlan", (json_int_t)c->vlan, "qos", (json_int_t)c->qos, "vlan_proto",
 			 (json_int_t)c->vlan_proto, "spoofchk", c->spoofchk, "trust", c->trust, "link_state_set",
@@ -723,8 +728,8 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 	memset(n, 0, sizeof(*n));
 	if (!json_is_object(o) || !json_is_object(c))
 		return sr_error_set(err, EINVAL, "network entry is not an object with a config");
-	if (get_str(o, "id", n->id, sizeof(n->id), w, err) < 0 || get_str(o, "pf_pci", n->pf_pci, sizeof(n->pf_pci), w, err) < 0 ||
-	    get_str(o, "pf_spec", cfg->pf_spec, sizeof(cfg->pf_spec), w, err) < 0 ||
+	if (get_str(o, "id", n->id, sizeof(n->id), w, err) < 0 || get_str(o, "pf_pci", n->pf_pci[0], sizeof(n->pf_pci[0]), w, err) < 0 ||
+	    get_str(o, "pf_spec", cfg->pf_spec[0], sizeof(cfg->pf_spec[0]), w, err) < 0 ||
 	    get_bool(o, "internal", &n->internal, w, err) < 0 ||
 	    get_str(o, "gateway4", n->gateway4, sizeof(n->gateway4), w, err) < 0 ||
 	    get_str(o, "gateway6", n->gateway6, sizeof(n->gateway6), w, err) < 0 ||
@@ -749,6 +754,8 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 		return sr_error_set(err, EINVAL, "network %s: config.mode is not \"sriov\" or \"passthrough\"", n->id);
 	cfg->mode = mode && !strcmp(json_string_value(mode), "passthrough") ? NET_MODE_PASSTHROUGH : NET_MODE_SRIOV;
 	if (cfg->vfs_set && net_config_parse_vf_list(vfs, cfg->vfs_mask, err) < 0)
+		return -1;
+	if (state_pfs_from_json(o, n, err) < 0)
 		return -1;
 	if (!spec_id_valid(n->id))
 		return sr_error_set(err, EINVAL, "network id '%s' is not valid", n->id);

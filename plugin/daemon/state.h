@@ -41,7 +41,7 @@
 struct net_record {
 	char id[SPEC_ID_MAX + 1];
 	struct net_config cfg;
-	char pf_pci[STATE_PCI_MAX]; /* the PF's stable identity */
+	char pf_pci[NET_MAX_PFS][STATE_PCI_MAX]; /* each PF's stable identity (cfg.pf_count, list order) */
 	bool internal;
 	char gateway4[SPEC_CIDR_MAX]; /* plain IP or "" */
 	char gateway6[SPEC_CIDR_MAX];

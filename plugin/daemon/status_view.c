@@ -208,32 +208,120 @@ static json_t *options_json(struct builder *b, const struct net_config *c)
 	return o;
 }
 
-static json_t *network_json(struct builder *b, struct state *st, const struct net_record *n)
+/* Where a network's PF stands: "ok" (its netdev is here), "no netdev" (driver unbound, or the
+ * netdev in a container) or "gone" (no such PCI device): its endpoints' VFs are then unknown. */
+struct pf_seen {
+	char name[SYSFS_IFNAME_MAX];
+	const char *state;
+};
+
+static void pf_look(struct daemon *d, const char *pci, struct pf_seen *out)
+{
+	sr_error err = {0};
+	bool found = false;
+	out->name[0] = '\0';
+	if (!sysfs_pci_exists(d->cfg.sysfs_root, pci))
+		out->state = "gone";
+	else if (sysfs_pci_netdev(d->cfg.sysfs_root, pci, out->name, &found, &err) < 0 || !found)
+		out->state = "no netdev";
+	else
+		out->state = "ok";
+	if (!found)
+		out->name[0] = '\0';
+}
+
+/* The network's PFs in list order: as given, PCI address, netdev, state, its endpoints there
+ * and its own vfs ranges, if vfs named it. */
+static json_t *network_pfs_json(struct builder *b, struct state *st, const struct net_record *n,
+				const struct pf_seen seen[NET_MAX_PFS])
+{
+	json_t *list = json_array();
+	char vfs[1024];
+	for (unsigned p = 0; p < n->cfg.pf_count; p++) {
+		json_t *o = json_object();
+		json_int_t endpoints = 0;
+		for (size_t i = 0; i < st->ep_count; i++)
+			if (!strcmp(st->eps[i].network_id, n->id) && !strcmp(st->eps[i].pf_pci, n->pf_pci[p]))
+				endpoints++;
+		put(b, o, "pf", json_string(n->cfg.pf_spec[p]));
+		put(b, o, "pci", json_string(n->pf_pci[p]));
+		put(b, o, "name", json_string(seen[p].name));
+		put(b, o, "state", json_string(seen[p].state));
+		put(b, o, "endpoints", json_integer(endpoints));
+		if (n->cfg.pf_vfs_set[p]) {
+			net_config_format_vf_list(n->cfg.pf_vfs_mask[p], vfs, sizeof(vfs));
+			put(b, o, "vfs", json_string(vfs));
+		}
+		append(b, list, o);
+	}
+	return list;
+}
+
+/* Each endpoint of the network and the PF its VF (or NIC) came from, with that PF's state: an
+ * endpoint whose PF is gone is listed here even though no PF entry shows its VF. */
+static json_t *network_eps_json(struct builder *b, struct state *st, const struct net_record *n,
+				const struct pf_seen seen[NET_MAX_PFS])
+{
+	static const char *const phases[] = {"ready", "creating", "deleting", "released"};
+	json_t *list = json_array();
+	for (size_t i = 0; i < st->ep_count; i++) {
+		const struct ep_record *e = &st->eps[i];
+		const struct pf_seen *pf = NULL;
+		json_t *o;
+		if (strcmp(e->network_id, n->id) != 0)
+			continue;
+		for (unsigned p = 0; p < n->cfg.pf_count && !pf; p++)
+			if (!strcmp(e->pf_pci, n->pf_pci[p]))
+				pf = &seen[p];
+		o = json_object();
+		put(b, o, "id", json_string(e->id));
+		put(b, o, "pf", json_string(pf ? pf->name : ""));
+		put(b, o, "pf_pci", json_string(e->pf_pci));
+		put(b, o, "pf_state", json_string(pf ? pf->state : "not the network's"));
+		put(b, o, "vf", json_integer(e->vf));
+		put(b, o, "vf_pci", json_string(e->vf_pci));
+		put(b, o, "phase", json_string(e->phase >= 0 && e->phase <= EP_RELEASED ? phases[e->phase] : "?"));
+		append(b, list, o);
+	}
+	return list;
+}
+
+static json_t *network_json(struct builder *b, struct daemon *d, struct state *st, const struct net_record *n)
 {
 	json_t *o = json_object();
 	json_int_t endpoints = 0;
+	struct pf_seen seen[NET_MAX_PFS];
 	for (size_t i = 0; i < st->ep_count; i++)
 		if (!strcmp(st->eps[i].network_id, n->id))
 			endpoints++;
+	for (unsigned p = 0; p < n->cfg.pf_count; p++)
+		pf_look(d, n->pf_pci[p], &seen[p]);
 	put(b, o, "id", json_string(n->id));
-	put(b, o, "pf", json_string(n->cfg.pf_spec));
-	put(b, o, "pf_pci", json_string(n->pf_pci));
+	put(b, o, "pf", json_string(n->cfg.pf_spec[0])); /* the first PF: older readers know only one */
+	put(b, o, "pf_pci", json_string(n->pf_pci[0]));
+	put(b, o, "pfs", network_pfs_json(b, st, n, seen));
+	put(b, o, "pf_policy", json_string(net_config_policy_name(n->cfg.pf_policy)));
 	put(b, o, "internal", json_boolean(n->internal));
 	put(b, o, "pool4", json_string(n->pool4));
 	put(b, o, "gateway4", json_string(n->gateway4));
 	put(b, o, "pool6", json_string(n->pool6));
 	put(b, o, "gateway6", json_string(n->gateway6));
 	put(b, o, "endpoints", json_integer(endpoints));
+	put(b, o, "endpoint_list", network_eps_json(b, st, n, seen));
 	put(b, o, "options", options_json(b, &n->cfg));
 	return o;
 }
 
 /* Each PF once, in the order networks name them. */
-static bool pf_listed_before(struct state *st, size_t i)
+static bool pf_listed_before(struct state *st, size_t i, unsigned p)
 {
-	for (size_t j = 0; j < i; j++)
-		if (!strcmp(st->nets[j].pf_pci, st->nets[i].pf_pci))
-			return true;
+	const char *pci = st->nets[i].pf_pci[p];
+	for (size_t j = 0; j <= i; j++) {
+		unsigned end = j < i ? st->nets[j].cfg.pf_count : p; /* network i: only its PFs before p */
+		for (unsigned q = 0; q < end; q++)
+			if (!strcmp(st->nets[j].pf_pci[q], pci))
+				return true;
+	}
 	return false;
 }
 
@@ -243,11 +331,12 @@ json_t *status_view_build(struct daemon *d, struct state *st)
 	json_t *view = json_object(), *pfs = json_array(), *nets = json_array();
 	put(&b, view, "version", json_string(SRIOV_PLUGIN_VERSION));
 	for (size_t i = 0; i < st->net_count && !b.failed; i++)
-		if (!pf_listed_before(st, i))
-			append(&b, pfs, pf_json(&b, d, st, st->nets[i].pf_pci,
-						st->nets[i].cfg.mode == NET_MODE_PASSTHROUGH));
+		for (unsigned p = 0; p < st->nets[i].cfg.pf_count && !b.failed; p++)
+			if (!pf_listed_before(st, i, p))
+				append(&b, pfs, pf_json(&b, d, st, st->nets[i].pf_pci[p],
+							st->nets[i].cfg.mode == NET_MODE_PASSTHROUGH));
 	for (size_t i = 0; i < st->net_count && !b.failed; i++)
-		append(&b, nets, network_json(&b, st, &st->nets[i]));
+		append(&b, nets, network_json(&b, d, st, &st->nets[i]));
 	put(&b, view, "pfs", pfs);
 	put(&b, view, "networks", nets);
 	if (b.failed) {

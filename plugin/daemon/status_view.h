@@ -2,7 +2,7 @@
  *
  * Built from a copy of the state (networks, endpoints; taken under d->lock by
  * the caller, so that the kernel reads below never hold it) and the
- * kernel as it is now: for each PF used by a network, sysfs (PCI address,
+ * kernel as it is now: for each PF used by a network (each PF once, every PF of a network), sysfs (PCI address,
  * driver, VF counts, each VF's PCI address, driver, netdev) and netlink (PF
  * link, each VF's admin MAC, VLAN, spoof check, trust). A PF or VF that cannot
  * be read is reported with an "error" member rather than failing the view.
@@ -15,8 +15,13 @@
  *                      "spoofchk": bool|null, "trust": bool|null, "error"?: "...",
  *                      "owner": null | {"network", "endpoint", "sandbox", "joined",
  *                                       "address4", "address6"}}]}],
- *    "networks": [{"id", "pf", "pf_pci", "internal", "pool4", "gateway4", "pool6", "gateway6",
- *                  "endpoints", "options": {"vlan", "qos", "vlan_proto", "spoofchk", "trust",
+ *    "networks": [{"id", "pf", "pf_pci" (its first PF), "pf_policy": "spread"|"fill",
+ *                  "pfs": [{"pf" (as given), "pci", "name" (netdev or ""), "endpoints",
+ *                           "state": "ok"|"no netdev"|"gone", "vfs"?: its own ranges}],
+ *                  "internal", "pool4", "gateway4", "pool6", "gateway6", "endpoints" (a count),
+ *                  "endpoint_list": [{"id", "pf" (netdev or ""), "pf_pci", "pf_state", "vf", "vf_pci",
+ *                                     "phase"}],
+ *                  "options": {"vlan", "qos", "vlan_proto", "spoofchk", "trust",
  *                  "link_state"?, "min_tx_rate"?, "max_tx_rate"?, "mtu"?, "numvfs"?, "vfs"?,
  *                  "prefix"}}]} */
 #ifndef STATUS_VIEW_H

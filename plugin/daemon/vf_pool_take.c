@@ -56,15 +56,15 @@ static void note_skipped(char *list, int vf, const char *vf_pci, const char *why
 /* Under d->lock: whether VF vf can be claimed, and claims it for ep_id's operation. A VF is
  * taken by a record (unless released: *released gets a copy) or by an operation in flight. */
 enum claim { CLAIMED, OWNED, IN_FLIGHT };
-static enum claim claim_vf(struct daemon *d, const struct net_record *net, const char *ep_id, int vf,
+static enum claim claim_vf(struct daemon *d, const char *pf_pci, const char *ep_id, int vf,
 			   struct ep_record *released, bool *has_released)
 {
-	const struct ep_record *owner = state_find_vf_owner(&d->state, net->pf_pci, vf);
+	const struct ep_record *owner = state_find_vf_owner(&d->state, pf_pci, vf);
 	struct ep_op *op;
 	*has_released = false;
 	if (owner && owner->phase != EP_RELEASED)
 		return OWNED;
-	if (ep_ops_vf_claimed(d, net->pf_pci, vf))
+	if (ep_ops_vf_claimed(d, pf_pci, vf))
 		return IN_FLIGHT;
 	if (owner) {
 		*released = *owner;
@@ -73,7 +73,7 @@ static enum claim claim_vf(struct daemon *d, const struct net_record *net, const
 	op = ep_ops_find(d, ep_id);
 	if (!op) /* the caller's operation is always there; never claim for nobody */
 		return IN_FLIGHT;
-	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", net->pf_pci);
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", pf_pci);
 	op->vf = vf;
 	return CLAIMED;
 }
@@ -89,25 +89,26 @@ static void unclaim_vf(struct daemon *d, const char *ep_id)
 	pthread_mutex_unlock(&d->lock);
 }
 
-int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_ifname, const char *ep_id,
-		 struct vf_choice *out, sr_error *err)
+int vf_pool_take(struct daemon *d, const struct net_record *net, unsigned pf, const char *pf_ifname,
+		 const char *ep_id, struct vf_choice *out, sr_error *err)
 {
+	const char *pf_pci = net->pf_pci[pf];
 	int numvfs, allowed = 0, owned = 0, busy = 0, in_flight = 0;
 	char skipped[SKIPPED_MAX] = "";
-	if (sysfs_pf_numvfs(d->host.sysfs_root, net->pf_pci, &numvfs, err) < 0)
+	if (sysfs_pf_numvfs(d->host.sysfs_root, pf_pci, &numvfs, err) < 0)
 		return sr_error_wrap(err, "PF %s", pf_ifname);
 	for (int vf = 0; vf < numvfs; vf++) {
 		sr_error why = {0};
 		struct ep_record released;
 		bool has_released;
 		enum claim got;
-		if (!net_config_vf_allowed(&net->cfg, vf))
+		if (!net_config_vf_allowed(&net->cfg, pf, vf))
 			continue;
 		allowed++;
 		/* claimed first, checked after: the checks read the kernel (and may rebind a driver),
 		 * which is done without d->lock, and the claim keeps everyone else off this VF */
 		pthread_mutex_lock(&d->lock);
-		got = claim_vf(d, net, ep_id, vf, &released, &has_released);
+		got = claim_vf(d, pf_pci, ep_id, vf, &released, &has_released);
 		pthread_mutex_unlock(&d->lock);
 		if (got == OWNED) {
 			owned++;
@@ -118,7 +119,7 @@ int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_
 			continue;
 		}
 		out->vf_pci[0] = '\0';
-		if (sysfs_vf_pci(d->host.sysfs_root, net->pf_pci, vf, out->vf_pci, &why) < 0 ||
+		if (sysfs_vf_pci(d->host.sysfs_root, pf_pci, vf, out->vf_pci, &why) < 0 ||
 		    vf_check_free(&d->host, vf, out->vf_pci, has_released ? released.id : NULL, out->netdev, &why) < 0 ||
 		    (has_released && drop_released(d, &released, &why) < 0)) {
 			unclaim_vf(d, ep_id);

@@ -1,6 +1,7 @@
 /* vf_pool_take: which VF a new endpoint gets.
  *
- * Lowest index first, within the network's `vfs`, owned by no endpoint of any network, claimed
+ * From the network's PF number pf (index into its pf_pci; which PF is pf_choose.h's business).
+ * Lowest index first, within the network's `vfs` for that PF, owned by no endpoint of any network, claimed
  * by no other operation, and free on the host (vf_check_free, host/vf_pool.h). A released
  * endpoint's record (EP_RELEASED) is what lets the host layer take a VF back from vfio-pci;
  * once the VF is home the record is dropped. When nothing is free, the error names every
@@ -24,7 +25,7 @@ struct vf_choice {
  * concurrent creates never get one VF; on success the claim stays (the caller's operation
  * ends it), on failure nothing stays claimed. VFs claimed by other operations count as in
  * use ("being set up by other requests"). */
-int vf_pool_take(struct daemon *d, const struct net_record *net, const char *pf_ifname, const char *ep_id,
-		 struct vf_choice *out, sr_error *err);
+int vf_pool_take(struct daemon *d, const struct net_record *net, unsigned pf, const char *pf_ifname,
+		 const char *ep_id, struct vf_choice *out, sr_error *err);
 
 #endif

@@ -10,7 +10,7 @@
 
 static const char accepted_keys[] =
 	"pf_iface, netdevice, vlanid, vlan, vlan_qos, vlan_proto, spoofchk, trust, privileged, link_state, "
-	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix, mode";
+	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix, mode, pf_policy";
 
 const char *net_config_mode_name(unsigned mode)
 {
@@ -71,77 +71,6 @@ static int parse_on_off(const char *key, const char *text, bool *out, sr_error *
 	return sr_error_set(err, EINVAL, "%s '%s' is not on or off", key, text);
 }
 
-static void mask_set(uint64_t mask[NET_MAX_VFS / 64], unsigned vf)
-{
-	mask[vf / 64] |= (uint64_t)1 << (vf % 64);
-}
-
-bool net_config_vf_allowed(const struct net_config *cfg, int vf)
-{
-	if (vf < 0 || vf >= NET_MAX_VFS)
-		return false;
-	if (!cfg->vfs_set)
-		return true;
-	return (cfg->vfs_mask[vf / 64] >> (vf % 64)) & 1;
-}
-
-int net_config_parse_vf_list(const char *text, uint64_t mask[NET_MAX_VFS / 64], sr_error *err)
-{
-	const char *p = text;
-	memset(mask, 0, sizeof(uint64_t) * (NET_MAX_VFS / 64));
-	if (!*p)
-		return sr_error_set(err, EINVAL, "vfs '': empty list (expected e.g. 0-3,6)");
-	while (*p) {
-		unsigned long lo, hi;
-		char *end;
-		if (!isdigit((unsigned char)*p))
-			return sr_error_set(err, EINVAL, "vfs '%s': expected a VF index at '%s'", text, p);
-		lo = strtoul(p, &end, 10);
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			p++;
-			if (!isdigit((unsigned char)*p))
-				return sr_error_set(err, EINVAL, "vfs '%s': expected a VF index at '%s'", text, p);
-			hi = strtoul(p, &end, 10);
-			p = end;
-		}
-		if (lo > hi)
-			return sr_error_set(err, EINVAL, "vfs '%s': range %lu-%lu is backwards", text, lo, hi);
-		if (hi >= NET_MAX_VFS)
-			return sr_error_set(err, ERANGE, "vfs '%s': VF index %lu out of range 0-%d", text, hi,
-					    NET_MAX_VFS - 1);
-		for (unsigned long v = lo; v <= hi; v++)
-			mask_set(mask, (unsigned)v);
-		if (*p == ',') {
-			p++;
-			if (!*p)
-				return sr_error_set(err, EINVAL, "vfs '%s': trailing comma", text);
-		} else if (*p) {
-			return sr_error_set(err, EINVAL, "vfs '%s': unexpected '%c'", text, *p);
-		}
-	}
-	return 0;
-}
-
-void net_config_format_vf_list(const uint64_t mask[NET_MAX_VFS / 64], char *out, unsigned long size)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (int v = 0; v < NET_MAX_VFS; v++) {
-		int start = v;
-		if (!((mask[v / 64] >> (v % 64)) & 1))
-			continue;
-		while (v + 1 < NET_MAX_VFS && ((mask[(v + 1) / 64] >> ((v + 1) % 64)) & 1))
-			v++;
-		int n = start == v ? snprintf(out + used, size - used, "%s%d", used ? "," : "", start)
-				   : snprintf(out + used, size - used, "%s%d-%d", used ? "," : "", start, v);
-		if (n < 0 || (size_t)n >= size - used)
-			return;
-		used += (size_t)n;
-	}
-}
-
 static int parse_prefix(const char *text, char out[NET_PREFIX_MAX + 1], sr_error *err)
 {
 	size_t len = strlen(text);
@@ -157,17 +86,76 @@ static int parse_prefix(const char *text, char out[NET_PREFIX_MAX + 1], sr_error
 	return 0;
 }
 
+const char *net_config_policy_name(unsigned policy)
+{
+	return policy == NET_PF_FILL ? "fill" : "spread";
+}
+
+/* One item of the list: [start, start+len) of text. */
+static int add_pf(const char *key, const char *text, const char *start, size_t len, struct net_config *cfg,
+		  sr_error *err)
+{
+	char item[NET_PF_SPEC_MAX];
+	if (len == 0 && strchr(text, ',')) /* a lone '' is "neither", below */
+		return sr_error_set(err, EINVAL, "%s '%s': empty item in the list (expected e.g. enp1s0f0,enp1s0f1)",
+				    key, text);
+	if (len < sizeof(item)) {
+		memcpy(item, start, len);
+		item[len] = '\0';
+	}
+	if (len >= sizeof(item) || (!net_config_is_pci_address(item) && !nlk_ifname_valid(item)))
+		return sr_error_set(err, EINVAL,
+				    "%s '%.*s' is neither an interface name (1-15 characters, no '/', ':' or spaces) "
+				    "nor a PCI address (0000:01:00.0)",
+				    key, (int)(len > 64 ? 64 : len), start);
+	for (unsigned i = 0; i < cfg->pf_count; i++)
+		if (!strcmp(cfg->pf_spec[i], item))
+			return sr_error_set(err, EINVAL, "%s '%s': %s is listed twice", key, text, item);
+	if (cfg->pf_count == NET_MAX_PFS)
+		return sr_error_set(err, EINVAL, "%s '%s': at most %d PFs per network", key, text, NET_MAX_PFS);
+	memcpy(cfg->pf_spec[cfg->pf_count++], item, len + 1);
+	return 0;
+}
+
+int net_config_parse_pf_list(const char *key, const char *text, struct net_config *cfg, sr_error *err)
+{
+	const char *p = text;
+	cfg->pf_count = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (add_pf(key, text, p, len, cfg, err) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* pf_iface and netdevice mean the same: a second, different list is a conflict. */
 static int parse_pf(const char *key, const char *text, struct net_config *cfg, sr_error *err)
 {
-	if (cfg->pf_spec[0] && strcmp(cfg->pf_spec, text) != 0)
-		return sr_error_set(err, EINVAL, "%s '%s' conflicts with the PF already given ('%s')", key, text,
-				    cfg->pf_spec);
-	if (!net_config_is_pci_address(text) && !nlk_ifname_valid(text))
-		return sr_error_set(err, EINVAL,
-				    "%s '%s' is neither an interface name (1-15 characters, no '/', ':' or spaces) "
-				    "nor a PCI address (0000:01:00.0)",
-				    key, text);
-	snprintf(cfg->pf_spec, sizeof(cfg->pf_spec), "%s", text);
+	struct net_config list;
+	memset(&list, 0, sizeof(list));
+	if (net_config_parse_pf_list(key, text, &list, err) < 0)
+		return -1;
+	if (cfg->pf_count && (list.pf_count != cfg->pf_count ||
+			      memcmp(list.pf_spec, cfg->pf_spec, sizeof(list.pf_spec[0]) * list.pf_count) != 0))
+		return sr_error_set(err, EINVAL, "%s '%s' conflicts with the PF already given ('%s'%s)", key, text,
+				    cfg->pf_spec[0], cfg->pf_count > 1 ? ", ..." : "");
+	cfg->pf_count = list.pf_count;
+	memcpy(cfg->pf_spec, list.pf_spec, sizeof(cfg->pf_spec));
+	return 0;
+}
+
+static int parse_policy(const char *text, struct net_config *cfg, sr_error *err)
+{
+	if (!strcmp(text, "spread"))
+		cfg->pf_policy = NET_PF_SPREAD;
+	else if (!strcmp(text, "fill"))
+		cfg->pf_policy = NET_PF_FILL;
+	else
+		return sr_error_set(err, EINVAL, "pf_policy '%s' is not spread or fill", text);
 	return 0;
 }
 
@@ -212,6 +200,7 @@ static int parse_vlan_proto(const char *text, struct net_config *cfg, sr_error *
 struct parse_flags {
 	bool vlan_seen, spoofchk_seen, trust_seen, privileged;
 	bool mode_seen;
+	const char *vfs; /* parsed once the PFs are known (it may name them) */
 	const char *vf_key; /* the first option given that only means something for VFs */
 };
 
@@ -237,7 +226,8 @@ static bool is_vf_key(const char *key)
 {
 	static const char *const keys[] = {"vlanid",    "vlan",      "vlan_qos",    "vlan_proto",
 					   "spoofchk",  "trust",     "privileged",  "link_state",
-					   "min_tx_rate", "max_tx_rate", "numvfs", "vfs"};
+					   "min_tx_rate", "max_tx_rate", "numvfs", "vfs",
+					   "pf_policy"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
 			return true;
@@ -304,9 +294,11 @@ static int parse_one(const char *key, const char *value, struct net_config *cfg,
 	if (!strcmp(key, "numvfs"))
 		return parse_uint(key, value, 1, NET_MAX_VFS, &cfg->numvfs, err);
 	if (!strcmp(key, "vfs")) {
-		cfg->vfs_set = true;
-		return net_config_parse_vf_list(value, cfg->vfs_mask, err);
+		f->vfs = value;
+		return 0;
 	}
+	if (!strcmp(key, "pf_policy"))
+		return parse_policy(value, cfg, err);
 	if (!strcmp(key, "prefix"))
 		return parse_prefix(value, cfg->prefix, err);
 	return sr_error_set(err, EINVAL, "unknown option '%s' (accepted: %s)", key, accepted_keys);
@@ -330,7 +322,7 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 		if (parse_one(generic->items[i].key, generic->items[i].value, &cfg, &flags, err) < 0)
 			return -1;
 	}
-	if (!cfg.pf_spec[0])
+	if (!cfg.pf_count)
 		return sr_error_set(err, EINVAL,
 				    "pf_iface: required option missing (the %s's netdev name or PCI address; "
 				    "alias netdevice)",
@@ -340,6 +332,11 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 		 * value that quietly means nothing */
 		if (check_passthrough(&flags, err) < 0)
 			return -1;
+		if (cfg.pf_count > 1)
+			return sr_error_set(err, EINVAL,
+					    "pf_iface: %u NICs listed; mode=passthrough gives one NIC to one container "
+					    "(create one network per NIC)",
+					    cfg.pf_count);
 		*out = cfg;
 		return 0;
 	}
@@ -354,6 +351,10 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 	if (cfg.rate_set && cfg.max_tx_rate && cfg.min_tx_rate > cfg.max_tx_rate)
 		return sr_error_set(err, EINVAL, "min_tx_rate %u is above max_tx_rate %u", cfg.min_tx_rate,
 				    cfg.max_tx_rate);
+	if (cfg.pf_count == 1) /* nothing to choose from: recorded as the default, so a replay matches */
+		cfg.pf_policy = NET_PF_SPREAD;
+	if (flags.vfs && net_config_parse_vfs(flags.vfs, &cfg, err) < 0)
+		return -1;
 	if (cfg.qos && !cfg.vlan)
 		return sr_error_set(err, EINVAL, "vlan_qos %u needs a vlanid other than 0", cfg.qos);
 	if (cfg.vlan_proto != NLK_VLAN_8021Q && !cfg.vlan)

@@ -182,6 +182,30 @@ static void test_table(void)
 	free(text);
 	json_decref(view);
 
+	/* A network over two PFs, one gone: each PF, and the endpoint whose PF is gone. */
+	text = NULL;
+	out = open_memstream(&text, &size);
+	view = json_loads(
+		"{\"pfs\":[],\"networks\":[{\"id\":\"dddddddddddd\",\"pf\":\"enp1s0f0\",\"pf_pci\":\"0000:01:00.0\","
+		"\"pf_policy\":\"fill\",\"pfs\":[{\"pf\":\"enp1s0f0\",\"pci\":\"0000:01:00.0\",\"name\":\"enp1s0f0\","
+		"\"state\":\"ok\",\"endpoints\":1},{\"pf\":\"enp1s0f1\",\"pci\":\"0000:01:00.1\",\"name\":\"\","
+		"\"state\":\"gone\",\"endpoints\":1,\"vfs\":\"0-3\"}],\"internal\":false,\"pool4\":\"\",\"endpoints\":2,"
+		"\"endpoint_list\":[{\"id\":\"eeeeeeeeeeee1\",\"pf\":\"enp1s0f0\",\"pf_pci\":\"0000:01:00.0\","
+		"\"pf_state\":\"ok\",\"vf\":0,\"vf_pci\":\"0000:01:10.0\"},{\"id\":\"ffffffffffff1\",\"pf\":\"\","
+		"\"pf_pci\":\"0000:01:00.1\",\"pf_state\":\"gone\",\"vf\":2,\"vf_pci\":\"0000:01:10.5\"}],"
+		"\"options\":{\"vlan\":7}}]}",
+		0, &jerr);
+	CHECK(view != NULL);
+	status_table_print(out, view);
+	fclose(out);
+	CHECK(text && strstr(text, " vlan=7 pf_policy=fill\n"));
+	CHECK(text && strstr(text, "    PF enp1s0f0 (0000:01:00.0) netdev enp1s0f0: ok, 1 endpoints\n"));
+	CHECK(text && strstr(text, "    PF enp1s0f1 (0000:01:00.1) netdev -: gone, 1 endpoints, vfs 0-3\n"));
+	CHECK(text && strstr(text, "    endpoint ffffffffffff: VF 2 (0000:01:10.5) of PF 0000:01:00.1: gone, VF state unknown\n"));
+	CHECK(text && !strstr(text, "endpoint eeeeeeeeeeee:"));
+	free(text);
+	json_decref(view);
+
 	/* An empty view says how to start. */
 	text = NULL;
 	out = open_memstream(&text, &size);

@@ -45,7 +45,7 @@ static void test_defaults(void)
 	struct net_config cfg;
 	sr_error err;
 	PARSE_OK("pf_iface", "enp1s0f0");
-	CHECK_STR_EQ(cfg.pf_spec, "enp1s0f0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "enp1s0f0");
 	CHECK(cfg.vlan == 0 && cfg.qos == 0);
 	CHECK(cfg.vlan_proto == NLK_VLAN_8021Q);
 	CHECK(cfg.spoofchk == true);
@@ -54,8 +54,8 @@ static void test_defaults(void)
 	CHECK(cfg.rate_set == false);
 	CHECK(cfg.mtu == 0 && cfg.numvfs == 0);
 	CHECK(cfg.vfs_set == false);
-	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 255));
-	CHECK(!net_config_vf_allowed(&cfg, -1) && !net_config_vf_allowed(&cfg, 256));
+	CHECK(net_config_vf_allowed(&cfg, 0, 0) && net_config_vf_allowed(&cfg, 0, 255));
+	CHECK(!net_config_vf_allowed(&cfg, 0, -1) && !net_config_vf_allowed(&cfg, 0, 256));
 	CHECK_STR_EQ(cfg.prefix, "eth");
 
 	/* A NULL map (no generic options at all) is "pf_iface missing", not a crash. */
@@ -69,11 +69,11 @@ static void test_pf(void)
 	struct net_config cfg;
 	sr_error err;
 	PARSE_OK("netdevice", "ens1f1");
-	CHECK_STR_EQ(cfg.pf_spec, "ens1f1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "ens1f1");
 	PARSE_OK("pf_iface", "0000:03:00.1");
-	CHECK_STR_EQ(cfg.pf_spec, "0000:03:00.1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "0000:03:00.1");
 	PARSE_OK("pf_iface", "10000:e1:00.0"); /* VMD domain */
-	CHECK_STR_EQ(cfg.pf_spec, "10000:e1:00.0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "10000:e1:00.0");
 	PARSE_OK("pf_iface", "abcdefghijklmno"); /* 15 bytes: the longest name the kernel takes */
 	/* Both aliases with the same value are fine; different values conflict. */
 	PARSE_OK("pf_iface", "eth1", "netdevice", "eth1");
@@ -226,7 +226,7 @@ static void test_unknown(void)
 	PARSE_FAIL("unknown option 'x'", "x", "y");
 	/* Docker's own com.docker.network.* keys are ignored, whatever their value... */
 	PARSE_OK("pf_iface", "eth1", "com.docker.network.bridge.name", "x", "com.docker.network.mtu", "junk");
-	CHECK_STR_EQ(cfg.pf_spec, "eth1");
+	CHECK_STR_EQ(cfg.pf_spec[0], "eth1");
 	CHECK(cfg.mtu == 0);
 	/* ...but they do not stand in for ours, and a near miss is still refused. */
 	PARSE_FAIL("pf_iface: required option missing", "com.docker.network.pf_iface", "eth1");
@@ -278,8 +278,8 @@ static void test_vf_list(void)
 	/* Through net_config_parse. */
 	PARSE_OK("pf_iface", "eth1", "vfs", "0-3,6");
 	CHECK(cfg.vfs_set);
-	CHECK(net_config_vf_allowed(&cfg, 0) && net_config_vf_allowed(&cfg, 3) && net_config_vf_allowed(&cfg, 6));
-	CHECK(!net_config_vf_allowed(&cfg, 4) && !net_config_vf_allowed(&cfg, 5) && !net_config_vf_allowed(&cfg, 7));
+	CHECK(net_config_vf_allowed(&cfg, 0, 0) && net_config_vf_allowed(&cfg, 0, 3) && net_config_vf_allowed(&cfg, 0, 6));
+	CHECK(!net_config_vf_allowed(&cfg, 0, 4) && !net_config_vf_allowed(&cfg, 0, 5) && !net_config_vf_allowed(&cfg, 0, 7));
 	PARSE_FAIL("vfs '0-3,x'", "pf_iface", "eth1", "vfs", "0-3,x");
 
 	/* Formatting into a short buffer stays NUL-terminated and inside it. */
@@ -288,6 +288,80 @@ static void test_vf_list(void)
 	net_config_format_vf_list(mask, text, 4);
 	CHECK(strlen(text) < 4);
 	CHECK(text[4] == 'Z');
+}
+
+/* pf_iface as a list of PFs, and pf_policy. */
+static void test_pf_list(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "enp1s0f0");
+	CHECK(cfg.pf_count == 1 && cfg.pf_policy == NET_PF_SPREAD);
+	PARSE_OK("pf_iface", "enp1s0f0,enp1s0f1");
+	CHECK(cfg.pf_count == 2);
+	CHECK_STR_EQ(cfg.pf_spec[0], "enp1s0f0");
+	CHECK_STR_EQ(cfg.pf_spec[1], "enp1s0f1");
+	CHECK(cfg.pf_policy == NET_PF_SPREAD);
+	PARSE_OK("netdevice", "0000:03:00.1,ens2", "pf_policy", "fill");
+	CHECK(cfg.pf_count == 2 && cfg.pf_policy == NET_PF_FILL);
+	CHECK_STR_EQ(cfg.pf_spec[0], "0000:03:00.1");
+	PARSE_OK("pf_iface", "a", "pf_policy", "fill"); /* one PF: nothing to choose, recorded as the default */
+	CHECK(cfg.pf_count == 1 && cfg.pf_policy == NET_PF_SPREAD);
+	PARSE_OK("pf_iface", "a,b,c,d,e,f,g,h");
+	CHECK(cfg.pf_count == NET_MAX_PFS);
+	CHECK_STR_EQ(cfg.pf_spec[7], "h");
+	PARSE_OK("pf_iface", "a,b", "netdevice", "a,b");
+	PARSE_FAIL("pf_iface 'a,b,c,d,e,f,g,h,i': at most 8 PFs per network", "pf_iface", "a,b,c,d,e,f,g,h,i");
+	PARSE_FAIL("pf_iface 'a,b,a': a is listed twice", "pf_iface", "a,b,a");
+	PARSE_FAIL("pf_iface 'a,,b': empty item in the list", "pf_iface", "a,,b");
+	PARSE_FAIL("pf_iface 'a,': empty item in the list", "pf_iface", "a,");
+	PARSE_FAIL("pf_iface ',a': empty item in the list", "pf_iface", ",a");
+	PARSE_FAIL("pf_iface 'a/b' is neither", "pf_iface", "eth0,a/b");
+	PARSE_FAIL("netdevice 'a,c' conflicts with the PF already given ('a', ...)", "pf_iface", "a,b", "netdevice",
+		   "a,c");
+	PARSE_FAIL("pf_policy 'balance' is not spread or fill", "pf_iface", "a,b", "pf_policy", "balance");
+	PARSE_FAIL("pf_policy '' is not spread or fill", "pf_iface", "a,b", "pf_policy", "");
+	/* passthrough: one NIC, and pf_policy is a VF option */
+	PARSE_FAIL("pf_iface: 2 NICs listed; mode=passthrough gives one NIC", "pf_iface", "a,b", "mode",
+		   "passthrough");
+	PARSE_FAIL("pf_policy: a VF option, refused in mode=passthrough", "pf_iface", "a", "mode", "passthrough",
+		   "pf_policy", "fill");
+	PARSE_OK("pf_iface", "a", "mode", "passthrough");
+	CHECK(cfg.pf_count == 1);
+}
+
+/* vfs naming PFs: "name#ranges" for that PF, unqualified ranges for the PFs not named. */
+static void test_vfs_per_pf(void)
+{
+	struct net_config cfg;
+	sr_error err;
+	PARSE_OK("pf_iface", "p0,p1", "vfs", "p1#0-3");
+	CHECK(!cfg.vfs_set && !cfg.pf_vfs_set[0] && cfg.pf_vfs_set[1]);
+	CHECK(net_config_vf_allowed(&cfg, 0, 0) && net_config_vf_allowed(&cfg, 0, 200)); /* p0: every VF */
+	CHECK(net_config_vf_allowed(&cfg, 1, 3) && !net_config_vf_allowed(&cfg, 1, 4));
+	/* the qualifier holds up to the next one; order of options does not matter */
+	PARSE_OK("vfs", "0-1,p1#4,6,0000:05:00.0#7", "pf_iface", "p0,p1,0000:05:00.0");
+	CHECK(cfg.vfs_set);
+	CHECK(net_config_vf_allowed(&cfg, 0, 1) && !net_config_vf_allowed(&cfg, 0, 4));
+	CHECK(!net_config_vf_allowed(&cfg, 1, 0) && net_config_vf_allowed(&cfg, 1, 4) && net_config_vf_allowed(&cfg, 1, 6));
+	CHECK(!net_config_vf_allowed(&cfg, 1, 5));
+	CHECK(net_config_vf_allowed(&cfg, 2, 7) && !net_config_vf_allowed(&cfg, 2, 0));
+	/* the same PF named twice adds up */
+	PARSE_OK("pf_iface", "p0,p1", "vfs", "p1#1,p0#2,p1#3");
+	CHECK(net_config_vf_allowed(&cfg, 1, 1) && net_config_vf_allowed(&cfg, 1, 3) && !net_config_vf_allowed(&cfg, 1, 2));
+	CHECK(net_config_vf_allowed(&cfg, 0, 2) && !net_config_vf_allowed(&cfg, 0, 1));
+	/* one PF may be named too */
+	PARSE_OK("pf_iface", "p0", "vfs", "p0#2-3");
+	CHECK(!net_config_vf_allowed(&cfg, 0, 1) && net_config_vf_allowed(&cfg, 0, 2));
+	PARSE_FAIL("vfs 'p2#0': PF 'p2' is not in pf_iface", "pf_iface", "p0,p1", "vfs", "p2#0");
+	PARSE_FAIL("vfs '#0': '#' without a PF name", "pf_iface", "p0,p1", "vfs", "#0");
+	PARSE_FAIL("vfs 'p1#': no VF range after 'p1#'", "pf_iface", "p0,p1", "vfs", "p1#");
+	PARSE_FAIL("vfs 'p1#,1': no VF range after 'p1#'", "pf_iface", "p0,p1", "vfs", "p1#,1");
+	PARSE_FAIL("vfs 'p1#0-x': expected a VF index at 'x'", "pf_iface", "p0,p1", "vfs", "p1#0-x");
+	PARSE_FAIL("vfs 'p1#3-1': range 3-1 is backwards", "pf_iface", "p0,p1", "vfs", "p1#3-1");
+	PARSE_FAIL("vfs 'p1#300': VF index 300 out of range", "pf_iface", "p0,p1", "vfs", "p1#300");
+	PARSE_FAIL("vfs '0,p1#1,': trailing comma", "pf_iface", "p0,p1", "vfs", "0,p1#1,");
+	PARSE_FAIL("vfs '': empty list", "pf_iface", "p0,p1", "vfs", "");
 }
 
 static void test_pci_address(void)
@@ -322,7 +396,7 @@ static void test_mode(void)
 	/* the other plugin's names: netdevice + mode=passthrough */
 	PARSE_OK("netdevice", "enp2s0", "mode", "passthrough");
 	CHECK(cfg.mode == NET_MODE_PASSTHROUGH);
-	CHECK_STR_EQ(cfg.pf_spec, "enp2s0");
+	CHECK_STR_EQ(cfg.pf_spec[0], "enp2s0");
 	CHECK_STR_EQ(net_config_mode_name(cfg.mode), "passthrough");
 	CHECK_STR_EQ(net_config_mode_name(NET_MODE_SRIOV), "sriov");
 	PARSE_OK("mode", "passthrough", "pf_iface", "0000:02:00.0", "mtu", "9000", "prefix", "nic");
@@ -365,6 +439,8 @@ int main(void)
 	test_numbers();
 	test_unknown();
 	test_vf_list();
+	test_pf_list();
+	test_vfs_per_pf();
 	test_pci_address();
 	test_mode();
 	return check_summary("net_config");

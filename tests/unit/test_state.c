@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "../../plugin/daemon/state.h"
 #include "check.h"
 
@@ -22,8 +24,9 @@ static void fill_net(struct net_record *n, const char *id, unsigned vlan)
 	sr_error err = {0};
 	memset(n, 0, sizeof(*n));
 	snprintf(n->id, sizeof(n->id), "%s", id);
-	snprintf(n->pf_pci, sizeof(n->pf_pci), "0000:01:00.0");
-	snprintf(n->cfg.pf_spec, sizeof(n->cfg.pf_spec), "enp1s0f0");
+	n->cfg.pf_count = 1;
+	snprintf(n->pf_pci[0], sizeof(n->pf_pci[0]), "0000:01:00.0");
+	snprintf(n->cfg.pf_spec[0], sizeof(n->cfg.pf_spec[0]), "enp1s0f0");
 	snprintf(n->cfg.prefix, sizeof(n->cfg.prefix), "net");
 	snprintf(n->gateway4, sizeof(n->gateway4), "10.9.0.1");
 	snprintf(n->pool4, sizeof(n->pool4), "10.9.0.0/16");
@@ -225,6 +228,113 @@ static void test_released_phase(void)
 /* A passthrough network and its endpoint round-trip with their mode, kind and host settings;
  * an sriov record's text does not change (no "kind", no "mode"), and one without them loads
  * as sriov; a wrong kind or mode is corruption. */
+static void expect_corrupt(const char *base, const char *from, const char *to, const char *want);
+
+/* The state's JSON on one line (keys sorted, ", " and ": " between), for patterns spanning objects. */
+static char *flat_json(char *text)
+{
+	json_error_t jerr;
+	json_t *doc = text ? json_loads(text, 0, &jerr) : NULL;
+	char *flat = doc ? json_dumps(doc, JSON_SORT_KEYS) : NULL;
+	char *out = flat ? strdup(flat) : NULL;
+	free(flat);
+	json_decref(doc);
+	free(text);
+	return out;
+}
+
+/* A network over several PFs: every PF in list order, pf_policy and per-PF vfs; a one-PF
+ * network's record stays what older versions wrote (no "pfs", no "pf_policy"). */
+static void test_multi_pf_records(void)
+{
+	static const char old_v1[] =
+		"{\"version\": 1, \"networks\": [{\"id\": \"" NET_A "\", \"pf_pci\": \"0000:01:00.0\", \"pf_spec\": "
+		"\"enp1s0f0\", \"internal\": false, \"gateway4\": \"\", \"gateway6\": \"\", \"pool4\": \"\", \"pool6\": "
+		"\"\", \"config\": {\"vlan\": 7, \"qos\": 0, \"vlan_proto\": 33024, \"spoofchk\": true, \"trust\": false, "
+		"\"link_state_set\": false, \"link_state\": 0, \"rate_set\": false, \"min_tx_rate\": 0, \"max_tx_rate\": "
+		"0, \"mtu\": 0, \"numvfs\": 0, \"vfs_set\": true, \"vfs\": \"0-1\", \"prefix\": \"eth\"}}], "
+		"\"endpoints\": []}";
+	struct state a, b;
+	sr_error err = {0};
+	char *text, *back;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	/* an old file: one PF, loaded as it is and written back the same */
+	CHECK(state_from_json(old_v1, &b, &err) == 0);
+	CHECK(b.net_count == 1);
+	if (b.net_count == 1) {
+		CHECK(b.nets[0].cfg.pf_count == 1 && b.nets[0].cfg.pf_policy == NET_PF_SPREAD);
+		CHECK_STR_EQ(b.nets[0].pf_pci[0], "0000:01:00.0");
+		CHECK_STR_EQ(b.nets[0].cfg.pf_spec[0], "enp1s0f0");
+		CHECK(!b.nets[0].cfg.pf_vfs_set[0] && net_config_vf_allowed(&b.nets[0].cfg, 0, 1) &&
+		      !net_config_vf_allowed(&b.nets[0].cfg, 0, 2));
+	}
+	text = state_to_json(&b);
+	CHECK(text && !strstr(text, "\"pfs\"") && !strstr(text, "\"pf_policy\""));
+	free(text);
+	state_free(&b);
+	memset(&b, 0, sizeof(b));
+
+	build_state(&a);
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "\"pfs\"") && !strstr(text, "\"pf_policy\""));
+	free(text);
+	/* three PFs, fill, the third with its own vfs */
+	struct net_record *n = &a.nets[0];
+	n->cfg.pf_count = 3;
+	n->cfg.pf_policy = NET_PF_FILL;
+	snprintf(n->pf_pci[1], sizeof(n->pf_pci[1]), "0000:01:00.1");
+	snprintf(n->cfg.pf_spec[1], sizeof(n->cfg.pf_spec[1]), "0000:01:00.1");
+	snprintf(n->pf_pci[2], sizeof(n->pf_pci[2]), "0000:02:00.0");
+	snprintf(n->cfg.pf_spec[2], sizeof(n->cfg.pf_spec[2]), "ens2");
+	n->cfg.pf_vfs_set[2] = true;
+	CHECK(net_config_parse_vf_list("0-1,5", n->cfg.pf_vfs_mask[2], &err) == 0);
+	/* one PF with its own vfs: the list, no policy */
+	a.nets[1].cfg.pf_vfs_set[0] = true;
+	CHECK(net_config_parse_vf_list("3", a.nets[1].cfg.pf_vfs_mask[0], &err) == 0);
+	text = flat_json(state_to_json(&a));
+	CHECK(text && strstr(text, "\"pfs\": [{\"pci\": \"0000:01:00.0\", \"spec\": \"enp1s0f0\"}, {\"pci\": "
+				   "\"0000:01:00.1\", \"spec\": \"0000:01:00.1\"}, {\"pci\": \"0000:02:00.0\", \"spec\": "
+				   "\"ens2\", \"vfs\": \"0-1,5\"}]"));
+	CHECK(text && strstr(text, "\"pf_policy\": \"fill\"") && strstr(text, "\"pfs\": [{\"pci\": \"0000:01:00.0\", "
+									   "\"spec\": \"enp1s0f0\", \"vfs\": \"3\"}]"));
+	CHECK(text && state_from_json(text, &b, &err) == 0);
+	if (err.msg[0])
+		fprintf(stderr, "  %s\n", err.msg);
+	back = flat_json(state_to_json(&b));
+	CHECK(text && back && !strcmp(text, back));
+	if (b.net_count == 2) {
+		const struct net_config *c = &b.nets[0].cfg;
+		CHECK(c->pf_count == 3 && c->pf_policy == NET_PF_FILL);
+		CHECK_STR_EQ(b.nets[0].pf_pci[2], "0000:02:00.0");
+		CHECK_STR_EQ(c->pf_spec[2], "ens2");
+		CHECK(!c->pf_vfs_set[0] && !c->pf_vfs_set[1] && c->pf_vfs_set[2]);
+		CHECK(net_config_vf_allowed(c, 2, 5) && !net_config_vf_allowed(c, 2, 2));
+		CHECK(net_config_vf_allowed(c, 1, 6) && !net_config_vf_allowed(c, 1, 5)); /* vfs 0-3,6 */
+		CHECK(b.nets[1].cfg.pf_count == 1 && b.nets[1].cfg.pf_vfs_set[0]);
+	}
+	state_free(&b);
+	free(back);
+	if (text) {
+		expect_corrupt(text, "\"pfs\": [{\"pci\": \"0000:01:00.0\", \"spec\": \"enp1s0f0\"}, {",
+			       "\"pfs\": [{\"pci\": \"0000:09:00.0\", \"spec\": \"enp1s0f0\"}, {",
+			       "pfs[0] (0000:09:00.0) is not its pf_pci/pf_spec (0000:01:00.0)");
+		expect_corrupt(text, "\"pci\": \"0000:01:00.1\"", "\"pci\": \"0000:01:00.0\"",
+			       "PF 0000:01:00.0 is listed twice in pfs");
+		expect_corrupt(text, "\"vfs\": \"0-1,5\"", "\"vfs\": \"0-x\"", "pfs[2]: vfs '0-x'");
+		expect_corrupt(text, "\"vfs\": \"0-1,5\"", "\"vfs\": 5", "pfs[2].vfs is not a string");
+		expect_corrupt(text, "\"spec\": \"ens2\"", "\"spec\": \"\"", "pfs[2].spec missing, empty");
+		expect_corrupt(text, "\"pf_policy\": \"fill\"", "\"pf_policy\": \"balance\"",
+			       "config.pf_policy is not \"spread\" or \"fill\"");
+		expect_corrupt(text, "\"pfs\": [{\"pci\": \"0000:01:00.0\", \"spec\": \"enp1s0f0\", \"vfs\": \"3\"}]",
+			       "\"pfs\": []", "pfs is not a list of 1-8 PFs");
+		expect_corrupt(text, "\"pfs\": [{\"pci\": \"0000:01:00.0\", \"spec\": \"enp1s0f0\", \"vfs\": \"3\"}]",
+			       "\"pfs\": [7]", "pfs[0] is not an object");
+	}
+	free(text);
+	state_free(&a);
+}
+
 static void test_passthrough_records(void)
 {
 	struct state a, b;
@@ -745,6 +855,7 @@ int main(void)
 	test_round_trip();
 	test_released_phase();
 	test_passthrough_records();
+	test_multi_pf_records();
 	test_lookups();
 	test_save_reopen();
 	test_corrupt();

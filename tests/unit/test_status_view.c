@@ -54,8 +54,9 @@ static void fill_state(struct daemon *d)
 	struct ep_record ep;
 	memset(&net, 0, sizeof(net));
 	snprintf(net.id, sizeof(net.id), "net1");
-	snprintf(net.pf_pci, sizeof(net.pf_pci), PF_PCI);
-	snprintf(net.cfg.pf_spec, sizeof(net.cfg.pf_spec), "enp5s0");
+	net.cfg.pf_count = 1;
+	snprintf(net.pf_pci[0], sizeof(net.pf_pci[0]), PF_PCI);
+	snprintf(net.cfg.pf_spec[0], sizeof(net.cfg.pf_spec[0]), "enp5s0");
 	snprintf(net.cfg.prefix, sizeof(net.cfg.prefix), "eth");
 	net.cfg.vlan = 100;
 	net.cfg.vfs_set = true;
@@ -83,6 +84,23 @@ static void test_view(struct daemon *d)
 	CHECK_STR_EQ(json_string_value(json_object_get(json_object_get(vf1, "owner"), "endpoint")), "ep1");
 	CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(view, "networks"), 0), "endpoints")) ==
 	      1);
+	/* the network's PFs and each endpoint's PF; "pf"/"pf_pci" stay the first PF */
+	json_t *net = json_array_get(json_object_get(view, "networks"), 0);
+	json_t *pf0 = json_array_get(json_object_get(net, "pfs"), 0);
+	json_t *ep0 = json_array_get(json_object_get(net, "endpoint_list"), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf")), "enp5s0");
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf_pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(net, "pf_policy")), "spread");
+	CHECK(json_array_size(json_object_get(net, "pfs")) == 1);
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "pf")), "enp5s0");
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(pf0, "state")), "no netdev"); /* no net/ in this tree */
+	CHECK(json_integer_value(json_object_get(pf0, "endpoints")) == 1 && !json_object_get(pf0, "vfs"));
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "id")), "ep1");
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "pf_pci")), PF_PCI);
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "pf_state")), "no netdev");
+	CHECK_STR_EQ(json_string_value(json_object_get(ep0, "vf_pci")), "0000:05:10.1");
+	CHECK(json_integer_value(json_object_get(ep0, "vf")) == 1);
 	json_decref(view);
 }
 

@@ -74,8 +74,9 @@ static void net_with(struct net_record *net, const char *vfs)
 	sr_error err = {0};
 	memset(net, 0, sizeof(*net));
 	snprintf(net->id, sizeof(net->id), "net1");
-	snprintf(net->pf_pci, sizeof(net->pf_pci), PF_PCI);
-	snprintf(net->cfg.pf_spec, sizeof(net->cfg.pf_spec), PF_NAME);
+	net->cfg.pf_count = 1;
+	snprintf(net->pf_pci[0], sizeof(net->pf_pci[0]), PF_PCI);
+	snprintf(net->cfg.pf_spec[0], sizeof(net->cfg.pf_spec[0]), PF_NAME);
 	if (vfs) {
 		net->cfg.vfs_set = true;
 		CHECK(net_config_parse_vf_list(vfs, net->cfg.vfs_mask, &err) == 0);
@@ -137,7 +138,7 @@ static int take(struct daemon *d, const struct net_record *net, struct vf_choice
 	pthread_mutex_lock(&d->lock);
 	CHECK(ep_ops_begin(d, "taker", net->id, "created", err) != NULL);
 	pthread_mutex_unlock(&d->lock);
-	rc = vf_pool_take(d, net, PF_NAME, "taker", c, err);
+	rc = vf_pool_take(d, net, 0, PF_NAME, "taker", c, err);
 	pthread_mutex_lock(&d->lock);
 	ep_ops_end(d, "taker");
 	pthread_mutex_unlock(&d->lock);
@@ -246,7 +247,7 @@ static void test_take(struct daemon *d)
 	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK_STR_EQ(err.msg, "PF " PF_NAME " has no VFs enabled (sriov_numvfs is 0)");
 	writef("4\n", "bus/pci/devices/" PF_PCI "/sriov_numvfs");
-	snprintf(net.pf_pci, sizeof(net.pf_pci), "0000:0e:00.0");
+	snprintf(net.pf_pci[0], sizeof(net.pf_pci[0]), "0000:0e:00.0");
 	CHECK(take(d, &net, &c, &err) == -1);
 	CHECK(strstr(err.msg, "PF " PF_NAME ": open ") != NULL && strstr(err.msg, "sriov_numvfs") != NULL);
 
