@@ -165,6 +165,11 @@ void http_guard_dispatching(struct http_guard *g, struct http_guard_conn *c, boo
 		return;
 	pthread_mutex_lock(&g->lock);
 	c->dispatched = running;
+	/* The answer's own clock: a handler that waited on the kernel longer than the body limit
+	 * must not have its answer cut before it leaves (dockerd reads EOF and never retries a
+	 * CreateEndpoint, leaving a VF configured for an endpoint it does not know). */
+	if (!running)
+		c->since = now_mono();
 	pthread_mutex_unlock(&g->lock);
 }
 

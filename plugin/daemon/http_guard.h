@@ -6,7 +6,9 @@
  * connection's TOTAL time: the headers of a request must be complete within
  * header_limit_s of the connection opening, or idle_limit_s of its previous answer (a
  * kept-alive connection waits for the next request: longer than dockerd keeps an idle one,
- * so that dockerd always closes first), and the body within body_limit_s of the headers. When more than soft_cap connections are open, a
+ * so that dockerd always closes first), the body within body_limit_s of the headers, and the
+ * answer within body_limit_s of its handler's end (a handler may take longer). When more than
+ * soft_cap connections are open, a
  * new one evicts the oldest connection whose request is not being handled, so a new
  * client (dockerd) is always served. A connection whose handler runs is never cut.
  * Closing is shutdown(2) on the connection's socket: libmicrohttpd then sees EOF and
@@ -23,7 +25,7 @@ struct http_guard_limits {
 	unsigned soft_cap;        /* above this, a new connection evicts the oldest idle one */
 	unsigned header_limit_s;  /* opened -> request headers complete */
 	unsigned idle_limit_s;    /* answered -> next request's headers complete */
-	unsigned body_limit_s;    /* headers complete -> body complete */
+	unsigned body_limit_s;    /* headers complete -> body complete; handler done -> answered */
 	unsigned tick_ms;         /* how often the limits are checked */
 };
 
