@@ -317,6 +317,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
+	ep.unjoined_at = (long long)time(NULL);
 	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
 		if (create_nic(d, &net, &ep, err) < 0)
 			goto fail;
@@ -576,6 +577,7 @@ int handle_leave(struct daemon *d, const char *body, size_t len, struct http_res
 	ep->joined = false;
 	ep->sandbox_key[0] = '\0';
 	ep->sandbox_seen = false;
+	ep->unjoined_at = (long long)time(NULL);
 	if (state_save(&d->state, err) < 0) {
 		*ep = saved;
 		pthread_mutex_unlock(&d->lock);

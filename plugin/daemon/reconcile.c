@@ -62,6 +62,18 @@ static void reconcile_endpoints(struct daemon *d)
  * never came (dockerd died in between) merely waits longer. */
 #define SANDBOX_GRACE_S 900
 
+/* An endpoint with no sandbox for this long is an orphan: dockerd joins right after it creates,
+ * and deletes right after it leaves, so only a lost answer (a CreateEndpoint whose connection
+ * broke: dockerd never retries it and never deletes what it did not get) or a dockerd that died
+ * in between leaves one, and nobody would ever free its VF. */
+#define ORPHAN_GRACE_S 900
+
+static bool orphan(const struct ep_record *e)
+{
+	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 &&
+	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
+}
+
 /* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
  * per sweep, so a sweep of N endpoints costs one save, not N). */
 static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
@@ -117,8 +129,8 @@ static int snapshot(struct daemon *d, struct state *snap)
 	return rc;
 }
 
-/* Under d->lock: the stale candidates (joined, sandbox gone, no request working on them), each
- * entered in d->ops so that no request touches it while its VF is reset. */
+/* Under d->lock: the stale candidates (joined with the sandbox gone, or orphans; no request
+ * working on them), each entered in d->ops so that no request touches it while its VF is reset. */
 static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *seen)
 {
 	size_t n = 0;
@@ -130,7 +142,9 @@ static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *s
 		/* a stop during a long start-up takes effect at once, with nothing more to save */
 		if (daemon_stop_requested(d))
 			break;
-		if (!e->joined || !e->sandbox_key[0] || ep_ops_find(d, e->id) || !sandbox_gone(&d->state, e, seen))
+		if (ep_ops_find(d, e->id))
+			continue;
+		if (!orphan(e) && (!e->joined || !e->sandbox_key[0] || !sandbox_gone(&d->state, e, seen)))
 			continue;
 		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
 		if (!grown)
@@ -177,16 +191,20 @@ int reconcile_stale_endpoints(struct daemon *d)
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (done && done[i].reset) {
+			char why[SPEC_PATH_MAX + 64];
 			drop_or_release(d, &stale[i], done[i].home);
 			changed = true;
-			if (stale[i].passthrough)
-				sr_log_msg(&d->log, SR_LOG_INFO,
-					   "stale endpoint %.12s reclaimed: sandbox %s is gone, NIC %s back as %s",
-					   stale[i].id, stale[i].sandbox_key, stale[i].pf_pci, stale[i].host.name);
+			if (stale[i].joined)
+				snprintf(why, sizeof(why), "sandbox %s is gone", stale[i].sandbox_key);
 			else
-				sr_log_msg(&d->log, SR_LOG_INFO,
-					   "stale endpoint %.12s reclaimed: sandbox %s is gone, VF %d (%s) reset and free",
-					   stale[i].id, stale[i].sandbox_key, stale[i].vf, stale[i].vf_pci);
+				snprintf(why, sizeof(why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
+					 (long long)time(NULL) - stale[i].unjoined_at);
+			if (stale[i].passthrough)
+				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, NIC %s back as %s",
+					   stale[i].id, why, stale[i].pf_pci, stale[i].host.name);
+			else
+				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, VF %d (%s) reset and free",
+					   stale[i].id, why, stale[i].vf, stale[i].vf_pci);
 			reclaimed++;
 		}
 		ep_ops_end(d, stale[i].id);

@@ -75,6 +75,9 @@ struct ep_record {
 	bool joined;
 	char sandbox_key[SPEC_PATH_MAX];
 	long long joined_at; /* wall clock (s) of the Join */
+	/* wall clock (s) since it has had no sandbox: its CreateEndpoint, or its Leave. A record
+	 * from before this field gets the time it was loaded. */
+	long long unjoined_at;
 	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
 	int phase;                  /* enum ep_phase */

@@ -370,7 +370,7 @@ def endpoint_body(net_id, ep_id, address="10.9.0.2/16", mac=""):
 
 
 def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False, sandbox="", phase="ready",
-                  joined_at=0):
+                  joined_at=0, unjoined_at=None):
     """Adds an endpoint record to a stopped daemon's state, as if CreateEndpoint had worked on
     real hardware (the namespace's veths have no VFs, so CreateEndpoint itself cannot succeed here)."""
     st = env.state()
@@ -381,6 +381,8 @@ def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False,
         "saved": {"mac": "00:00:00:00:00:00", "vlan": 0, "qos": 0, "vlan_proto": 33024, "spoofchk": True,
                   "trust": False, "link_state": 0, "min_tx_rate": 0, "max_tx_rate": 0, "has_spoofchk": True,
                   "has_trust": True, "has_link_state": True, "has_rate": True}})
+    if unjoined_at is not None:
+        st["endpoints"][-1]["unjoined_at"] = unjoined_at
     env.save_state(st)
 
 

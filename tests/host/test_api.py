@@ -374,6 +374,30 @@ def test_slow_start_kept(env, r):
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_orphan_reclaimed(env, r):
+    """An endpoint Docker never joined (its CreateEndpoint answer was lost: dockerd neither retries
+    nor deletes it) or left without deleting is reclaimed once it has had no sandbox for 15 min;
+    a young one, or one from a file written before the clock existed, is kept."""
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    young, old, legacy = hexid("7"), hexid("8"), hexid("9")
+    now = int(time.time())
+    seed_endpoint(env, NET_A, young, 1, mac="02:42:0a:09:00:71", unjoined_at=now - 60)
+    seed_endpoint(env, NET_A, old, 2, mac="02:42:0a:09:00:72", unjoined_at=now - 3600)
+    seed_endpoint(env, NET_A, legacy, 3, mac="02:42:0a:09:00:73")
+    env.start()
+    eps = {e["id"]: e for e in env.state()["endpoints"]}
+    r.check(young in eps, "created a minute ago, not joined yet: kept", (list(eps), env.log()[-600:]))
+    r.check(old not in eps and "stale endpoint %s reclaimed: no sandbox for" % old[:12] in env.log(),
+            "no sandbox for an hour: reclaimed as an orphan", (list(eps), env.log()[-600:]))
+    r.check(legacy in eps, "a record without unjoined_at (older file): kept, its clock starts now",
+            (list(eps), env.log()[-600:]))
+    x = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_A, "EndpointID": old})
+    r.check(x.status == 200 and x.json == {}, "a late DeleteEndpoint of the reclaimed orphan answers {}", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_numvfs_option(env, r):
     x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "numvfs": "2"}))
     r.check(x.status == 200 and env.numvfs() == "2", "numvfs=2 writes 2 to sriov_numvfs", (x, env.numvfs()))
@@ -427,6 +451,10 @@ def run_all(r):
     with Env() as env:
         env.start()
         test_slow_start_kept(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_orphan_reclaimed(env, r)
         check_valgrind(env, r)
     with Env() as env:
         env.start(extra=("--default-pools", "10.77.0.0/24,10.78.0.0/24"))

@@ -225,10 +225,49 @@ static void test_released_phase(void)
 	state_free(&b);
 }
 
+static void expect_corrupt(const char *base, const char *from, const char *to, const char *want);
+
+/* An endpoint's "no sandbox since" clock survives a save and a load; a record written before it
+ * existed gets the load time (its orphan grace starts then, never in the past); a wrong type is
+ * corruption. */
+static void test_unjoined_clock(void)
+{
+	struct state a, b, c;
+	sr_error err = {0};
+	json_error_t jerr;
+	json_t *doc = NULL, *eps;
+	char *text, *older = NULL;
+	long long before = (long long)time(NULL);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	build_state(&a);
+	a.eps[0].unjoined_at = 1234;
+	a.eps[1].unjoined_at = 5678;
+	text = state_to_json(&a);
+	CHECK(text && state_from_json(text, &b, &err) == 0);
+	CHECK(b.ep_count == 2 && b.eps[0].unjoined_at == 1234 && b.eps[1].unjoined_at == 5678);
+	if (text)
+		expect_corrupt(text, "\"unjoined_at\": 1234", "\"unjoined_at\": \"1234\"",
+			       "joined_at, unjoined_at or sandbox_seen of the wrong type");
+	doc = text ? json_loads(text, 0, &jerr) : NULL;
+	eps = json_object_get(doc, "endpoints");
+	for (size_t i = 0; i < json_array_size(eps); i++)
+		json_object_del(json_array_get(eps, i), "unjoined_at");
+	older = doc ? json_dumps(doc, 0) : NULL;
+	CHECK(older && !strstr(older, "unjoined_at") && state_from_json(older, &c, &err) == 0);
+	CHECK(c.ep_count == 2 && c.eps[0].unjoined_at >= before && c.eps[0].unjoined_at <= (long long)time(NULL));
+	free(older);
+	json_decref(doc);
+	free(text);
+	state_free(&a);
+	state_free(&b);
+	state_free(&c);
+}
+
 /* A passthrough network and its endpoint round-trip with their mode, kind and host settings;
  * an sriov record's text does not change (no "kind", no "mode"), and one without them loads
  * as sriov; a wrong kind or mode is corruption. */
-static void expect_corrupt(const char *base, const char *from, const char *to, const char *want);
 
 /* The state's JSON on one line (keys sorted, ", " and ": " between), for patterns spanning objects. */
 static char *flat_json(char *text)
@@ -854,6 +893,7 @@ int main(void)
 	}
 	test_round_trip();
 	test_released_phase();
+	test_unjoined_clock();
 	test_passthrough_records();
 	test_multi_pf_records();
 	test_lookups();
