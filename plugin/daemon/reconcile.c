@@ -299,8 +299,24 @@ static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_
 	return true;
 }
 
+/* Under d->lock: the live record's "lost at the last sweep" mark; false when the record changed
+ * or a request works on it. */
+static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool lost)
+{
+	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
+	    ep_ops_find(d, e->id))
+		return false;
+	rec->vf_lost_once = lost;
+	return true;
+}
+
 /* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
- * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out. */
+ * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out.
+ * Only when two sweeps in a row find it so: a PF whose driver is being unbound (igb_remove) or
+ * reloaded first disables its VFs and only then removes its own netdev, and a sweep in between
+ * must not take that for VFs re-created (the endpoints of a PF that is gone stay, reported by
+ * status, until Docker deletes them). */
 static void drop_lost_endpoints(struct daemon *d)
 {
 	struct state snap;
@@ -316,8 +332,22 @@ static void drop_lost_endpoints(struct daemon *d)
 		 * finds it. */
 		if (e->phase != EP_READY || e->passthrough)
 			continue;
-		if (!vf_lost(d, e, why, sizeof(why)))
+		if (!vf_lost(d, e, why, sizeof(why))) {
+			if (e->vf_lost_once) {
+				pthread_mutex_lock(&d->lock);
+				mark_lost_once(d, e, false);
+				pthread_mutex_unlock(&d->lock);
+			}
 			continue;
+		}
+		if (!e->vf_lost_once) {
+			pthread_mutex_lock(&d->lock);
+			if (mark_lost_once(d, e, true))
+				sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: %s; dropped if the next sweep finds the same",
+					   e->id, why);
+			pthread_mutex_unlock(&d->lock);
+			continue;
+		}
 		pthread_mutex_lock(&d->lock);
 		removed = remove_if_unchanged(d, e, &err);
 		pthread_mutex_unlock(&d->lock);

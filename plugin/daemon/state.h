@@ -83,6 +83,9 @@ struct ep_record {
 	int phase;                  /* enum ep_phase */
 	bool passthrough;           /* owns the NIC pf_pci, not a VF */
 	struct nic_saved host;      /* passthrough: the NIC as the host had it */
+	/* memory only, never saved: the last sweep found its VF gone or re-created (reconcile.c
+	 * drops it when the next sweep finds the same) */
+	bool vf_lost_once;
 };
 
 struct state {

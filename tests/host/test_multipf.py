@@ -10,6 +10,7 @@ test_api.py does. The choice itself, with real takes, is unit-tested (test_pf_ch
 import json
 import os
 import re
+import time
 
 from hostlib import FAKESYS, PF, PLAIN, Env, endpoint_body, hexid, network_body, run
 
@@ -231,6 +232,48 @@ def test_pf_gone(env, r):
     r.check(probe(env, NET_A) == (0, 1), "mpf0 back: the emptier PF again")
 
 
+def wait_for(pred, secs):
+    end = time.time() + secs
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
+def test_vfs_vanish(env, r):
+    """A PF's VF gone while the PF keeps its netdev (someone changed sriov_numvfs, or the first half
+    of a driver unbind, which disables the VFs before it removes the PF's netdev): the endpoint is
+    dropped only when two sweeps in a row find it so. When the PF's netdev goes in between (the
+    unbind's second half), the endpoint stays, reported by status."""
+    placed = [(NET_A, 0, 0), (NET_A, 1, 0), (NET_A, 1, 1)]
+    seed(env, placed)
+    env.stop()
+    env.start(extra=("--reclaim-interval", "2"))
+    link = os.path.join(pf_dir(env, 0), "virtfn0")
+    netdir = os.path.join(pf_dir(env, 0), "net", "mpf0")
+    target = os.readlink(link)
+    os.unlink(link)
+    noted = "endpoint %.12s: VF 0 of mpf0 no longer exists" % ep_id(0)
+    dropped = "endpoint %.12s (network %.12s) lost its VF" % (ep_id(0), NET_A)
+    r.check(wait_for(lambda: noted in env.log(), 10) and dropped not in env.log(),
+            "a sweep finds mpf0's VF 0 gone: noted, not dropped yet", env.log()[-600:])
+    os.rmdir(netdir)  # the unbind's second half, before the next sweep (2 s)
+    time.sleep(5)  # two more sweeps
+    ids = [e["id"] for e in env.state()["endpoints"]]
+    r.check(ep_id(0) in ids and dropped not in env.log(), "mpf0's netdev went before the next sweep: kept",
+            (ids, env.log()[-600:]))
+    _, n = status_net(env, NET_A)
+    r.check(n and [e["pf_state"] for e in n["endpoint_list"] if e["pf_pci"] == MPF_PCI[0]] == ["no netdev"],
+            "status reports the endpoint on mpf0, PF without netdev", n)
+    os.makedirs(netdir)  # mpf0 back, VF 0 still not there: VFs re-created by someone
+    r.check(wait_for(lambda: dropped in env.log(), 15), "mpf0 back without its VF 0: dropped two sweeps later",
+            env.log()[-600:])
+    r.check(ep_id(0) not in [e["id"] for e in env.state()["endpoints"]], "its record is gone")
+    os.symlink(target, link)
+    seed(env, placed)
+
+
 def test_restart(env, r):
     before = {n: net_file(env, n) for n in (NET_A, NET_F, NET_V)}
     env.stop()
@@ -275,6 +318,7 @@ def run_all(r):
         test_fill(env, r)
         test_vfs_per_pf(env, r)
         test_pf_gone(env, r)
+        test_vfs_vanish(env, r)
         test_restart(env, r)
         rc = env.stop()
         r.check(rc == 0, "SIGTERM exit status 0 (multi-PF env)", rc)
