@@ -8,8 +8,10 @@ MAKE=${MAKE:-make}
 LOGDIR=build/check-logs
 mkdir -p "$LOGDIR"
 
-# Guests that can share a boot do (tests/testbed/seq.sh): VFIO round trip + Kata, doctor without an
-# IOMMU + state. What each part costs on this 2-core machine is in the README (make check section).
+# Guests that can share a boot do (tests/testbed/seq.sh): the API suite + passthrough + multi-PF
+# (two PFs on one wire), VFIO round trip + Kata, doctor without an IOMMU + state. guest-pair runs
+# the whole Swarm flow with Docker 26 and the basic one with 20.10. What each part costs on this
+# 2-core machine is in the README (make check section).
 # name | command. Guest suites: TESTBED_NICS / TESTBED_IOMMU as each needs.
 PARTS=(
 	"build|$MAKE all"
@@ -23,8 +25,7 @@ PARTS=(
 	"host-valgrind|$MAKE check-host-valgrind"
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
-	"guest-api|env TESTBED_NICS=2 $MAKE check-guest SUITE=tests/testbed/t-api.sh"
-	"guest-passthrough|env TESTBED_NICS=2 $MAKE check-guest SUITE=tests/testbed/t-passthrough.sh"
+	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
 	"guest-docker|$MAKE check-guest SUITE=tests/testbed/t-docker.sh"
 	"guest-kata|env TESTBED_IOMMU=1 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-vfio.sh t-kata.sh'"
 	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh'"
@@ -34,7 +35,7 @@ PARTS=(
 	"deb|$MAKE check-deb"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"
-	"guest-pair|env TESTBED_TIMEOUT=2700 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
+	"guest-pair|env TESTBED_TIMEOUT=2700 TESTBED_SWARM=20:basic $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
 )
 
 passed=0; failed=0; failed_names=()
