@@ -228,7 +228,7 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 			sr_log_msg(h->log, SR_LOG_WARN, "reset: %s", e.msg); \
 		}                                                \
 	} while (0)
-	if (!known || memcmp(now.mac, s->mac, sizeof(now.mac)))
+	if (!known || memcmp(now.mac, s->mac, sizeof(now.mac)) != 0)
 		RESET_STEP(nlk_vf_set_mac(h->nl, pf_ifname, vf, s->mac, &e));
 	if (!known || now.vlan || now.qos)
 		RESET_STEP(nlk_vf_set_vlan(h->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
