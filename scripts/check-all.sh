@@ -10,8 +10,9 @@ mkdir -p "$LOGDIR"
 
 # Guests that can share a boot do (tests/testbed/seq.sh): the API suite + passthrough + multi-PF
 # (two PFs on one wire), VFIO round trip + Kata, doctor without an IOMMU + state. guest-pair runs
-# the whole Swarm flow with Docker 26 and the basic one with 20.10. What each part costs on this
-# 2-core machine is in the README (make check section).
+# Docker 26 (Kata's two-machine test and the whole Swarm flow); Docker 20.10 on two hosts by hand:
+# make check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS="20 26" [TESTBED_SWARM=20:basic].
+# What each part costs on this 2-core machine is in the README (make check section).
 # name | command. Guest suites: TESTBED_NICS / TESTBED_IOMMU as each needs.
 PARTS=(
 	"build|$MAKE all"
@@ -35,7 +36,7 @@ PARTS=(
 	"deb|$MAKE check-deb"
 	"guest-managed|$MAKE managed-plugin && $MAKE check-guest SUITE=tests/testbed/t-managed.sh"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"
-	"guest-pair|env TESTBED_TIMEOUT=2700 TESTBED_SWARM=20:basic $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh"
+	"guest-pair|env TESTBED_TIMEOUT=2700 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS=26"
 )
 
 passed=0; failed=0; failed_names=()
