@@ -381,6 +381,30 @@ tb_stop_leftovers() {
 	rm -f "$TB_PLUGIN_SOCK"
 }
 
+# tb_rm_each NAME...: docker rm -f one container at a time: dockerd's own endpoint count can go
+# wrong when it removes many at once (moby/moby#42119), and a later `network rm` then fails with
+# "has active endpoints" although every DeleteEndpoint was answered.
+tb_rm_each() { local c rc=0; for c in "$@"; do "$TB_DOCKER" rm -f "$c" >/dev/null || rc=1; done; return $rc; }
+# tb_net_rm NET: docker network rm, retried for up to 30 s (dockerd counts an endpoint out only
+# after the plugin answered its DeleteEndpoint); on failure, the containers dockerd still sees on it.
+tb_net_rm() {
+	tb_wait 30 "$TB_DOCKER" network rm "$1" && return 0
+	"$TB_DOCKER" network inspect -f '{{json .Containers}}' "$1" >&2
+	return 1
+}
+
+# tb_like_new_boot: what a suite that used to have a guest of its own finds when it shares a boot
+# (seq.sh): no plugin or dockerd running, Docker's data root and the plugin's state empty, no VFs
+# enabled (igb loads with max_vfs=0).
+tb_like_new_boot() {
+	local pf
+	tb_stop_leftovers
+	if mountpoint -q /var/lib/docker; then umount /var/lib/docker 2>/dev/null || umount -l /var/lib/docker; fi
+	rm -rf "${SRIOV_STATE_DIR:-/var/lib/sriov-plugin}"
+	for pf in $(tb_pfs); do echo 0 > "/sys/class/net/$pf/device/sriov_numvfs" || return 1; done
+	tb_udev_settle
+}
+
 # The Docker a suite starts with (TESTBED_DOCKER=26 for trixie's).
 if [ -n "${TESTBED_DOCKER:-}" ] && [ "$TESTBED_DOCKER" != 20 ]; then
 	tb_use_docker "$TESTBED_DOCKER" || exit 1

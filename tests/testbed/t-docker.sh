@@ -76,8 +76,8 @@ tb_check "non-SR-IOV pf_iface fails with a clear message" grep -q "sriovtv0 does
 tb_log "non-SR-IOV pf_iface: $out"
 tb_check_not "no half-created network" $D network inspect badpf
 
-$D rm -f $($D ps -aq) >/dev/null 2>&1
-tb_check "docker network rm vfnet" $D network rm vfnet
+tb_rm_each $($D ps -aq)
+tb_check "docker network rm vfnet" tb_net_rm vfnet
 for i in 0 1 2 3 4 5 6; do
 	[ "$(tb_vf_get "$PF" $i vlan)" = 0 ] || tb_fail "VF $i not reset after all containers left"
 done

@@ -54,16 +54,6 @@ check_vf() {
 	tb_check_eq "$c: VF $vf of $pf is on VLAN $3" "$3" "$(tb_vf_get "$pf" "$vf" vlan)"
 }
 status_json() { "$BIN" status --json; }
-# rm_each NAME...: one docker rm -f at a time (dockerd's own endpoint count can go wrong when it
-# removes many at once, moby/moby#42119: this suite is about the PFs, not that)
-rm_each() { local c rc=0; for c in "$@"; do $D rm -f "$c" >/dev/null || rc=1; done; return $rc; }
-# net_rm NET: docker network rm, retried for up to 30 s (dockerd counts an endpoint out only after
-# the plugin answered its DeleteEndpoint); on failure, what dockerd still sees on it
-net_rm() {
-	tb_wait 30 $D network rm "$1" && return 0
-	$D network inspect -f '{{json .Containers}}' "$1" >&2
-	return 1
-}
 # owners_on PCI -> how many VFs of that PF status shows with an owner
 owners_on() {
 	status_json | "$TB_PY" -c 'import json,sys
@@ -118,9 +108,9 @@ for src in $on1 $on2; do
 done
 tb_check_eq "status: 7 VFs of PF1 owned" 7 "$(owners_on "$PCI1")"
 tb_check_eq "status: 7 VFs of PF2 owned" 7 "$(owners_on "$PCI2")"
-tb_check "docker rm the 14" rm_each $(seq -f 'm%g' 1 14)
+tb_check "docker rm the 14" tb_rm_each $(seq -f 'm%g' 1 14)
 tb_wait 60 sh -c "[ \$($TB_PY $TB_STATE_PY ${SRIOV_STATE_DIR:-/var/lib/sriov-plugin} endpoints count) = 0 ]"
-tb_check "docker network rm mpnet" net_rm mpnet
+tb_check "docker network rm mpnet" tb_net_rm mpnet
 
 # --- fill: PF1's 7 VFs first, then PF2
 tb_check "docker network create pf_policy=fill (VLAN 201)" \
@@ -164,12 +154,12 @@ n = next(n for n in s["networks"] if n.get("id", "").startswith(sys.argv[3]))
 assert any(p.get("pci") == sys.argv[2] and p.get("state") != "ok" for p in n.get("pfs", [])), n.get("pfs")' \
 	"$st" "$PCI2" "$($D network inspect -f '{{.Id}}' fpnet)"
 tb_check "f1 still pings f2 (both on PF1)" $D exec f1 ping -c 2 -W 3 192.168.71.12
-tb_check "docker rm f2 (PF1)" rm_each f2
+tb_check "docker rm f2 (PF1)" tb_rm_each f2
 tb_check "docker run f9 with PF2 gone" $D run -d --name f9 --net=fpnet --ip=192.168.71.19 bb sleep 1800
 tb_check_eq "f9 on PF1" 1 "$(pf_of f9)"
 check_vf f9 fpnet 201
 tb_check "f9 pings f1" $D exec f9 ping -c 2 -W 3 192.168.71.11
-tb_check "docker rm f8 (its VF went with PF2)" rm_each f8
+tb_check "docker rm f8 (its VF went with PF2)" tb_rm_each f8
 st=$(status_pf2 "$(status_json)")
 tb_log "PF2's endpoints after docker rm f8: ${st:-none}"
 tb_check "no endpoint in use on PF2 after docker rm f8 (gone, or kept released until PF2 is back)" \
@@ -187,8 +177,8 @@ tb_check_eq "f10 on PF2" 2 "$(pf_of f10)"
 check_vf f10 fpnet 201
 tb_check "f10 (PF2) pings f1 (PF1)" $D exec f10 ping -c 2 -W 3 192.168.71.11
 
-rm_each $($D ps -aq)
+tb_rm_each $($D ps -aq)
 tb_wait 60 sh -c "[ \$($TB_PY $TB_STATE_PY ${SRIOV_STATE_DIR:-/var/lib/sriov-plugin} endpoints count) = 0 ]"
 tb_check_eq "no endpoint left" 0 "$(tb_state "${SRIOV_STATE_DIR:-/var/lib/sriov-plugin}" endpoints count)"
-tb_check "docker network rm fpnet" net_rm fpnet
+tb_check "docker network rm fpnet" tb_net_rm fpnet
 tb_summary || { echo "--- plugin log"; tail -80 "$TB_PLUGIN_LOG"; echo "--- dockerd errors"; grep -iE 'level=(error|warn)' "$TB_DOCKERD_LOG" | tail -20; exit 1; }
