@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 tb_load_modules || { echo "cannot load modules"; exit 1; }
+tb_like_new_boot || { echo "cannot undo an earlier suite of this boot"; exit 1; }
 PF=$(tb_pfs | head -1)
 tb_start_plugin --log-level debug --reclaim-interval 2 || exit 1
 tb_start_dockerd || exit 1

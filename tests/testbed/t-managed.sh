@@ -49,6 +49,7 @@ tb_check "the rootfs binary runs in a chroot with only those libraries" chroot "
 
 section "host and Docker"
 tb_check "modules load" tb_load_modules
+tb_check "as after a new boot (what earlier suites of this boot left is undone)" tb_like_new_boot
 PF=$(tb_pfs | head -1)
 if [ -z "$PF" ]; then tb_summary; exit 1; fi
 tb_check "$PF up" tb_pf_up "$PF"

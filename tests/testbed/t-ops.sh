@@ -28,6 +28,7 @@ start_dockerd() {
 section() { tb_log "--- $* (t=$(($(date +%s) - T0))s)"; }
 
 tb_check "modules load" tb_load_modules
+tb_check "as after a new boot (what earlier suites of this boot left is undone)" tb_like_new_boot
 PF=$(tb_pfs | head -1)
 if [ -z "$PF" ]; then tb_summary; exit 1; fi
 PFPCI=$(tb_pf_pci "$PF")
