@@ -283,13 +283,22 @@ static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size
 	return false;
 }
 
+/* Under d->lock: the live record of e (a copy from a snapshot) while it is still as it was (same
+ * phase and VF) and no request works on it; NULL otherwise. */
+static struct ep_record *live_if_unchanged(struct daemon *d, const struct ep_record *e)
+{
+	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
+	    ep_ops_find(d, e->id))
+		return NULL;
+	return rec;
+}
+
 /* Under d->lock: removes endpoint e (as copied) when it is still as it was and no request works
  * on it; saves, undoing the removal when the save fails. true when removed. */
 static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_error *err)
 {
-	const struct ep_record *rec = state_find_ep(&d->state, e->id);
-	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
-	    ep_ops_find(d, e->id) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+	if (!live_if_unchanged(d, e) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
 		return false;
 	state_remove_ep(&d->state, e->id);
 	if (state_save(&d->state, err) < 0) {
@@ -303,9 +312,8 @@ static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_
  * or a request works on it. */
 static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool lost)
 {
-	struct ep_record *rec = state_find_ep(&d->state, e->id);
-	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
-	    ep_ops_find(d, e->id))
+	struct ep_record *rec = live_if_unchanged(d, e);
+	if (!rec)
 		return false;
 	rec->vf_lost_once = lost;
 	return true;
