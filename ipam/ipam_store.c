@@ -31,35 +31,64 @@ void ipam_store_entry_free(struct ipam_store_entry *entry)
 	free(entry);
 }
 
+unsigned long long ipam_store_id_number(const char *id)
+{
+	unsigned long long n;
+	return sscanf(id, "sriov-%llu-", &n) == 1 ? n : ~0ULL;
+}
+
+static struct ipam_store_key key_of(const struct ipam_store_entry *e)
+{
+	return (struct ipam_store_key){*ipam_pool_prefix(e->pool), ipam_store_id_number(e->id), false};
+}
+
 int ipam_store_append(struct ipam_store *store, struct ipam_store_entry *entry, sr_error *err)
 {
 	if (store->n_entries == store->cap_entries) {
 		size_t cap = store->cap_entries ? store->cap_entries * 2 : 8;
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 		struct ipam_store_entry **grown = realloc(store->entries, cap * sizeof(*grown));
+		struct ipam_store_key *keys;
 
 		if (!grown)
 			return sr_error_set_errno(err, ENOMEM, "pool list");
 		store->entries = grown;
+		keys = realloc(store->keys, cap * sizeof(*keys));
+		if (!keys)
+			return sr_error_set_errno(err, ENOMEM, "pool list");
+		store->keys = keys;
 		store->cap_entries = cap;
 	}
+	store->keys[store->n_entries] = key_of(entry);
 	store->entries[store->n_entries++] = entry;
 	return 0;
 }
 
-static size_t find_index(const struct ipam_store *store, const char *pool_id)
+void ipam_store_rekey(struct ipam_store *store)
 {
-	size_t i;
+	for (size_t i = 0; i < store->n_entries; i++) {
+		bool dirty = store->keys[i].dirty;
+		store->keys[i] = key_of(store->entries[i]);
+		store->keys[i].dirty = dirty;
+	}
+}
 
-	for (i = 0; pool_id && i < store->n_entries; i++)
-		if (strcmp(store->entries[i]->id, pool_id) == 0)
+size_t ipam_store_find(const struct ipam_store *store, const char *pool_id)
+{
+	unsigned long long number;
+
+	if (!pool_id)
+		return store->n_entries;
+	number = ipam_store_id_number(pool_id);
+	for (size_t i = 0; i < store->n_entries; i++)
+		if (store->keys[i].number == number && strcmp(store->entries[i]->id, pool_id) == 0)
 			return i;
 	return store->n_entries;
 }
 
 static struct ipam_store_entry *find_entry(const struct ipam_store *store, const char *pool_id)
 {
-	size_t i = find_index(store, pool_id);
+	size_t i = ipam_store_find(store, pool_id);
 
 	return i < store->n_entries ? store->entries[i] : NULL;
 }
@@ -68,6 +97,7 @@ static void remove_at(struct ipam_store *store, size_t i)
 {
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 	memmove(store->entries + i, store->entries + i + 1, (store->n_entries - i - 1) * sizeof(*store->entries));
+	memmove(store->keys + i, store->keys + i + 1, (store->n_entries - i - 1) * sizeof(*store->keys));
 	store->n_entries--;
 }
 
@@ -190,6 +220,7 @@ void ipam_store_close(struct ipam_store *store)
 	for (i = 0; i < store->n_entries; i++)
 		ipam_store_entry_free(store->entries[i]);
 	free(store->entries);
+	free(store->keys);
 	free(store->defaults);
 	free(store->path);
 	free(store->tmp_path);
@@ -206,11 +237,12 @@ static const struct ipam_store_entry *overlapping(const struct ipam_store *store
 	size_t i;
 
 	for (i = 0; i < store->n_entries; i++) {
-		const struct ipam_store_entry *e = store->entries[i];
+		const struct ipam_store_entry *e;
 
-		if (address_space && strcmp(e->address_space, address_space) != 0)
+		if (!ipam_prefix_overlaps(&store->keys[i].prefix, p))
 			continue;
-		if (ipam_prefix_overlaps(ipam_pool_prefix(e->pool), p))
+		e = store->entries[i];
+		if (!address_space || strcmp(e->address_space, address_space) == 0)
 			return e;
 	}
 	return NULL;
@@ -327,7 +359,7 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 	while (find_entry(store, e->id)); /* only after a hand-edited file */
 	if (ipam_store_append(store, e, err) < 0)
 		goto fail;
-	e->dirty = true;
+	store->keys[store->n_entries - 1].dirty = true;
 	store->meta_dirty = true;
 	if (ipam_store_save(store, err) < 0) {
 		store->n_entries--;
@@ -346,7 +378,7 @@ fail:
 
 int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *err)
 {
-	size_t i = find_index(store, pool_id);
+	size_t i = ipam_store_find(store, pool_id);
 	struct ipam_store_entry *e;
 
 	if (i == store->n_entries)
@@ -367,14 +399,15 @@ int ipam_release_pool(struct ipam_store *store, const char *pool_id, sr_error *e
 int ipam_request_address(struct ipam_store *store, const char *pool_id, const char *address, bool is_gateway,
 			 char out[IPAM_CIDR_MAX], sr_error *err)
 {
-	struct ipam_store_entry *e = find_entry(store, pool_id);
+	size_t i = ipam_store_find(store, pool_id);
+	struct ipam_store_entry *e = i < store->n_entries ? store->entries[i] : NULL;
 	struct ipam_addr a;
 
 	if (!e)
 		return sr_error_set(err, ENOENT, "pool ID %.128s: no such pool", pool_id ? pool_id : "(null)");
 	if (ipam_pool_request(e->pool, address, is_gateway, &a, err) < 0)
 		return -1;
-	e->dirty = true;
+	store->keys[i].dirty = true;
 	if (ipam_store_save(store, err) < 0) {
 		ipam_pool_unmark(e->pool, &a);
 		return -1;
@@ -385,7 +418,8 @@ int ipam_request_address(struct ipam_store *store, const char *pool_id, const ch
 
 int ipam_release_address(struct ipam_store *store, const char *pool_id, const char *address, sr_error *err)
 {
-	struct ipam_store_entry *e = find_entry(store, pool_id);
+	size_t i = ipam_store_find(store, pool_id);
+	struct ipam_store_entry *e = i < store->n_entries ? store->entries[i] : NULL;
 	bool released;
 
 	if (!e)
@@ -394,7 +428,7 @@ int ipam_release_address(struct ipam_store *store, const char *pool_id, const ch
 		return -1;
 	if (!released)
 		return 0;
-	e->dirty = true;
+	store->keys[i].dirty = true;
 	/* Docker never retries a release: keep it (pending) rather than leak the address for good.
 	 * Handing it out again is safe: that request's own save writes this release too. */
 	if (ipam_store_save(store, err) < 0)

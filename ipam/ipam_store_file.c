@@ -113,9 +113,10 @@ static int write_pools(struct ipam_store *store, bool all, struct obj_dir_change
 	size_t n = 0;
 	int rc;
 	for (size_t i = 0; i < store->n_entries; i++) {
-		const struct ipam_store_entry *e = store->entries[i];
-		if (!all && !e->dirty)
+		const struct ipam_store_entry *e;
+		if (!all && !store->keys[i].dirty)
 			continue;
+		e = store->entries[i];
 		c[n].id = e->id;
 		c[n].text = pool_text(e);
 		if (!c[n++].text) {
@@ -130,10 +131,7 @@ static int write_pools(struct ipam_store *store, bool all, struct obj_dir_change
 
 static bool held(const struct ipam_store *store, const char *id)
 {
-	for (size_t i = 0; i < store->n_entries; i++)
-		if (!strcmp(store->entries[i]->id, id))
-			return true;
-	return false;
+	return ipam_store_find(store, id) < store->n_entries;
 }
 
 static int save_changes(struct ipam_store *store, struct obj_dir_change *c, sr_error *err)
@@ -164,9 +162,14 @@ static int save_all(struct ipam_store *store, struct obj_dir_change *c, sr_error
 
 int ipam_store_save(struct ipam_store *store, sr_error *err)
 {
-	size_t most = store->n_entries + store->n_gone;
-	struct obj_dir_change *c = calloc(most ? most : 1, sizeof(*c));
+	size_t most = store->n_gone;
+	struct obj_dir_change *c;
 	int rc;
+
+	/* room for what this save writes, not for every pool held */
+	for (size_t i = 0; i < store->n_entries; i++)
+		most += !store->per_pool || store->keys[i].dirty;
+	c = calloc(most ? most : 1, sizeof(*c));
 
 	if (!c)
 		rc = sr_error_set_errno(err, ENOMEM, "save %s", store->path);
@@ -178,7 +181,7 @@ int ipam_store_save(struct ipam_store *store, sr_error *err)
 		return sr_error_wrap(err, "save %s", store->path);
 	/* cleared only now: a failed save leaves every change pending */
 	for (size_t i = 0; i < store->n_entries; i++)
-		store->entries[i]->dirty = false;
+		store->keys[i].dirty = false;
 	store->n_gone = 0;
 	store->meta_dirty = false;
 	return 0;
@@ -412,17 +415,11 @@ static int load_root(struct ipam_store *store, json_t *root, sr_error *err)
 }
 
 /* Request order: by the number in "sriov-<n>-...", then by ID (hand-made IDs last). */
-static unsigned long long id_number(const char *id)
-{
-	unsigned long long n;
-	return sscanf(id, "sriov-%llu-", &n) == 1 ? n : ~0ULL;
-}
-
 static int by_request(const void *a, const void *b)
 {
 	const struct ipam_store_entry *x = *(struct ipam_store_entry *const *)a;
 	const struct ipam_store_entry *y = *(struct ipam_store_entry *const *)b;
-	unsigned long long p = id_number(x->id), q = id_number(y->id);
+	unsigned long long p = ipam_store_id_number(x->id), q = ipam_store_id_number(y->id);
 	return p != q ? (p > q) - (p < q) : strcmp(x->id, y->id);
 }
 
@@ -467,6 +464,7 @@ static int load_pools_dir(struct ipam_store *store, json_t *root, sr_error *err)
 	if (store->n_entries > 1)
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
 		qsort(store->entries, store->n_entries, sizeof(*store->entries), by_request);
+	ipam_store_rekey(store);
 	store->per_pool = true;
 	if (check_pools(store, err) < 0)
 		return sr_error_wrap(err, "IPAM state %s", store->pools_dir);

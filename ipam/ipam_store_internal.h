@@ -16,7 +16,15 @@ struct ipam_store_entry {
 	struct ipam_pool *pool;
 	char request_sub[IPAM_CIDR_MAX]; /* as requested, to recognise a replayed RequestPool */
 	long long granted_at_ms;         /* CLOCK_MONOTONIC; 0 = loaded from disk */
-	bool dirty;                      /* changed since its file was written */
+};
+
+/* What a lookup or a save looks at for each entry, in one array beside entries[] (same index):
+ * scanning it touches neither the entries nor their pools, so a request over 10 000 pools
+ * costs what one over 10 costs, give or take a sequential read of this array. */
+struct ipam_store_key {
+	struct ipam_prefix prefix;
+	unsigned long long number; /* n of "sriov-<n>-..."; ~0 for an ID not of that form */
+	bool dirty;                /* changed since its file was written */
 };
 
 struct ipam_store {
@@ -26,6 +34,7 @@ struct ipam_store {
 	struct ipam_prefix *defaults;
 	size_t n_defaults;
 	struct ipam_store_entry **entries; /* in request order */
+	struct ipam_store_key *keys;       /* keys[i] is entries[i]'s */
 	size_t n_entries, cap_entries;
 	uint64_t next_id; /* pool IDs are never reused */
 	bool loaded;      /* ipam.json existed at open */
@@ -38,6 +47,12 @@ struct ipam_store {
 
 /* Appends an entry (takes ownership of it on success); it is saved next. */
 int ipam_store_append(struct ipam_store *store, struct ipam_store_entry *entry, sr_error *err);
+/* The index of the pool with this ID, or n_entries. */
+size_t ipam_store_find(const struct ipam_store *store, const char *pool_id);
+/* Rebuilds keys[] after entries[] was reordered in place. */
+void ipam_store_rekey(struct ipam_store *store);
+/* n of "sriov-<n>-...", ~0 for any other ID. */
+unsigned long long ipam_store_id_number(const char *id);
 void ipam_store_entry_free(struct ipam_store_entry *entry);
 
 /* Notes a pool gone from memory (released, or an undone request): its file goes at the next save. */

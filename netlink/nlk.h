@@ -93,4 +93,15 @@ void nlk_mac_format(const uint8_t mac[6], char out[18]);      /* "aa:bb:cc:dd:ee
 bool nlk_mac_is_zero(const uint8_t mac[6]);
 bool nlk_mac_is_unicast(const uint8_t mac[6]);                /* not multicast, not zero */
 
+/* A watch on what makes a wait end: links added, renamed, moved, up or with carrier
+ * (RTNLGRP_LINK), devices bound or unbound and udev done with them (uevents). Open it before
+ * the first look at what you wait for; then look, and wait, and look again. Each waiter opens
+ * its own (no shared state between threads). */
+struct nlk_watch;
+int nlk_watch_open(struct nlk_watch **out, sr_error *err);
+void nlk_watch_close(struct nlk_watch *w);
+/* Sleeps until an event arrives or timeout_ms passes: 1 when events arrived (all are
+ * read and dropped), 0 on timeout. */
+int nlk_watch_wait(struct nlk_watch *w, int timeout_ms);
+
 #endif

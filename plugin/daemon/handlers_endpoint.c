@@ -526,7 +526,11 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	if (!ep.passthrough && vf_wait_netdev(&d->host, ep.vf_pci, netdev, &info, err) < 0)
 		goto fail;
 	if (!ep.passthrough && memcmp(info.mac, ep.mac, 6) != 0) {
-		if (vf_sync_netdev(&d->host, &net.cfg, EP_VF(&ep), err) < 0 || vf_wait_netdev(&d->host, ep.vf_pci, netdev, NULL, err) < 0)
+		char pf[SYSFS_IFNAME_MAX];
+		sr_error no_pf = {0};
+		bool have_pf = pf_ifname(&d->host, ep.pf_pci, pf, &no_pf) == 0;
+		if (vf_sync_netdev(&d->host, have_pf ? pf : NULL, &net.cfg, EP_VF(&ep), err) < 0 ||
+		    vf_wait_netdev(&d->host, ep.vf_pci, netdev, NULL, err) < 0)
 			goto fail;
 	}
 	if (join_commit(d, ep.id, req.sandbox_key, err) < 0)

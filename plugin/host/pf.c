@@ -1,4 +1,5 @@
 #include "pf.h"
+#include "host_wait.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -57,19 +58,15 @@ int pf_resolve(const struct host *h, const char *pf_spec, char pf_pci[SYSFS_PCI_
 	return 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000L * 1000L};
-	nanosleep(&ts, NULL);
-}
-
 /* VFs appear, and their drivers probe them, asynchronously after sriov_numvfs is written;
  * configuring a VF in the middle of that gets undone by its own reset. Wait until every VF is
- * bound and has its netdev: a ready VF costs nothing, each pause (100 ms) counts against
- * max_pauses. 0 when all are ready, -1 when time ran out. */
-int pf_wait_for_vfs(const struct host *h, const char *pf_pci, int count, int max_pauses)
+ * bound and has its netdev: a ready VF costs nothing, the wait ends at the notification that
+ * the last one is (host_wait.h), or after limit_ms. 0 when all are ready, -1 when time ran out. */
+int pf_wait_for_vfs(const struct host *h, const char *pf_pci, int count, int limit_ms)
 {
-	int vf = 0, pauses = 0;
+	struct host_wait w;
+	int vf = 0;
+	host_wait_begin(h, &w, limit_ms);
 	while (vf < count) {
 		char vf_pci[SYSFS_PCI_MAX], netdev[SYSFS_IFNAME_MAX];
 		bool found = false;
@@ -79,11 +76,11 @@ int pf_wait_for_vfs(const struct host *h, const char *pf_pci, int count, int max
 			vf++;
 			continue;
 		}
-		if (pauses++ >= max_pauses)
-			return -1;
-		sleep_ms(100);
+		if (!host_wait_next(&w))
+			break;
 	}
-	return 0;
+	host_wait_end(&w);
+	return vf < count ? -1 : 0;
 }
 
 /* udev names each new VF netdev and, under MACAddressPolicy=persistent, gives it a MAC that the VF
@@ -100,24 +97,31 @@ static void wait_for_udev_on_vfs(const struct host *h, const char *ifname, const
 	}
 }
 
+static bool has_carrier(const char *path)
+{
+	char c = '0';
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return true; /* the netdev is gone: nothing to wait for */
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	fclose(f);
+	return c == '1';
+}
+
 /* igb refuses to hand a VF its admin MAC while the PF has no link; wait (bounded) for carrier. */
 static void wait_for_carrier(const struct host *h, const char *ifname)
 {
 	char path[600];
+	struct host_wait w;
+	bool up;
 	snprintf(path, sizeof(path), "%s/class/net/%s/carrier", h->sysfs_root, ifname);
-	for (int tries = 0; tries < 100; tries++) {
-		char c = '0';
-		FILE *f = fopen(path, "r");
-		if (!f)
-			return;
-		if (fread(&c, 1, 1, f) != 1)
-			c = '0';
-		fclose(f);
-		if (c == '1')
-			return;
-		sleep_ms(100);
-	}
-	sr_log_msg(h->log, SR_LOG_WARN, "PF %s has no carrier after 10 s", ifname);
+	host_wait_begin(h, &w, 10000);
+	while (!(up = has_carrier(path)) && host_wait_next(&w))
+		;
+	host_wait_end(&w);
+	if (!up)
+		sr_log_msg(h->log, SR_LOG_WARN, "PF %s has no carrier after 10 s", ifname);
 }
 
 static int pf_prepare_locked(const struct host *h, const char *pf_pci, unsigned numvfs, sr_error *err)
@@ -150,7 +154,7 @@ static int pf_prepare_locked(const struct host *h, const char *pf_pci, unsigned 
 		return sr_error_set(err, ERANGE, "numvfs %d is above %s's sriov_totalvfs %d", want, ifname, total);
 	if (sysfs_pf_set_numvfs(h->sysfs_root, pf_pci, want, err) < 0)
 		return sr_error_wrap(err, "enable %d VFs on %s", want, ifname);
-	if (pf_wait_for_vfs(h, pf_pci, want, 200) < 0)
+	if (pf_wait_for_vfs(h, pf_pci, want, 20000) < 0)
 		sr_log_msg(h->log, SR_LOG_WARN, "PF %s (%s): not every one of %d VFs has a netdev after 20 s", ifname,
 			   pf_pci, want);
 	else

@@ -10,9 +10,10 @@
 int pf_resolve(const struct host *h, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX], sr_error *err);
 /* The PF's netdev name right now. */
 int pf_ifname(const struct host *h, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *err);
-/* Bounded wait until VFs 0..count-1 each have a netdev; ready VFs cost no pause, each pause
- * (100 ms) counts against max_pauses. 0 = all ready, -1 = not within max_pauses. */
-int pf_wait_for_vfs(const struct host *h, const char *pf_pci, int count, int max_pauses);
+/* Bounded wait until VFs 0..count-1 each have a netdev; ready VFs cost no wait, and the wait
+ * ends at the notification that the last one has (host_wait.h). 0 = all ready, -1 = not
+ * within limit_ms. */
+int pf_wait_for_vfs(const struct host *h, const char *pf_pci, int count, int limit_ms);
 /* Brings the PF up (a VF of a down PF comes up with a random MAC) and enables
  * VFs when it has none (numvfs, or sriov_totalvfs when 0). Never disables SR-IOV. */
 int pf_prepare(const struct host *h, const char *pf_pci, unsigned numvfs, sr_error *err);

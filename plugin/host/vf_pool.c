@@ -7,11 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000L * 1000L};
-	nanosleep(&ts, NULL);
-}
+#include "host_wait.h"
 
 bool vf_driver_is_userspace(const char *driver)
 {
@@ -79,47 +75,75 @@ static int device_link(const struct host *h, const char *pci, const char *name, 
 	return ifindex > 0 ? nlk_link_get_by_index(h->nl, ifindex, info, err) : nlk_link_get(h->nl, name, info, err);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Where a wait for a VF's netdev stands. */
+struct netdev_wait {
+	int ifindex;             /* the netdev's, once netlink knew it */
+	long long unknown_since; /* ms; 0 while netlink knows the name sysfs shows */
+};
+
+/* 0 ready (netdev and *info filled), 1 not yet, -1 an error that waiting will not clear. */
+static int netdev_ready(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX],
+			struct nlk_link_info *info, struct netdev_wait *st, sr_error *err)
+{
+	bool found = false;
+	sr_error e = {0};
+	if (sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, err) < 0)
+		return -1;
+	if (!found)
+		return 1; /* not there yet */
+	if (device_link(h, vf_pci, netdev, info, &e) < 0) {
+		/* Renamed between the two looks clears up at once; a name sysfs shows but this
+		 * namespace's netlink never knows (another namespace's sysfs) does not. */
+		if (!st->unknown_since)
+			st->unknown_since = mono_ms();
+		if (mono_ms() - st->unknown_since < 1000)
+			return 1;
+		*err = e;
+		return -1;
+	}
+	st->unknown_since = 0;
+	st->ifindex = info->ifindex;
+	if (!udev_done_with(h, st->ifindex))
+		return 1;
+	/* By ifindex: the name read from sysfs may already be stale. */
+	if (nlk_link_get_by_index(h->nl, st->ifindex, info, &e) < 0)
+		return 1;
+	snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info->name);
+	return 0;
+}
+
 int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_IFNAME_MAX],
 		   struct nlk_link_info *out, sr_error *err)
 {
 	struct nlk_link_info info;
-	int ifindex = 0, unknown = 0;
-	for (int i = 0; i < 200; i++, sleep_ms(50)) {
-		bool found = false;
-		sr_error e = {0};
-		if (sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, err) < 0)
-			return -1;
-		if (!found)
-			continue; /* not there yet */
-		if (device_link(h, vf_pci, netdev, &info, &e) < 0) {
-			/* Renamed between the two looks clears up at once; a name sysfs shows but this
-			 * namespace's netlink never knows (another namespace's sysfs) does not. */
-			if (++unknown < 20)
-				continue;
-			*err = e;
-			return -1;
+	struct netdev_wait st = {0};
+	struct host_wait w;
+	int rc;
+	host_wait_begin(h, &w, 10000);
+	while ((rc = netdev_ready(h, vf_pci, netdev, &info, &st, err)) == 1 && host_wait_next(&w))
+		;
+	host_wait_end(&w);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || (st.ifindex > 0 && nlk_link_get_by_index(h->nl, st.ifindex, &info, err) == 0)) {
+		if (rc != 0) {
+			sr_log_msg(h->log, SR_LOG_WARN, "VF %s: udev did not finish with netdev %s (ifindex %d) within 10 s",
+				   vf_pci, info.name, st.ifindex);
+			snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
 		}
-		unknown = 0;
-		ifindex = info.ifindex;
-		if (!udev_done_with(h, ifindex))
-			continue;
-		/* By ifindex: the name read from sysfs may already be stale. */
-		if (nlk_link_get_by_index(h->nl, ifindex, &info, &e) < 0)
-			continue;
-		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
 		if (out)
 			*out = info;
 		return 0;
 	}
-	if (ifindex > 0 && nlk_link_get_by_index(h->nl, ifindex, &info, err) == 0) {
-		sr_log_msg(h->log, SR_LOG_WARN, "VF %s: udev did not finish with netdev %s (ifindex %d) within 10 s",
-			   vf_pci, info.name, ifindex);
-		snprintf(netdev, SYSFS_IFNAME_MAX, "%s", info.name);
-		if (out)
-			*out = info;
-		return 0;
-	}
-	return sr_error_set(err, ETIMEDOUT, "VF %s: no netdev appeared within 10 s", vf_pci);
+	sr_error_set(err, ETIMEDOUT, "VF %s: no netdev appeared within 10 s", vf_pci);
+	return -1;
 }
 
 /* Our own VF (released by endpoint owner_id) left on a user-space driver or none: back to its host driver. */

@@ -74,18 +74,50 @@ static void undo_step(const struct host *h, const char *pf, const struct vf_targ
 		sr_log_msg(h->log, SR_LOG_WARN, "undo on %s VF %d: %s", pf, t->vf, e.msg);
 }
 
-int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const struct vf_target *t, sr_error *err)
+/* igbvf and ixgbevf read the admin MAC only when they initialise, and once the PF has set one
+ * they refuse the VF's own request for a MAC unless the VF is trusted. Asking through the VF's
+ * netdev for the very MAC the PF already enforces (trusted for that moment when the network does
+ * not trust the VF) spares a driver rebind: a new netdev for udev to rename, and under a burst of
+ * `docker run` seconds of waiting on the kernel's RTNL lock. true when the netdev now carries it;
+ * false sends the caller to the rebind. A trust setting left wrong is caught by the end check. */
+static bool adopt_admin_mac(const struct host *h, const char *pf, const struct net_config *cfg,
+			    const struct vf_target *t, const char *netdev)
+{
+	struct nlk_link_info info;
+	sr_error e = {0};
+	bool trusted_for_now = false, done = false;
+	if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) < 0) {
+		if (!pf || cfg->trust || nlk_vf_set_trust(h->nl, pf, t->vf, true, &e) < 0)
+			goto out;
+		trusted_for_now = true;
+		if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) < 0)
+			goto out;
+	}
+	done = nlk_link_get(h->nl, netdev, &info, &e) == 0 && memcmp(info.mac, t->mac, 6) == 0;
+out:
+	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, &e) < 0)
+		sr_log_msg(h->log, SR_LOG_WARN, "VF %d: trust back off: %s", t->vf, e.msg);
+	if (!done)
+		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s does not take the admin MAC itself (%s): rebind",
+			   t->vf, netdev, e.msg[0] ? e.msg : "MAC unchanged");
+	return done;
+}
+
+int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config *cfg, const struct vf_target *t,
+		   sr_error *err)
 {
 	char netdev[SYSFS_IFNAME_MAX];
 	struct nlk_link_info info;
 	bool found = false;
 	/* Read back first: drivers that pass the admin MAC on to a bound VF at once (mlx5, ice,
-	 * i40e reset the VF themselves) need no rebind, and every rebind is a new netdev that
-	 * udev renames. igbvf, ixgbevf read it only when they initialise: for them, rebind. */
+	 * i40e reset the VF themselves) need nothing more; igbvf, ixgbevf are asked for it through
+	 * their netdev; only when that fails, rebind (every rebind is a new netdev that udev renames). */
 	if (sysfs_pci_netdev(h->sysfs_root, t->vf_pci, netdev, &found, err) < 0)
 		return sr_error_wrap(err, "VF %d", t->vf);
-	if (!found || vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0 ||
-	    memcmp(info.mac, t->mac, 6) != 0) {
+	bool ready = found && vf_wait_netdev(h, t->vf_pci, netdev, &info, err) == 0;
+	bool has_mac = ready && memcmp(info.mac, t->mac, 6) == 0;
+	bool adopted = ready && !has_mac && adopt_admin_mac(h, pf, cfg, t, netdev);
+	if (!has_mac && !adopted) {
 		sr_error_clear(err);
 		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
@@ -93,8 +125,10 @@ int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const str
 		if (vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
 	} else {
-		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s already has the admin MAC: no rebind", t->vf,
-			   netdev);
+		if (adopted && nlk_link_get_by_index(h->nl, info.ifindex, &info, err) < 0)
+			return sr_error_wrap(err, "VF %d netdev", t->vf);
+		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s %s the admin MAC: no rebind", t->vf, netdev,
+			   adopted ? "took" : "already has");
 	}
 	if (info.up && nlk_link_set_up(h->nl, netdev, false, err) < 0)
 		return sr_error_wrap(err, "VF %d netdev", t->vf);
@@ -179,7 +213,7 @@ static int ctx_apply(void *p, int step, sr_error *err)
 static int ctx_finish(void *p, sr_error *err)
 {
 	struct apply_ctx *c = p;
-	if (vf_sync_netdev(c->h, c->cfg, c->t, err) < 0)
+	if (vf_sync_netdev(c->h, c->pf, c->cfg, c->t, err) < 0)
 		return -1;
 	host_step_done(c->h, "sync VF netdev");
 	return check_vf_config(c->h, c->pf, c->cfg, c->t, err);

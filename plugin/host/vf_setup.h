@@ -42,7 +42,10 @@ int vf_steps_run(const struct vf_steps *s, sr_error *err);
 int vf_apply(const struct host *h, const char *pf_ifname, const struct net_config *cfg, const struct vf_target *t,
 	     sr_error *err);
 int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err);
-/* Makes the VF netdev (in this namespace) carry the admin MAC and the MTU, down. */
-int vf_sync_netdev(const struct host *h, const struct net_config *cfg, const struct vf_target *t, sr_error *err);
+/* Makes the VF netdev (in this namespace) carry the admin MAC and the MTU, down. pf_ifname
+ * (may be NULL: then no trusted moment) lets a VF that refuses its own MAC request be trusted
+ * for that request instead of rebinding its driver. */
+int vf_sync_netdev(const struct host *h, const char *pf_ifname, const struct net_config *cfg,
+		   const struct vf_target *t, sr_error *err);
 
 #endif

@@ -7,7 +7,11 @@
 # alternated in the same boot. Every VF container is checked to hold its own VF with the admin
 # MAC and the network's VLAN, and every VF to be reset after the rm; a failed check fails the run.
 # Args: [ROUNDS] (default 2 per kind). TESTBED_BENCH_PFS=N uses N PFs (default 4); TESTBED_BENCH_MACVLAN=0 skips
-# the macvlan rounds (to chase a VF problem faster; no ratios then).
+# the macvlan rounds (to chase a VF problem faster; no ratios then). TESTBED_BENCH_LOG=debug runs
+# the plugin at debug level and prints where the time went: each container's own run/rm time and
+# the plugin's time per API call (the figures are then a little slower: every request is logged).
+# TESTBED_BENCH_STACKS=1 also samples, every 2 s of each sriov rm burst, the kernel stacks of the
+# tasks that wait (state D) and of the plugin's and dockerd's threads, into /hostout/stacks.txt.
 set -u
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
@@ -15,6 +19,8 @@ ROUNDS=${1:-2}
 N_PER_PF=7
 NPF=${TESTBED_BENCH_PFS:-4}
 MACVLAN=${TESTBED_BENCH_MACVLAN:-1}
+LOG_LEVEL=${TESTBED_BENCH_LOG:-info}
+STACKS=${TESTBED_BENCH_STACKS:-0}
 
 tb_load_modules || { echo "cannot load modules"; exit 1; }
 mapfile -t PFS < <(tb_pfs)
@@ -23,7 +29,7 @@ PFS=("${PFS[@]:0:$NPF}")
 IDX=$(seq 0 $((NPF - 1)))
 TOTAL=$((NPF * N_PER_PF))
 for pf in "${PFS[@]}"; do tb_check "$pf up" tb_pf_up "$pf"; done
-tb_start_plugin || exit 1
+tb_start_plugin --log-level "$LOG_LEVEL" || exit 1
 tb_start_dockerd || exit 1
 tb_import_busybox || { echo "cannot import busybox"; exit 1; }
 
@@ -58,10 +64,33 @@ at_once() {
 	secs "$t0" "$(now)"
 	return $rc
 }
-run_one() { "$D" run -d --name "$1" --net "$2" bb sleep 3600; }
-rm_one() { "$D" rm -f "$1"; }
+# each container's own time, kept per kind and step (/scratch/each.KIND.STEP: one line each)
+timed() {
+	local step=$1 kind=${2%%[0-9]*} t0 rc
+	shift 2
+	t0=$(now)
+	"$@"
+	rc=$?
+	echo "$(secs "$t0" "$(now)")" >> "/scratch/each.$kind.$step"
+	return $rc
+}
+run_one() { timed run "$1" "$D" run -d --name "$1" --net "$2" bb sleep 3600; }
+rm_one() { timed rm "$1" "$D" rm -f "$1"; }
 run_all() { at_once "$1" /scratch/bench-run.err run_one; }
 rm_all() { at_once "$1" /scratch/bench-rm.err rm_one; }
+# sample_stacks: while /scratch/sampling exists, every 3 s, the kernel's stacks of the tasks
+# that wait (sysrq w) and of what runs on each CPU (sysrq l), into the kernel log, kept as
+# /hostout/stacks.txt
+sample_stacks() {
+	echo 1 > /proc/sys/kernel/sysrq
+	while [ -e /scratch/sampling ]; do
+		echo "sample_stacks: $(date +%T.%N)" > /dev/kmsg
+		echo w > /proc/sysrq-trigger
+		echo l > /proc/sysrq-trigger
+		sleep 3
+	done
+	dmesg > /hostout/stacks.txt
+}
 # vfs_held: every sr container's eth0 MAC is the admin MAC of a VF of its network's PF, on that
 # network's VLAN, and no VF is held twice.
 vfs_held() {
@@ -99,7 +128,7 @@ vfs_reset() {
 
 # On a failure: the plugin's errors here, and its whole log and dockerd's in /hostout (kept on the host).
 keep_logs() {
-	[ "$TB_FAIL" = 0 ] && return
+	[ "$TB_FAIL" = 0 ] && [ "$LOG_LEVEL" != debug ] && return
 	echo "# plugin log, errors and warnings:"
 	grep -E " (error|warn) " "$TB_PLUGIN_LOG" | tail -30
 	if [ -d /hostout ] && [ -w /hostout ]; then
@@ -118,8 +147,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	t=$(run_all sr) && tb_pass "round $r: $TOTAL docker run on VFs" || tb_fail "round $r: docker run on VFs: $(tail -3 /scratch/bench-run.err)"
 	RUN_SR+=("$t")
 	tb_check "round $r: each VF container holds its own VF (admin MAC, its VLAN)" vfs_held
+	SAMPLER=
+	if [ "$STACKS" = 1 ] && [ -d /hostout ]; then touch /scratch/sampling; sample_stacks & SAMPLER=$!; fi
 	t=$(rm_all sr) && tb_pass "round $r: $TOTAL docker rm -f on VFs" || tb_fail "round $r: docker rm on VFs: $(tail -3 /scratch/bench-rm.err)"
 	RM_SR+=("$t")
+	[ -n "$SAMPLER" ] && { rm -f /scratch/sampling; wait "$SAMPLER"; }
 	if tb_wait 30 vfs_reset; then tb_pass "round $r: every VF reset after the rm"
 	else tb_fail "round $r: every VF reset after the rm: $(vfs_reset 2>&1 | tr '\n' ';')"; fi
 	if [ "$MACVLAN" != 1 ]; then tb_log "round $r: run sriov ${RUN_SR[-1]} s; rm sriov ${RM_SR[-1]} s"; continue; fi
@@ -143,6 +175,16 @@ printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker run -d 
 	"$(awk -v a="$run_sr" -v b="$run_mv" 'BEGIN { printf "%.2f", a / b }')"
 printf 'bench-guest: %-22s %8s %8s %8s   (target <= 1.2)\n' "28 x docker rm -f (s)" "$rm_sr" "$rm_mv" \
 	"$(awk -v a="$rm_sr" -v b="$rm_mv" 'BEGIN { printf "%.2f", a / b }')"
+if [ "$LOG_LEVEL" = debug ]; then
+	echo "bench-guest: where the time went (all rounds; seconds per container, ms per plugin call)"
+	for f in /scratch/each.*; do
+		printf 'bench-guest:   each %-10s %s\n' "${f#/scratch/each.}" \
+			"$(sort -g "$f" | awk '{ v[NR] = $1; s += $1 } END { printf "n %d  p50 %.2f  max %.2f  sum %.1f", NR, v[int((NR + 1) / 2)], v[NR], s }')"
+	done
+	sed -n 's/.*\/\(NetworkDriver\.[A-Za-z]*\) -> [0-9]* in \([0-9.]*\) ms.*/\1 \2/p' "$TB_PLUGIN_LOG" | sort -k1,1 -k2,2g |
+		awk '{ n[$1]++; v[$1, n[$1]] = $2; s[$1] += $2 }
+		     END { for (k in n) printf "bench-guest:   plugin %-34s n %3d  p50 %8.1f  max %8.1f  sum %9.1f ms\n", k, n[k], v[k, int((n[k] + 1) / 2)], v[k, n[k]], s[k] }'
+fi
 for i in $IDX; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
 keep_logs
 tb_summary

@@ -625,7 +625,7 @@ static void test_save_allocation_failures(void)
 		json_calls = 0;
 		json_live = 0;
 		/* a save writes what changed: make it write the pool and ipam.json each time */
-		s->entries[0]->dirty = true;
+		s->keys[0].dirty = true;
 		s->meta_dirty = true;
 		if (ipam_store_save(s, &err) == 0) {
 			if (json_calls < json_fail_at)
@@ -732,6 +732,51 @@ static void test_change_writes_one_file(void)
 	reset_store();
 }
 
+/* The lookup keys kept beside the pools follow them: a pool released from the middle, pools
+ * loaded back in request order from files read in directory order, a hand-named pool. */
+static void test_keys_follow_pools(void)
+{
+	struct ipam_store *s = open_store(NULL);
+	struct ipam_pool_result r[12];
+	sr_error err = { 0 };
+	int i;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (i = 0; i < 12; i++) {
+		char cidr[32];
+		snprintf(cidr, sizeof(cidr), "10.%d.0.0/24", 70 + i);
+		CHECK(pool(s, "local", cidr, "", NULL, false, &r[i], &err) == 0);
+	}
+	CHECK(ipam_release_pool(s, r[1].pool_id, &err) == 0);
+	CHECK_STR_EQ(addr(s, r[2].pool_id, "", false, &err), "10.72.0.1/24");
+	CHECK_STR_EQ(addr(s, r[3].pool_id, "", false, &err), "10.73.0.1/24");
+	CHECK_STR_EQ(addr(s, r[1].pool_id, "", false, &err), "");
+	CHECK(err.code == ENOENT);
+	/* the released prefix is free again; the others still overlap */
+	CHECK(pool(s, "local", "10.71.0.0/25", "", NULL, false, &r[1], &err) == 0);
+	CHECK(pool(s, "local", "10.72.0.128/25", "", NULL, false, &r[0], &err) == -1);
+	CHECK(err.code == EEXIST);
+	ipam_store_close(s);
+	s = open_store(NULL);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_STR_EQ(addr(s, r[3].pool_id, "", false, &err), "10.73.0.2/24");
+	CHECK_STR_EQ(addr(s, r[2].pool_id, "", false, &err), "10.72.0.2/24");
+	CHECK_STR_EQ(addr(s, r[1].pool_id, "", false, &err), "10.71.0.1/25");
+	CHECK(pool(s, "local", "10.73.0.0/16", "", NULL, false, &r[0], &err) == -1);
+	CHECK(err.code == EEXIST);
+	for (i = 4; i < 12; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "10.%d.0.1/24", 70 + i);
+		CHECK_STR_EQ(addr(s, r[i].pool_id, "", false, &err), want);
+	}
+	ipam_store_close(s);
+	reset_store();
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_ipam_store.XXXXXX");
@@ -757,6 +802,7 @@ int main(void)
 	test_save_allocation_failures();
 	test_convert_v1();
 	test_change_writes_one_file();
+	test_keys_follow_pools();
 
 	reset_store();
 	unlink(tmp_path);

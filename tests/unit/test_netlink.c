@@ -165,6 +165,25 @@ static void test_set(struct nlk *nl)
 	CHECK_ERR(err, EEXIST, "rename to nlkt1 on nlkt0r: File exists");
 }
 
+/* A wait ends at the kernel's notification of a link change, not at its timeout; with nothing
+ * happening it times out. The changes are made before the wait: subscribed first, nothing is
+ * lost between a look and the wait. */
+static void test_watch(struct nlk *nl)
+{
+	struct nlk_watch *w = NULL;
+	sr_error err = {0};
+	CHECK(nlk_watch_open(&w, &err) == 0);
+	if (!w)
+		return;
+	CHECK(nlk_watch_wait(w, 0) == 0);
+	CHECK(nlk_link_set_up(nl, "nlkt1", true, &err) == 0);
+	CHECK(nlk_watch_wait(w, 30000) == 1);
+	CHECK(nlk_watch_wait(w, 50) == 0); /* all read by the first wait */
+	CHECK(nlk_link_set_up(nl, "nlkt1", false, &err) == 0);
+	CHECK(nlk_watch_wait(w, 30000) == 1);
+	nlk_watch_close(w);
+}
+
 static void test_addresses(struct nlk *nl, struct nl_sock *sock)
 {
 	struct nlk_link_info info, peer;
@@ -302,6 +321,7 @@ int main(void)
 	if (nl) {
 		test_get(nl);
 		test_set(nl);
+		test_watch(nl);
 		test_addresses(nl, sock);
 		test_vf_on_veth(nl);
 		test_netns(nl, &helper);

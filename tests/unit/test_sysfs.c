@@ -1,5 +1,6 @@
 /* sysfs: PF/VF discovery against a fake sysfs tree built in a temp dir, shaped like the kernel's
  * (relative symlinks for class/net/X/device, virtfnN, physfn, driver, iommu_group). */
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -279,18 +280,33 @@ static void test_pf_resolve(void)
 	writef("8\n", "bus/pci/devices/" PF "/sriov_totalvfs");
 }
 
-/* Ready VFs cost no pause: with 3 VFs all ready, a budget of 1 pause is plenty (the old loop
+static void *netdev_appears(void *arg)
+{
+	struct timespec pause = {0, 150L * 1000 * 1000};
+	(void)arg;
+	nanosleep(&pause, NULL);
+	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
+	return NULL;
+}
+
+/* Ready VFs cost no wait: with 3 VFs all ready, even no time at all is enough (the old loop
  * spent a "try" on each ready VF and gave up before the last). */
 static void test_wait_for_vfs(void)
 {
 	struct host h = {.sysfs_root = root};
+	pthread_t t;
 	mkdirs("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
 	mkdirs("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
-	CHECK(pf_wait_for_vfs(&h, PF, 3, 1) == 0);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 100) == 0);
 	CHECK(pf_wait_for_vfs(&h, PF, 3, 0) == 0);
-	/* VF 2 without a netdev: the budget runs out, bounded */
+	/* VF 2 without a netdev: the time runs out, bounded */
 	rmdir_f("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
-	CHECK(pf_wait_for_vfs(&h, PF, 3, 2) == -1);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 120) == -1);
+	/* ... and its netdev appearing during the wait ends it */
+	CHECK(pthread_create(&t, NULL, netdev_appears, NULL) == 0);
+	CHECK(pf_wait_for_vfs(&h, PF, 3, 30000) == 0);
+	pthread_join(t, NULL);
+	rmdir_f("bus/pci/devices/" VF2 "/net/enp1s0f0v2");
 	rmdir_f("bus/pci/devices/" VF1 "/net/enp1s0f0v1");
 }
 
