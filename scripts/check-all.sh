@@ -13,7 +13,9 @@ mkdir -p "$LOGDIR"
 # side (IOMMU); doctor without an IOMMU + state. guest-pair runs
 # Docker 26 (Kata's two-machine test and the whole Swarm flow); Docker 20.10 on two hosts by hand:
 # make check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS="20 26" [TESTBED_SWARM=20:basic].
-# What each part costs on this 2-core machine is in the README (make check section).
+# What each part costs on this 2-core machine is in the README (make check section). To stay
+# under an hour: fuzz-short gives each target 12 s here (make fuzz-short alone: 20 s, make fuzz:
+# longer), and valgrind runs the API, hostile-input and fault suites (ASan runs all six).
 # name | command. Guest suites: TESTBED_NICS / TESTBED_IOMMU as each needs.
 PARTS=(
 	"build|$MAKE all"
@@ -21,10 +23,10 @@ PARTS=(
 	"unit-asan|$MAKE unit-asan"
 	"valgrind-spec|$MAKE valgrind-spec"
 	"static|$MAKE static"
-	"fuzz-short|$MAKE fuzz-short"
+	"fuzz-short|$MAKE fuzz-short FUZZ_SHORT_SECONDS=12"
 	"host-api|$MAKE check-host-api"
 	"host-api-asan|$MAKE check-host-asan"
-	"host-valgrind|$MAKE check-host-valgrind"
+	"host-valgrind|$MAKE check-host-valgrind HOST_SUITES='api hostile faults'"
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
