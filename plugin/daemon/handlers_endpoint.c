@@ -475,6 +475,7 @@ static int join_commit(struct daemon *d, const char *id, const char *sandbox_key
 	if (!ep->joined) {
 		ep->joined_at = (long long)time(NULL);
 		ep->sandbox_seen = false;
+		ep->sandbox_mounted = false;
 	}
 	ep->joined = true;
 	snprintf(ep->sandbox_key, sizeof(ep->sandbox_key), "%s", sandbox_key);
@@ -581,6 +582,7 @@ int handle_leave(struct daemon *d, const char *body, size_t len, struct http_res
 	ep->joined = false;
 	ep->sandbox_key[0] = '\0';
 	ep->sandbox_seen = false;
+	ep->sandbox_mounted = false;
 	ep->unjoined_at = (long long)time(NULL);
 	if (state_save(&d->state, err) < 0) {
 		*ep = saved;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "../host/pf.h"
 #include "state_copy.h"
@@ -74,13 +76,23 @@ static bool orphan(const struct ep_record *e)
 	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
 }
 
-/* true: stale. Marks the sandbox seen when its file exists (*changed: the caller saves once
- * per sweep, so a sweep of N endpoints costs one save, not N). */
+/* true: stale. Marks the sandbox seen when its file exists, and mounted when it is a mounted
+ * netns (*changed: the caller saves once per sweep, so a sweep of N endpoints costs one save,
+ * not N). dockerd unmounts a sandbox's netns as soon as it destroys the sandbox, but removes the
+ * file only in its garbage collection of namespace paths, every 60 s: a file seen mounted and
+ * now not is already gone (a plugin that was down during `docker rm` frees the VF a minute
+ * sooner). A file never seen mounted (one that dockerd has created but runc not mounted yet, or
+ * a mount this process cannot see) counts as there, as before. */
 static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
 {
-	if (access(e->sandbox_key, F_OK) == 0) {
-		if (!e->sandbox_seen) {
+	struct statfs fs;
+	if (statfs(e->sandbox_key, &fs) == 0) {
+		bool mounted = fs.f_type == NSFS_MAGIC;
+		if (!mounted && e->sandbox_mounted)
+			return true;
+		if (!e->sandbox_seen || (mounted && !e->sandbox_mounted)) {
 			e->sandbox_seen = true;
+			e->sandbox_mounted = mounted;
 			state_touch_ep(st, e); /* changed in place: the save must know to write it */
 			*changed = true;
 		}
@@ -195,7 +207,8 @@ int reconcile_stale_endpoints(struct daemon *d)
 			drop_or_release(d, &stale[i], done[i].home);
 			changed = true;
 			if (stale[i].joined)
-				snprintf(why, sizeof(why), "sandbox %s is gone", stale[i].sandbox_key);
+				snprintf(why, sizeof(why), "sandbox %s is gone%s", stale[i].sandbox_key,
+					 access(stale[i].sandbox_key, F_OK) == 0 ? " (its netns is unmounted)" : "");
 			else
 				snprintf(why, sizeof(why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
 					 (long long)time(NULL) - stale[i].unjoined_at);

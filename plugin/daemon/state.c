@@ -249,6 +249,7 @@ void state_mark_released(struct state *st, struct ep_record *rec)
 	rec->joined = false;
 	rec->sandbox_key[0] = '\0';
 	rec->sandbox_seen = false;
+	rec->sandbox_mounted = false;
 	state_touch_ep(st, rec);
 }
 
@@ -466,7 +467,7 @@ static json_t *ep_to_json(const struct ep_record *e)
 
 static json_t *ep_common_to_json(const struct ep_record *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:I, s:I, s:b, s:o, s:s}", "id", e->id,
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:b, s:s, s:I, s:I, s:b, s:o, s:s}", "id", e->id,
 			 "network_id",
 			 e->network_id, "pf_pci", e->pf_pci, "vf", e->vf, "vf_pci", e->vf_pci, "mac",
 			 json_mac(e->mac), "address4", e->address4, "address6", e->address6, "joined", e->joined,
@@ -474,6 +475,12 @@ static json_t *ep_common_to_json(const struct ep_record *e)
 			 (json_int_t)e->unjoined_at, "sandbox_seen",
 			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);
+	/* only when set: a record of a sandbox never seen mounted keeps its shape */
+	if (o && e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 char *state_to_json(const struct state *st)
@@ -830,15 +837,17 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 		return -1;
 	/* optional (absent in files written before they existed) */
 	json_t *joined_at = json_object_get(o, "joined_at"), *seen = json_object_get(o, "sandbox_seen");
-	json_t *unjoined_at = json_object_get(o, "unjoined_at");
+	json_t *unjoined_at = json_object_get(o, "unjoined_at"), *mounted = json_object_get(o, "sandbox_mounted");
 	if ((joined_at && !json_is_integer(joined_at)) || (seen && !json_is_boolean(seen)) ||
-	    (unjoined_at && !json_is_integer(unjoined_at)))
-		return sr_error_set(err, EINVAL, "endpoint %s: joined_at, unjoined_at or sandbox_seen of the wrong type",
+	    (unjoined_at && !json_is_integer(unjoined_at)) || (mounted && !json_is_boolean(mounted)))
+		return sr_error_set(err, EINVAL,
+				    "endpoint %s: joined_at, unjoined_at, sandbox_seen or sandbox_mounted of the wrong type",
 				    e->id);
 	e->joined_at = joined_at ? (long long)json_integer_value(joined_at) : 0;
 	/* an older file: the orphan grace (reconcile.c) starts now, never in the past */
 	e->unjoined_at = unjoined_at ? (long long)json_integer_value(unjoined_at) : (long long)time(NULL);
 	e->sandbox_seen = seen && json_is_true(seen);
+	e->sandbox_mounted = e->sandbox_seen && mounted && json_is_true(mounted);
 	e->phase = -1;
 	for (int i = EP_READY; i <= EP_RELEASED; i++)
 		if (!strcmp(phase, phase_names[i]))

@@ -79,6 +79,7 @@ struct ep_record {
 	 * from before this field gets the time it was loaded. */
 	long long unjoined_at;
 	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
+	bool sandbox_mounted; /* ... and was a mounted netns (nsfs): not mounted later means gone */
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
 	int phase;                  /* enum ep_phase */
 	bool passthrough;           /* owns the NIC pf_pci, not a VF */

@@ -75,26 +75,22 @@ static void undo_step(const struct host *h, const char *pf, const struct vf_targ
 }
 
 /* igbvf and ixgbevf read the admin MAC only when they initialise, and once the PF has set one
- * they refuse the VF's own request for a MAC unless the VF is trusted. Asking through the VF's
- * netdev for the very MAC the PF already enforces (trusted for that moment when the network does
- * not trust the VF) spares a driver rebind: a new netdev for udev to rename, and under a burst of
- * `docker run` seconds of waiting on the kernel's RTNL lock. true when the netdev now carries it;
- * false sends the caller to the rebind. A trust setting left wrong is caught by the end check. */
+ * they refuse the VF's own request for a MAC unless the VF is trusted (igb says so in the kernel
+ * log for every refusal). Asking through the VF's netdev for the very MAC the PF already enforces,
+ * trusted for that moment when the network does not trust the VF, spares a driver rebind: a new
+ * netdev for udev to rename, and under a burst of `docker run` seconds of waiting on the kernel's
+ * RTNL lock. true when the netdev now carries it; false sends the caller to the rebind. A trust
+ * setting left wrong is caught by the end check (check_vf_config). */
 static bool adopt_admin_mac(const struct host *h, const char *pf, const struct net_config *cfg,
 			    const struct vf_target *t, const char *netdev)
 {
 	struct nlk_link_info info;
 	sr_error e = {0};
-	bool trusted_for_now = false, done = false;
-	if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) < 0) {
-		if (!pf || cfg->trust || nlk_vf_set_trust(h->nl, pf, t->vf, true, &e) < 0)
-			goto out;
-		trusted_for_now = true;
-		if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) < 0)
-			goto out;
-	}
-	done = nlk_link_get(h->nl, netdev, &info, &e) == 0 && memcmp(info.mac, t->mac, 6) == 0;
-out:
+	bool done = false;
+	/* a PF without trust (EOPNOTSUPP) may still take the request: asked anyway */
+	bool trusted_for_now = pf && !cfg->trust && nlk_vf_set_trust(h->nl, pf, t->vf, true, &e) == 0;
+	if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) == 0)
+		done = nlk_link_get(h->nl, netdev, &info, &e) == 0 && memcmp(info.mac, t->mac, 6) == 0;
 	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, &e) < 0)
 		sr_log_msg(h->log, SR_LOG_WARN, "VF %d: trust back off: %s", t->vf, e.msg);
 	if (!done)

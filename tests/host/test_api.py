@@ -353,6 +353,47 @@ def test_reclaim_at_start(env, r):
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_unmounted_sandbox(env, r):
+    """dockerd unmounts a sandbox's netns as soon as it destroys it, and removes the file only in
+    its garbage collection, every 60 s: a SandboxKey file seen as a mounted netns and now not
+    mounted is gone; a plain file (never seen mounted) still counts as there."""
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    mounted, plain = os.path.join(env.tmp, "netns-mounted"), os.path.join(env.tmp, "netns-plain")
+    for f in (mounted, plain):
+        open(f, "w").close()
+    m = subprocess.run(["mount", "--bind", "/proc/self/ns/net", mounted], capture_output=True, text=True)
+    r.check(m.returncode == 0, "a netns bind-mounted on a SandboxKey file (needs root)", m.stderr)
+    try:
+        seed_endpoint(env, NET_A, EP_S, 1, mac="02:42:0a:09:00:63", joined=True, sandbox=mounted,
+                      joined_at=int(time.time()))
+        seed_endpoint(env, NET_A, EP_T, 2, mac="02:42:0a:09:00:64", joined=True, sandbox=plain,
+                      joined_at=int(time.time()))
+        env.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            eps = {e["id"]: e for e in env.state()["endpoints"]}
+            if eps.get(EP_S, {}).get("sandbox_mounted") and eps.get(EP_T, {}).get("sandbox_seen"):
+                break
+            time.sleep(0.1)
+        r.check(eps.get(EP_S, {}).get("sandbox_mounted") is True and eps.get(EP_S, {}).get("sandbox_seen") is True,
+                "the mounted sandbox is recorded as seen mounted", eps.get(EP_S))
+        r.check(eps.get(EP_T, {}).get("sandbox_seen") is True and "sandbox_mounted" not in eps.get(EP_T, {}),
+                "the plain file is recorded as seen, not mounted (its record keeps its shape)", eps.get(EP_T))
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+    finally:
+        subprocess.run(["umount", mounted], capture_output=True)
+    r.check(os.path.exists(mounted), "unmounted, the file stays (as dockerd leaves it until its GC)")
+    env.start()
+    ids = [e["id"] for e in env.state()["endpoints"]]
+    r.check(EP_S not in ids and "stale endpoint %s reclaimed: sandbox %s is gone (its netns is unmounted)"
+            % (EP_S[:12], mounted) in env.log(), "a sandbox seen mounted and now unmounted: reclaimed",
+            (ids, env.log()[-600:]))
+    r.check(EP_T in ids, "a plain file never seen mounted: kept", ids)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_slow_start_kept(env, r):
     """dockerd joins before runc's hook creates the netns file: a container that takes minutes to
     start (a burst on a loaded host) keeps its VF; a Join whose netns never came for longer than
@@ -451,6 +492,10 @@ def run_all(r):
     with Env() as env:
         env.start()
         test_slow_start_kept(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_unmounted_sandbox(env, r)
         check_valgrind(env, r)
     with Env() as env:
         env.start()

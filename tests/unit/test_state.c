@@ -244,12 +244,20 @@ static void test_unjoined_clock(void)
 	build_state(&a);
 	a.eps[0].unjoined_at = 1234;
 	a.eps[1].unjoined_at = 5678;
+	/* seen mounted: kept; a record never seen mounted has no such key (its shape unchanged) */
+	a.eps[0].sandbox_seen = a.eps[0].sandbox_mounted = true;
+	a.eps[1].sandbox_mounted = false;
 	text = state_to_json(&a);
 	CHECK(text && state_from_json(text, &b, &err) == 0);
 	CHECK(b.ep_count == 2 && b.eps[0].unjoined_at == 1234 && b.eps[1].unjoined_at == 5678);
+	CHECK(b.ep_count == 2 && b.eps[0].sandbox_mounted && !b.eps[1].sandbox_mounted);
+	{
+		const char *first = text ? strstr(text, "\"sandbox_mounted\": true") : NULL;
+		CHECK(first && !strstr(first + 2, "sandbox_mounted")); /* once: only the record seen mounted */
+	}
 	if (text)
 		expect_corrupt(text, "\"unjoined_at\": 1234", "\"unjoined_at\": \"1234\"",
-			       "joined_at, unjoined_at or sandbox_seen of the wrong type");
+			       "joined_at, unjoined_at, sandbox_seen or sandbox_mounted of the wrong type");
 	doc = text ? json_loads(text, 0, &jerr) : NULL;
 	eps = json_object_get(doc, "endpoints");
 	for (size_t i = 0; i < json_array_size(eps); i++)
