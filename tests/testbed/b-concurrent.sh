@@ -162,7 +162,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	tb_log "round $r: run sriov ${RUN_SR[-1]} s, macvlan ${RUN_MV[-1]} s; rm sriov ${RM_SR[-1]} s, macvlan ${RM_MV[-1]} s"
 done
 if [ "$MACVLAN" != 1 ]; then
-	for i in $IDX; do "$D" network rm "sr$i" >/dev/null; done
+	for i in $IDX; do tb_net_rm "sr$i" >/dev/null; done
 	keep_logs
 	tb_summary
 	exit
@@ -185,6 +185,7 @@ if [ "$LOG_LEVEL" = debug ]; then
 		awk '{ n[$1]++; v[$1, n[$1]] = $2; s[$1] += $2 }
 		     END { for (k in n) printf "bench-guest:   plugin %-34s n %3d  p50 %8.1f  max %8.1f  sum %9.1f ms\n", k, n[k], v[k, int((n[k] + 1) / 2)], v[k, n[k]], s[k] }'
 fi
-for i in $IDX; do "$D" network rm "sr$i" "mv$i" >/dev/null; done
+# dockerd's own endpoint count can lag after a burst of rm (moby/moby#42119): retried for 30 s
+for i in $IDX; do tb_net_rm "sr$i" >/dev/null; tb_net_rm "mv$i" >/dev/null; done
 keep_logs
 tb_summary
