@@ -1,25 +1,20 @@
 #include "host_wait.h"
 
 #include <string.h>
+#include <time.h>
 
-static long long ms_until(const struct timespec *t)
+long long host_mono_ms(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 void host_wait_begin(const struct host *h, struct host_wait *w, int limit_ms)
 {
 	sr_error err = {0};
 	memset(w, 0, sizeof(*w));
-	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-	w->deadline.tv_sec += limit_ms / 1000;
-	w->deadline.tv_nsec += (long)(limit_ms % 1000) * 1000000L;
-	if (w->deadline.tv_nsec >= 1000000000L) {
-		w->deadline.tv_sec++;
-		w->deadline.tv_nsec -= 1000000000L;
-	}
+	w->deadline_ms = host_mono_ms() + limit_ms;
 	bool real_sysfs = !h->sysfs_root || !strcmp(h->sysfs_root, "/sys") || !strcmp(h->sysfs_root, "/sys/");
 	if (real_sysfs && nlk_watch_open(&w->watch, &err) < 0) {
 		sr_log_msg(h->log, SR_LOG_DEBUG, "wait without notifications: %s", err.msg);
@@ -30,20 +25,16 @@ void host_wait_begin(const struct host *h, struct host_wait *w, int limit_ms)
 
 bool host_wait_next(struct host_wait *w)
 {
-	long long left = ms_until(&w->deadline);
+	long long left = w->deadline_ms - host_mono_ms();
 	int pace;
 	if (left <= 0)
 		return false;
 	pace = left < w->pace_ms ? (int)left : w->pace_ms;
 	if (w->watch) {
-		if (nlk_watch_wait(w->watch, pace) > 0)
-			w->wakeups++;
-		else
-			w->timeouts++;
+		nlk_watch_wait(w->watch, pace); /* woken or not, the caller looks again */
 	} else {
 		struct timespec ts = {pace / 1000, (long)(pace % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
-		w->timeouts++;
 	}
 	return true;
 }

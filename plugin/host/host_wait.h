@@ -16,7 +16,6 @@
 #define HOST_WAIT_H
 
 #include <stdbool.h>
-#include <time.h>
 
 #include "host.h"
 
@@ -25,10 +24,12 @@
 
 struct host_wait {
 	struct nlk_watch *watch;
-	struct timespec deadline;
+	long long deadline_ms; /* host_mono_ms() */
 	int pace_ms;
-	unsigned wakeups, timeouts; /* what ended each wait: a notification, or the pace */
 };
+
+/* CLOCK_MONOTONIC in ms: what every bound of the host layer's waits is measured in. */
+long long host_mono_ms(void);
 
 void host_wait_begin(const struct host *h, struct host_wait *w, int limit_ms);
 /* Waits for the next notification (or the pace); false once limit_ms has passed since begin. */

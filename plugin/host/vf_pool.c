@@ -75,13 +75,6 @@ static int device_link(const struct host *h, const char *pci, const char *name, 
 	return ifindex > 0 ? nlk_link_get_by_index(h->nl, ifindex, info, err) : nlk_link_get(h->nl, name, info, err);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Where a wait for a VF's netdev stands. */
 struct netdev_wait {
 	int ifindex;             /* the netdev's, once netlink knew it */
@@ -102,8 +95,8 @@ static int netdev_ready(const struct host *h, const char *vf_pci, char netdev[SY
 		/* Renamed between the two looks clears up at once; a name sysfs shows but this
 		 * namespace's netlink never knows (another namespace's sysfs) does not. */
 		if (!st->unknown_since)
-			st->unknown_since = mono_ms();
-		if (mono_ms() - st->unknown_since < 1000)
+			st->unknown_since = host_mono_ms();
+		if (host_mono_ms() - st->unknown_since < 1000)
 			return 1;
 		*err = e;
 		return -1;
