@@ -79,6 +79,22 @@ int nlk_vf_set_trust(struct nlk *nl, const char *pf_ifname, int vf, bool on, sr_
 int nlk_vf_set_link_state(struct nlk *nl, const char *pf_ifname, int vf, int link_state, sr_error *err);
 int nlk_vf_set_rate(struct nlk *nl, const char *pf_ifname, int vf, unsigned min_mbps, unsigned max_mbps,
 		    sr_error *err);
+/* Several of want's settings (NLK_VF_SET_* bits) in one request: one trip through the kernel's
+ * RTNL lock instead of one per setting, which under a burst of endpoint operations is one wait
+ * behind every other holder instead of several. The kernel applies them in its own order (MAC,
+ * VLAN, rate, spoof check, link state, trust) and stops at the first one it refuses, leaving
+ * those before it applied; its answer does not say which one: set them one by one to know. */
+enum {
+	NLK_VF_SET_MAC = 1,
+	NLK_VF_SET_VLAN = 2,
+	NLK_VF_SET_SPOOFCHK = 4,
+	NLK_VF_SET_TRUST = 8,
+	NLK_VF_SET_LINK_STATE = 16,
+	NLK_VF_SET_RATE = 32,
+	NLK_VF_SET_ALL = 63,
+};
+int nlk_vf_set_many(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want, unsigned fields,
+		    sr_error *err);
 
 /* The PF's embedded switch mode through devlink (generic netlink), by PCI address. In
  * switchdev mode VF settings through the PF (VLAN, spoof check, trust, rates) are not how

@@ -69,5 +69,7 @@ enum nlk_vf_field {
  * for VF want->vf (IFLA_VFINFO_LIST > IFLA_VF_INFO > one IFLA_VF_*).
  * Returns 0 or a -NLE_* code; the caller puts *out. */
 int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out);
+/* The same with every field of `fields` (NLK_VF_SET_* bits) in that one IFLA_VF_INFO. */
+int nlk_vf_build_changes(const struct nlk_vf_config *want, unsigned fields, struct rtnl_link **out);
 
 #endif

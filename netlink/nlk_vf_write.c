@@ -1,9 +1,10 @@
-/* nlk_vf_write: change one VF setting through its PF (RTM_NEWLINK/SETLINK on
- * the PF carrying IFLA_VFINFO_LIST > IFLA_VF_INFO > one IFLA_VF_* attribute).
+/* nlk_vf_write: change VF settings through its PF (RTM_NEWLINK/SETLINK on the PF carrying
+ * IFLA_VFINFO_LIST > IFLA_VF_INFO > IFLA_VF_* attributes): one setting per request
+ * (nlk_vf_set_mac...), or several of one VF in one request (nlk_vf_set_many).
  *
  * All of it goes through libnl 3.7's own VF API (rtnl_link_vf_* +
  * rtnl_link_vf_add + rtnl_link_change), which emits only the attributes that
- * were set on the rtnl_link_vf object, so each setter sends exactly one. */
+ * were set on the rtnl_link_vf object. */
 #include "nlk_internal.h"
 
 #include <arpa/inet.h>
@@ -91,7 +92,13 @@ static int put_field(struct rtnl_link_vf *v, const struct nlk_vf_config *want, e
 	return -NLE_INVAL;
 }
 
-int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out)
+_Static_assert(NLK_VF_SET_MAC == 1u << NLK_VF_FIELD_MAC && NLK_VF_SET_VLAN == 1u << NLK_VF_FIELD_VLAN &&
+		       NLK_VF_SET_SPOOFCHK == 1u << NLK_VF_FIELD_SPOOFCHK && NLK_VF_SET_TRUST == 1u << NLK_VF_FIELD_TRUST &&
+		       NLK_VF_SET_LINK_STATE == 1u << NLK_VF_FIELD_LINK_STATE &&
+		       NLK_VF_SET_RATE == 1u << NLK_VF_FIELD_RATE,
+	       "NLK_VF_SET_* bits are 1 << enum nlk_vf_field");
+
+int nlk_vf_build_changes(const struct nlk_vf_config *want, unsigned fields, struct rtnl_link **out)
 {
 	struct rtnl_link *changes = rtnl_link_alloc();
 	struct rtnl_link_vf *v = rtnl_link_vf_alloc();
@@ -100,7 +107,10 @@ int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field fiel
 	if (!changes || !v)
 		goto out;
 	rtnl_link_vf_set_index(v, (uint32_t)want->vf);
-	rc = put_field(v, want, field);
+	rc = fields && !(fields & ~NLK_VF_SET_ALL) ? 0 : -NLE_INVAL;
+	for (int field = NLK_VF_FIELD_MAC; rc >= 0 && field <= NLK_VF_FIELD_RATE; field++)
+		if (fields & (1u << field))
+			rc = put_field(v, want, (enum nlk_vf_field)field);
 	if (rc < 0)
 		goto out;
 	rc = rtnl_link_vf_add(changes, v); /* the link takes its own reference */
@@ -115,25 +125,92 @@ out:
 	return rc;
 }
 
-static int set_field(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want,
-		     enum nlk_vf_field field, sr_error *err)
+int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out)
+{
+	return nlk_vf_build_changes(want, 1u << field, out);
+}
+
+/* The values the kernel would refuse with a bare EINVAL, refused here with their name. */
+static int check_field(const struct nlk_vf_config *want, enum nlk_vf_field field, const char *pf, sr_error *err)
+{
+	int vf = want->vf;
+	switch (field) {
+	case NLK_VF_FIELD_VLAN:
+		if (want->vlan > 4094)
+			return sr_error_set(err, EINVAL, "set VF %d VLAN on %s: vlan %u out of range 0-4094", vf, pf,
+					    want->vlan);
+		if (want->qos > 7)
+			return sr_error_set(err, EINVAL, "set VF %d VLAN on %s: qos %u out of range 0-7", vf, pf, want->qos);
+		if (want->vlan_proto != NLK_VLAN_8021Q && want->vlan_proto != NLK_VLAN_8021AD)
+			return sr_error_set(err, EINVAL,
+					    "set VF %d VLAN on %s: vlan protocol 0x%x is neither 802.1Q nor 802.1ad", vf, pf,
+					    want->vlan_proto);
+		return 0;
+	case NLK_VF_FIELD_LINK_STATE:
+		if (want->link_state != NLK_VF_LINK_AUTO && want->link_state != NLK_VF_LINK_ENABLE &&
+		    want->link_state != NLK_VF_LINK_DISABLE)
+			return sr_error_set(err, EINVAL,
+					    "set VF %d link state on %s: link state %d is not auto/enable/disable", vf, pf,
+					    want->link_state);
+		return 0;
+	case NLK_VF_FIELD_RATE:
+		/* The kernel rejects min > max too, but only when max is set (0 = no limit). */
+		if (want->max_tx_rate && want->min_tx_rate > want->max_tx_rate)
+			return sr_error_set(err, EINVAL, "set VF %d rate on %s: min rate %u Mbit/s above max %u Mbit/s",
+					    vf, pf, want->min_tx_rate, want->max_tx_rate);
+		return 0;
+	case NLK_VF_FIELD_MAC:
+	case NLK_VF_FIELD_SPOOFCHK:
+	case NLK_VF_FIELD_TRUST:
+		break;
+	}
+	return 0;
+}
+
+/* "MAC, VLAN and trust" for the fields of the mask */
+static void fields_label(unsigned fields, char *out, size_t size)
+{
+	size_t len = 0;
+	int n = 0, total = __builtin_popcount(fields);
+	out[0] = '\0';
+	for (int field = NLK_VF_FIELD_MAC; field <= NLK_VF_FIELD_RATE; field++) {
+		if (!(fields & (1u << field)))
+			continue;
+		n++;
+		const char *sep = n == 1 ? "" : n == total ? " and " : ", ";
+		int w = snprintf(out + len, size - len, "%s%s", sep, field_label((enum nlk_vf_field)field));
+		if (w < 0 || (size_t)w >= size - len)
+			return;
+		len += (size_t)w;
+	}
+}
+
+static int set_fields(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want, unsigned fields,
+		      sr_error *err)
 {
 	struct rtnl_link *pf = NULL, *changes = NULL;
-	const char *label = field_label(field);
+	const char *pf_name = pf_ifname ? pf_ifname : "(null)";
+	char label[64];
 	int rc = -1, nlrc;
 
+	fields_label(fields, label, sizeof(label));
+	if (!fields || (fields & ~NLK_VF_SET_ALL))
+		return sr_error_set(err, EINVAL, "set VF %d on %s: no setting named (mask 0x%x)", want->vf, pf_name,
+				    fields);
 	if (want->vf < 0)
-		return sr_error_set(err, EINVAL, "set VF %d %s on %s: invalid VF index", want->vf, label,
-				    pf_ifname ? pf_ifname : "(null)");
+		return sr_error_set(err, EINVAL, "set VF %d %s on %s: invalid VF index", want->vf, label, pf_name);
+	for (int field = NLK_VF_FIELD_MAC; field <= NLK_VF_FIELD_RATE; field++)
+		if ((fields & (1u << field)) && check_field(want, (enum nlk_vf_field)field, pf_name, err) < 0)
+			return -1;
 	if (nlk_fetch_link(nl, pf_ifname, &pf, err) < 0) {
-		sr_error_wrap(err, "set VF %d %s on %s", want->vf, label, pf_ifname ? pf_ifname : "(null)");
+		sr_error_wrap(err, "set VF %d %s on %s", want->vf, label, pf_name);
 		goto out;
 	}
-	nlrc = nlk_vf_build_change(want, field, &changes);
+	nlrc = nlk_vf_build_changes(want, fields, &changes);
 	if (nlrc >= 0)
 		nlrc = nlk_apply_change(nl, pf, changes);
 	if (nlrc < 0) {
-		nlk_fail_nl(err, nlrc, "set VF %d %s on %s", want->vf, label, pf_ifname);
+		nlk_fail_nl(err, nlrc, "set VF %d %s on %s", want->vf, label, pf_name);
 		goto out;
 	}
 	rc = 0;
@@ -145,52 +222,47 @@ out:
 	return rc;
 }
 
+int nlk_vf_set_many(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want, unsigned fields,
+		    sr_error *err)
+{
+	return set_fields(nl, pf_ifname, want, fields, err);
+}
+
 int nlk_vf_set_mac(struct nlk *nl, const char *pf_ifname, int vf, const uint8_t mac[6], sr_error *err)
 {
 	struct nlk_vf_config want = {.vf = vf};
 
 	memcpy(want.mac, mac, sizeof(want.mac));
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_MAC, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_MAC, err);
 }
 
 int nlk_vf_set_vlan(struct nlk *nl, const char *pf_ifname, int vf, unsigned vlan, unsigned qos,
 		    unsigned vlan_proto, sr_error *err)
 {
 	struct nlk_vf_config want = {.vf = vf, .vlan = vlan, .qos = qos, .vlan_proto = vlan_proto};
-	const char *pf = pf_ifname ? pf_ifname : "(null)";
 
-	if (vlan > 4094)
-		return sr_error_set(err, EINVAL, "set VF %d VLAN on %s: vlan %u out of range 0-4094", vf, pf, vlan);
-	if (qos > 7)
-		return sr_error_set(err, EINVAL, "set VF %d VLAN on %s: qos %u out of range 0-7", vf, pf, qos);
-	if (vlan_proto != NLK_VLAN_8021Q && vlan_proto != NLK_VLAN_8021AD)
-		return sr_error_set(err, EINVAL, "set VF %d VLAN on %s: vlan protocol 0x%x is neither 802.1Q nor 802.1ad",
-				    vf, pf, vlan_proto);
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_VLAN, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_VLAN, err);
 }
 
 int nlk_vf_set_spoofchk(struct nlk *nl, const char *pf_ifname, int vf, bool on, sr_error *err)
 {
 	struct nlk_vf_config want = {.vf = vf, .spoofchk = on};
 
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_SPOOFCHK, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_SPOOFCHK, err);
 }
 
 int nlk_vf_set_trust(struct nlk *nl, const char *pf_ifname, int vf, bool on, sr_error *err)
 {
 	struct nlk_vf_config want = {.vf = vf, .trust = on};
 
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_TRUST, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_TRUST, err);
 }
 
 int nlk_vf_set_link_state(struct nlk *nl, const char *pf_ifname, int vf, int link_state, sr_error *err)
 {
 	struct nlk_vf_config want = {.vf = vf, .link_state = link_state};
 
-	if (link_state != NLK_VF_LINK_AUTO && link_state != NLK_VF_LINK_ENABLE && link_state != NLK_VF_LINK_DISABLE)
-		return sr_error_set(err, EINVAL, "set VF %d link state on %s: link state %d is not auto/enable/disable",
-				    vf, pf_ifname ? pf_ifname : "(null)", link_state);
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_LINK_STATE, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_LINK_STATE, err);
 }
 
 int nlk_vf_set_rate(struct nlk *nl, const char *pf_ifname, int vf, unsigned min_mbps, unsigned max_mbps,
@@ -198,9 +270,5 @@ int nlk_vf_set_rate(struct nlk *nl, const char *pf_ifname, int vf, unsigned min_
 {
 	struct nlk_vf_config want = {.vf = vf, .min_tx_rate = min_mbps, .max_tx_rate = max_mbps};
 
-	/* The kernel rejects min > max too, but only when max is set (0 = no limit). */
-	if (max_mbps && min_mbps > max_mbps)
-		return sr_error_set(err, EINVAL, "set VF %d rate on %s: min rate %u Mbit/s above max %u Mbit/s", vf,
-				    pf_ifname ? pf_ifname : "(null)", min_mbps, max_mbps);
-	return set_field(nl, pf_ifname, &want, NLK_VF_FIELD_RATE, err);
+	return set_fields(nl, pf_ifname, &want, NLK_VF_SET_RATE, err);
 }

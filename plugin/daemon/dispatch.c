@@ -7,32 +7,34 @@
 #include "../../spec/spec.h"
 #include "handlers.h"
 
+/* constant: the answer depends on nothing (neither the body nor any state) */
 static const struct {
 	const char *path;
 	handler_fn fn;
+	bool constant;
 } routes[] = {
-	{"/Plugin.Activate", handle_activate},
-	{"/NetworkDriver.GetCapabilities", handle_net_capabilities},
-	{"/NetworkDriver.CreateNetwork", handle_create_network},
-	{"/NetworkDriver.DeleteNetwork", handle_delete_network},
-	{"/NetworkDriver.AllocateNetwork", handle_allocate_network},
-	{"/NetworkDriver.FreeNetwork", handle_free_network},
-	{"/NetworkDriver.CreateEndpoint", handle_create_endpoint},
-	{"/NetworkDriver.EndpointOperInfo", handle_endpoint_oper_info},
-	{"/NetworkDriver.DeleteEndpoint", handle_delete_endpoint},
-	{"/NetworkDriver.Join", handle_join},
-	{"/NetworkDriver.Leave", handle_leave},
-	{"/NetworkDriver.DiscoverNew", handle_discover},
-	{"/NetworkDriver.DiscoverDelete", handle_discover},
-	{"/NetworkDriver.ProgramExternalConnectivity", handle_program_external},
-	{"/NetworkDriver.RevokeExternalConnectivity", handle_revoke_external},
-	{"/IpamDriver.GetCapabilities", handle_ipam_capabilities},
-	{"/IpamDriver.GetDefaultAddressSpaces", handle_ipam_default_spaces},
-	{"/IpamDriver.RequestPool", handle_ipam_request_pool},
-	{"/IpamDriver.ReleasePool", handle_ipam_release_pool},
-	{"/IpamDriver.RequestAddress", handle_ipam_request_address},
-	{"/IpamDriver.ReleaseAddress", handle_ipam_release_address},
-	{"/SriovPlugin.Status", handle_status},
+	{"/Plugin.Activate", handle_activate, true},
+	{"/NetworkDriver.GetCapabilities", handle_net_capabilities, true},
+	{"/NetworkDriver.CreateNetwork", handle_create_network, false},
+	{"/NetworkDriver.DeleteNetwork", handle_delete_network, false},
+	{"/NetworkDriver.AllocateNetwork", handle_allocate_network, false},
+	{"/NetworkDriver.FreeNetwork", handle_free_network, false},
+	{"/NetworkDriver.CreateEndpoint", handle_create_endpoint, false},
+	{"/NetworkDriver.EndpointOperInfo", handle_endpoint_oper_info, false},
+	{"/NetworkDriver.DeleteEndpoint", handle_delete_endpoint, false},
+	{"/NetworkDriver.Join", handle_join, false},
+	{"/NetworkDriver.Leave", handle_leave, false},
+	{"/NetworkDriver.DiscoverNew", handle_discover, false},
+	{"/NetworkDriver.DiscoverDelete", handle_discover, false},
+	{"/NetworkDriver.ProgramExternalConnectivity", handle_program_external, false},
+	{"/NetworkDriver.RevokeExternalConnectivity", handle_revoke_external, false},
+	{"/IpamDriver.GetCapabilities", handle_ipam_capabilities, true},
+	{"/IpamDriver.GetDefaultAddressSpaces", handle_ipam_default_spaces, true},
+	{"/IpamDriver.RequestPool", handle_ipam_request_pool, false},
+	{"/IpamDriver.ReleasePool", handle_ipam_release_pool, false},
+	{"/IpamDriver.RequestAddress", handle_ipam_request_address, false},
+	{"/IpamDriver.ReleaseAddress", handle_ipam_release_address, false},
+	{"/SriovPlugin.Status", handle_status, false},
 };
 
 size_t dispatch_route_count(void)
@@ -43,6 +45,11 @@ size_t dispatch_route_count(void)
 const char *dispatch_route_path(size_t i)
 {
 	return i < dispatch_route_count() ? routes[i].path : NULL;
+}
+
+bool dispatch_route_constant(size_t i)
+{
+	return i < dispatch_route_count() && routes[i].constant;
 }
 
 unsigned dispatch_status_of(const sr_error *err)

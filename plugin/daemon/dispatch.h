@@ -6,6 +6,7 @@
 #ifndef DISPATCH_H
 #define DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon.h"
@@ -19,6 +20,9 @@ void dispatch_request(struct daemon *d, const char *path, const char *body, size
 /* The routes, for the fuzz target and tests. */
 size_t dispatch_route_count(void);
 const char *dispatch_route_path(size_t i);
+/* Its answer depends on neither the request's body nor any state (Activate, the capabilities,
+ * the default address spaces): the HTTP layer may build it once and send it again. */
+bool dispatch_route_constant(size_t i);
 
 /* The HTTP status of an error of this kind (400, 404, 409 or 500). */
 unsigned dispatch_status_of(const sr_error *err);

@@ -79,24 +79,26 @@ static void undo_step(const struct host *h, const char *pf, const struct vf_targ
  * log for every refusal). Asking through the VF's netdev for the very MAC the PF already enforces,
  * trusted for that moment when the network does not trust the VF, spares a driver rebind: a new
  * netdev for udev to rename, and under a burst of `docker run` seconds of waiting on the kernel's
- * RTNL lock. true when the netdev now carries it; false sends the caller to the rebind. A trust
- * setting left wrong is caught by the end check (check_vf_config). */
-static bool adopt_admin_mac(const struct host *h, const char *pf, const struct net_config *cfg,
-			    const struct vf_target *t, const char *netdev)
+ * RTNL lock. *done: the netdev now carries it (false sends the caller to the rebind). -1 when the
+ * VF could not be made untrusted again (asked twice): a VF left trusted against the network's
+ * settings is never handed out. */
+static int adopt_admin_mac(const struct host *h, const char *pf, const struct net_config *cfg,
+			   const struct vf_target *t, const char *netdev, bool *done, sr_error *err)
 {
 	struct nlk_link_info info;
 	sr_error e = {0};
-	bool done = false;
+	*done = false;
 	/* a PF without trust (EOPNOTSUPP) may still take the request: asked anyway */
 	bool trusted_for_now = pf && !cfg->trust && nlk_vf_set_trust(h->nl, pf, t->vf, true, &e) == 0;
 	if (nlk_link_set_mac(h->nl, netdev, t->mac, &e) == 0)
-		done = nlk_link_get(h->nl, netdev, &info, &e) == 0 && memcmp(info.mac, t->mac, 6) == 0;
-	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, &e) < 0)
-		sr_log_msg(h->log, SR_LOG_WARN, "VF %d: trust back off: %s", t->vf, e.msg);
-	if (!done)
+		*done = nlk_link_get(h->nl, netdev, &info, &e) == 0 && memcmp(info.mac, t->mac, 6) == 0;
+	if (!*done)
 		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s does not take the admin MAC itself (%s): rebind",
 			   t->vf, netdev, e.msg[0] ? e.msg : "MAC unchanged");
-	return done;
+	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, err) < 0 &&
+	    nlk_vf_set_trust(h->nl, pf, t->vf, false, err) < 0)
+		return sr_error_wrap(err, "VF %d left trusted after taking the admin MAC", t->vf);
+	return 0;
 }
 
 int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config *cfg, const struct vf_target *t,
@@ -112,7 +114,9 @@ int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config
 		return sr_error_wrap(err, "VF %d", t->vf);
 	bool ready = found && vf_wait_netdev(h, t->vf_pci, netdev, &info, err) == 0;
 	bool has_mac = ready && memcmp(info.mac, t->mac, 6) == 0;
-	bool adopted = ready && !has_mac && adopt_admin_mac(h, pf, cfg, t, netdev);
+	bool adopted = false;
+	if (ready && !has_mac && adopt_admin_mac(h, pf, cfg, t, netdev, &adopted, err) < 0)
+		return -1;
 	if (!has_mac && !adopted) {
 		sr_error_clear(err);
 		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
@@ -168,8 +172,15 @@ int vf_steps_run(const struct vf_steps *s, sr_error *err)
 {
 	int touched = 0; /* steps begun in any attempt: all of them are undone on failure */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int step;
-		for (step = 0; step < s->count; step++) {
+		int step = 0;
+		if (s->apply_all) {
+			touched = s->count;
+			if (s->apply_all(s->ctx, err) == 0)
+				step = s->count;
+			else
+				sr_error_clear(err);
+		}
+		for (; step < s->count; step++) {
 			if (step + 1 > touched)
 				touched = step + 1;
 			if (s->apply(s->ctx, step, err) < 0)
@@ -206,6 +217,29 @@ static int ctx_apply(void *p, int step, sr_error *err)
 	return 0;
 }
 
+/* Every step in one request to the PF (nlk_vf_set_many): one wait for the kernel's RTNL lock
+ * instead of six under a burst of `docker run`. */
+static int ctx_apply_all(void *p, sr_error *err)
+{
+	struct apply_ctx *c = p;
+	const struct net_config *cfg = c->cfg;
+	struct nlk_vf_config want = {.vf = c->t->vf, .vlan = cfg->vlan, .qos = cfg->qos, .vlan_proto = cfg->vlan_proto,
+				     .spoofchk = cfg->spoofchk, .trust = cfg->trust, .link_state = cfg->link_state,
+				     .min_tx_rate = cfg->min_tx_rate, .max_tx_rate = cfg->max_tx_rate};
+	unsigned fields = NLK_VF_SET_MAC | NLK_VF_SET_VLAN | NLK_VF_SET_SPOOFCHK | NLK_VF_SET_TRUST;
+	if (cfg->link_state_set)
+		fields |= NLK_VF_SET_LINK_STATE;
+	if (cfg->rate_set)
+		fields |= NLK_VF_SET_RATE;
+	memcpy(want.mac, c->t->mac, sizeof(want.mac));
+	if (nlk_vf_set_many(c->h->nl, c->pf, &want, fields, err) < 0) {
+		sr_log_msg(c->h->log, SR_LOG_DEBUG, "%s; step by step", err->msg);
+		return -1;
+	}
+	host_step_done(c->h, "configure VF");
+	return 0;
+}
+
 static int ctx_finish(void *p, sr_error *err)
 {
 	struct apply_ctx *c = p;
@@ -231,18 +265,40 @@ int vf_apply(const struct host *h, const char *pf_ifname, const struct net_confi
 	     sr_error *err)
 {
 	struct apply_ctx c = {h, pf_ifname, cfg, t};
-	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c};
+	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c, ctx_apply_all};
 	return vf_steps_run(&steps, err);
 }
 
-/* Only the fields that differ from the reset state are set: each set is an RTM_SETLINK on the PF
- * under the kernel's RTNL lock (and, for igb, a mailbox message to the VF), which a burst of
- * `docker rm` pays per VF while namespaces are torn down beside it. A VF that cannot be read is
- * reset field by field, blind. */
+/* The fields of a VF that differ from its reset state (`now` as read from the PF). */
+static unsigned reset_fields(const struct nlk_vf_config *s, const struct nlk_vf_config *now)
+{
+	unsigned fields = 0;
+	if (memcmp(now->mac, s->mac, sizeof(now->mac)) != 0)
+		fields |= NLK_VF_SET_MAC;
+	if (now->vlan || now->qos)
+		fields |= NLK_VF_SET_VLAN;
+	if (!now->has_spoofchk || !now->spoofchk)
+		fields |= NLK_VF_SET_SPOOFCHK;
+	if (!now->has_trust || now->trust)
+		fields |= NLK_VF_SET_TRUST;
+	if (s->has_rate && (now->min_tx_rate || now->max_tx_rate))
+		fields |= NLK_VF_SET_RATE;
+	if (!now->has_link_state || now->link_state != NLK_VF_LINK_AUTO)
+		fields |= NLK_VF_SET_LINK_STATE;
+	return fields;
+}
+
+/* Only the fields that differ from the reset state are set, all in one RTM_SETLINK on the PF:
+ * each request waits for the kernel's RTNL lock (and, for igb, sends a mailbox message to the
+ * VF), which a burst of `docker rm` pays per VF while namespaces are torn down beside it. When
+ * that one request fails (a driver without one of the hooks, a field refused), the fields are
+ * set one by one, to tolerate what may be missing and name what failed. A VF that cannot be
+ * read is reset field by field, blind. */
 int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
 {
 	const struct nlk_vf_config *s = t->saved;
-	struct nlk_vf_config now;
+	struct nlk_vf_config now, reset = {.vf = t->vf, .vlan_proto = NLK_VLAN_8021Q, .spoofchk = true,
+					   .link_state = NLK_VF_LINK_AUTO};
 	sr_error e = {0};
 	int vf = t->vf, failed = 0;
 	bool known;
@@ -250,6 +306,13 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 	known = nlk_vf_get(h->nl, pf_ifname, vf, &now, &e) == 0;
 	if (!known)
 		sr_log_msg(h->log, SR_LOG_DEBUG, "reset: %s (every field set)", e.msg);
+	if (known) {
+		unsigned fields = reset_fields(s, &now);
+		memcpy(reset.mac, s->mac, sizeof(reset.mac));
+		if (!fields || nlk_vf_set_many(h->nl, pf_ifname, &reset, fields, &e) == 0)
+			return 0;
+		sr_log_msg(h->log, SR_LOG_DEBUG, "reset: %s; field by field", e.msg);
+	}
 #define RESET_STEP(call)                                         \
 	do {                                                     \
 		if ((call) < 0) {                                \

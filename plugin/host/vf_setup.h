@@ -28,7 +28,10 @@ struct vf_target {
 
 /* The engine of vf_apply, a seam for tests: apply steps 0..count-1 in order, then finish;
  * when only finish failed, the whole attempt is made once more (retrying is told why). On
- * final failure, undo runs for every step begun in either attempt, last first. */
+ * final failure, undo runs for every step begun in either attempt, last first.
+ * apply_all (may be NULL) applies every step at once; when it fails, the steps are applied one
+ * by one (to name the one that fails), and on final failure every step is undone, as apply_all
+ * may have applied any of them. */
 struct vf_steps {
 	int (*apply)(void *ctx, int step, sr_error *err);
 	int (*finish)(void *ctx, sr_error *err);
@@ -36,6 +39,7 @@ struct vf_steps {
 	void (*retrying)(void *ctx, const sr_error *why);
 	int count;
 	void *ctx;
+	int (*apply_all)(void *ctx, sr_error *err);
 };
 int vf_steps_run(const struct vf_steps *s, sr_error *err);
 

@@ -325,8 +325,27 @@ def test_keepalive(env, r):
                      headers={"Accept": ACCEPT})
         a = conn.getresponse()
         r.check(a.status == 200 and a.read() == b'{"Value":{}}', "a body after bodiless calls on one connection")
+        # the constant answers are built once and sent again: the same status, headers and bytes
+        # every time, interleaved with other calls, and only to a POST
+        seen = {}
+        for i in range(3):
+            for m in ("Plugin.Activate", "NetworkDriver.GetCapabilities", "IpamDriver.GetCapabilities",
+                      "IpamDriver.GetDefaultAddressSpaces", "NetworkDriver.EndpointOperInfo"):
+                conn.request("POST", "/" + m, body=b"{}", headers={"Accept": ACCEPT, "Content-Length": "2"})
+                a = conn.getresponse()
+                seen.setdefault(m, set()).add((a.status, a.getheader("Content-Type"), a.getheader("Content-Length"),
+                                               a.read()))
+        constant = {m: v for m, v in seen.items() if m != "NetworkDriver.EndpointOperInfo"}
+        r.check(all(len(v) == 1 and next(iter(v))[0] == 200 and "json" in (next(iter(v))[1] or "") and
+                    json.loads(next(iter(v))[3]) for v in constant.values()),
+                "constant answers: one status, Content-Type and body each, three times on one connection", seen)
+        oper = seen["NetworkDriver.EndpointOperInfo"]
+        r.check(len(oper) == 1 and next(iter(oper))[0] == 400 and b"NetworkID" in next(iter(oper))[3],
+                "a handled route between them still gets its own answer (an empty EndpointOperInfo: 400)", oper)
     finally:
         conn.close()
+    g = env.call("NetworkDriver.GetCapabilities", http_method="GET")
+    r.check(g.status == 405 and g.err, "a constant route answers only a POST", g)
 
 
 def test_reclaim_at_start(env, r):

@@ -126,6 +126,40 @@ vfs_reset() {
 	return $bad
 }
 
+# floor_burst KIND: the kernel's own part of an rm burst, with neither Docker nor the plugin: 28
+# namespaces, each holding one VF netdev (KIND vf) or one macvlan on the same PFs (mv), renamed
+# eth0, with an address, up; then, for all 28 at once, what dockerd does per container at rm:
+# down, the old name back, moved back to the host namespace, the namespace deleted. Prints the
+# seconds the burst took; fails when any step failed or a VF netdev did not come home.
+floor_burst() {
+	local kind=$1 i=0 pf v dev t0 pids=() rc=0 names=()
+	for pf in "${PFS[@]}"; do
+		for ((v = 0; v < N_PER_PF; v++)); do
+			if [ "$kind" = vf ]; then dev=$(tb_vf_netdev "$pf" "$v") || return 1
+			else dev=flmv$i; ip link add "$dev" link "$pf" type macvlan mode bridge || return 1; fi
+			names[i]=$dev
+			ip netns add "fl$i" && ip link set "$dev" netns "fl$i" && ip -n "fl$i" link set "$dev" name eth0 &&
+				ip -n "fl$i" addr add "10.30.$i.2/24" dev eth0 && ip -n "fl$i" link set eth0 up || return 1
+			i=$((i + 1))
+		done
+	done
+	tb_udev_settle
+	t0=$(now)
+	for ((i = 0; i < TOTAL; i++)); do
+		(ip -n "fl$i" link set eth0 down && ip -n "fl$i" link set eth0 name "${names[i]}" &&
+			ip -n "fl$i" link set "${names[i]}" netns 1 && ip netns del "fl$i") >/dev/null 2>>/scratch/floor.err &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	secs "$t0" "$(now)"
+	tb_udev_settle
+	for ((i = 0; i < TOTAL; i++)); do
+		[ "$kind" = mv ] && { ip link del "${names[i]}" || rc=1; }
+		[ "$kind" = vf ] && { [ -e "/sys/class/net/${names[i]}" ] || rc=1; }
+	done
+	return $rc
+}
+
 # On a failure: the plugin's errors here, and its whole log and dockerd's in /hostout (kept on the host).
 keep_logs() {
 	[ "$TB_FAIL" = 0 ] && [ "$LOG_LEVEL" != debug ] && return
@@ -187,5 +221,25 @@ if [ "$LOG_LEVEL" = debug ]; then
 fi
 # dockerd's own endpoint count can lag after a burst of rm (moby/moby#42119): retried for 30 s
 for i in $IDX; do tb_net_rm "sr$i" >/dev/null; tb_net_rm "mv$i" >/dev/null; done
+# The same link operations without Docker or the plugin, alternated the same way: how much of each
+# rm burst is the kernel's own work on that kind of netdev (an igbvf down resets the VF through
+# the PF's mailbox; a macvlan down touches no hardware).
+FL_VF=() FL_MV=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	t=$(floor_burst vf) && tb_pass "round $r: 28 VF netdevs down and home at once, no Docker" ||
+		tb_fail "round $r: VF netdevs down and home: $(tail -3 /scratch/floor.err)"
+	FL_VF+=("$t")
+	t=$(floor_burst mv) && tb_pass "round $r: 28 macvlans down and home at once, no Docker" ||
+		tb_fail "round $r: macvlans down and home: $(tail -3 /scratch/floor.err)"
+	FL_MV+=("$t")
+	tb_log "round $r: link down + move home, no Docker: VF netdevs ${FL_VF[-1]} s, macvlans ${FL_MV[-1]} s"
+done
+fl_vf=$(median "${FL_VF[*]}") fl_mv=$(median "${FL_MV[*]}")
+printf 'bench-guest: %-22s %8s %8s %8s   (the kernel alone: no Docker, no plugin)\n' "28 x link down+home (s)" \
+	"$fl_vf" "$fl_mv" "$(awk -v a="$fl_vf" -v b="$fl_mv" 'BEGIN { printf "%.2f", a / b }')"
+printf 'bench-guest: %-22s %8s %8s %8s   (Docker + driver/plugin on top of the kernel)\n' "rm -f minus that (s)" \
+	"$(awk -v a="$rm_sr" -v b="$fl_vf" 'BEGIN { printf "%.2f", a - b }')" \
+	"$(awk -v a="$rm_mv" -v b="$fl_mv" 'BEGIN { printf "%.2f", a - b }')" \
+	"$(awk -v a="$rm_sr" -v b="$fl_vf" -v c="$rm_mv" -v d="$fl_mv" 'BEGIN { printf "%.2f", (a - b) / (c - d) }')"
 keep_logs
 tb_summary

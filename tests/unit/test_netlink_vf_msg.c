@@ -21,8 +21,8 @@
 /* Builds the request for one field of `want` and returns the attributes of
  * its single IFLA_VF_INFO in tb (pointing into *msg_out). Returns the number
  * of IFLA_VF_* attributes found, -1 on structural problems. */
-static int build_and_parse(const struct nlk_vf_config *want, enum nlk_vf_field field, struct nl_msg **msg_out,
-			   struct nlattr *tb[IFLA_VF_MAX + 1])
+static int build_and_parse_many(const struct nlk_vf_config *want, unsigned fields, struct nl_msg **msg_out,
+				struct nlattr *tb[IFLA_VF_MAX + 1])
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *changes = NULL;
 	struct nlattr *top[IFLA_MAX + 1];
@@ -32,7 +32,7 @@ static int build_and_parse(const struct nlk_vf_config *want, enum nlk_vf_field f
 	*msg_out = NULL;
 	rtnl_link_set_ifindex(orig, 7);
 	rtnl_link_set_name(orig, "pf0");
-	if (nlk_vf_build_change(want, field, &changes) < 0)
+	if (nlk_vf_build_changes(want, fields, &changes) < 0)
 		goto fail;
 	if (rtnl_link_build_change_request(orig, changes, 0, msg_out) < 0)
 		goto fail;
@@ -64,6 +64,12 @@ fail:
 	if (changes)
 		rtnl_link_put(changes);
 	return -1;
+}
+
+static int build_and_parse(const struct nlk_vf_config *want, enum nlk_vf_field field, struct nl_msg **msg_out,
+			   struct nlattr *tb[IFLA_VF_MAX + 1])
+{
+	return build_and_parse_many(want, 1u << field, msg_out, tb);
 }
 
 static void test_set_mac(void)
@@ -319,6 +325,61 @@ static void test_get_parsed(void)
 	}
 }
 
+/* Several fields of one VF: one IFLA_VF_INFO carrying each of them once, nothing else. */
+static void test_set_many(void)
+{
+	struct nlk_vf_config want = {.vf = 5, .mac = {0x02, 0xaa, 0, 0, 0, 0x05}, .vlan = 300, .qos = 0,
+				     .vlan_proto = NLK_VLAN_8021Q, .spoofchk = true, .trust = false};
+	struct nlattr *tb[IFLA_VF_MAX + 1];
+	struct rtnl_link *changes = NULL;
+	struct nl_msg *msg;
+
+	CHECK(build_and_parse_many(&want, NLK_VF_SET_MAC | NLK_VF_SET_VLAN | NLK_VF_SET_SPOOFCHK | NLK_VF_SET_TRUST, &msg,
+				   tb) == 4);
+	CHECK(tb[IFLA_VF_MAC] && tb[IFLA_VF_VLAN] && tb[IFLA_VF_SPOOFCHK] && tb[IFLA_VF_TRUST]);
+	if (tb[IFLA_VF_MAC] && tb[IFLA_VF_VLAN] && tb[IFLA_VF_SPOOFCHK] && tb[IFLA_VF_TRUST]) {
+		const struct ifla_vf_mac *m = nla_data(tb[IFLA_VF_MAC]);
+		const struct ifla_vf_vlan *v = nla_data(tb[IFLA_VF_VLAN]);
+		const struct ifla_vf_spoofchk *sc = nla_data(tb[IFLA_VF_SPOOFCHK]);
+		const struct ifla_vf_trust *t = nla_data(tb[IFLA_VF_TRUST]);
+		CHECK(m->vf == 5 && memcmp(m->mac, want.mac, 6) == 0);
+		CHECK(v->vf == 5 && v->vlan == 300 && v->qos == 0);
+		CHECK(sc->vf == 5 && sc->setting == 1);
+		CHECK(t->vf == 5 && t->setting == 0);
+	}
+	nlmsg_free(msg);
+
+	/* only what was asked: MAC and trust, no VLAN or spoof check */
+	CHECK(build_and_parse_many(&want, NLK_VF_SET_MAC | NLK_VF_SET_TRUST, &msg, tb) == 2);
+	CHECK(tb[IFLA_VF_MAC] && tb[IFLA_VF_TRUST] && !tb[IFLA_VF_VLAN] && !tb[IFLA_VF_SPOOFCHK]);
+	nlmsg_free(msg);
+
+	/* nothing, or a bit that names no field: refused before anything is built */
+	CHECK(nlk_vf_build_changes(&want, 0, &changes) < 0 && changes == NULL);
+	CHECK(nlk_vf_build_changes(&want, NLK_VF_SET_MAC | 64, &changes) < 0 && changes == NULL);
+}
+
+/* nlk_vf_set_many checks every value before talking to the kernel (nl is never used here),
+ * naming the field, as the one-field setters do. */
+static void test_set_many_refused(void)
+{
+	struct nlk_vf_config want = {.vf = 1, .vlan = 5000, .vlan_proto = NLK_VLAN_8021Q};
+	sr_error err = {0};
+
+	CHECK(nlk_vf_set_many(NULL, "pf0", &want, NLK_VF_SET_MAC | NLK_VF_SET_VLAN, &err) == -1);
+	CHECK(err.code == EINVAL);
+	CHECK_STR_EQ(err.msg, "set VF 1 VLAN on pf0: vlan 5000 out of range 0-4094");
+	want.vlan = 10;
+	want.min_tx_rate = 500;
+	want.max_tx_rate = 100;
+	CHECK(nlk_vf_set_many(NULL, "pf0", &want, NLK_VF_SET_VLAN | NLK_VF_SET_RATE, &err) == -1);
+	CHECK_STR_EQ(err.msg, "set VF 1 rate on pf0: min rate 500 Mbit/s above max 100 Mbit/s");
+	CHECK(nlk_vf_set_many(NULL, "pf0", &want, 0, &err) == -1 && err.code == EINVAL);
+	want.vf = -1;
+	CHECK(nlk_vf_set_many(NULL, "pf0", &want, NLK_VF_SET_MAC | NLK_VF_SET_TRUST, &err) == -1);
+	CHECK_STR_EQ(err.msg, "set VF -1 MAC and trust on pf0: invalid VF index");
+}
+
 /* ---- errors ---- */
 
 static void test_errors(void)
@@ -349,6 +410,8 @@ int main(void)
 	test_set_vlan_8021q();
 	test_set_vlan_8021ad();
 	test_set_flags_and_rate();
+	test_set_many();
+	test_set_many_refused();
 	test_get_parsed();
 	test_errors();
 	return check_summary("netlink_vf_msg");

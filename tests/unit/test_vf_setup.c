@@ -1,6 +1,7 @@
 /* vf_setup's step engine (vf_steps_run) with fake steps: what runs, what is retried, and that
  * a failure undoes every step either attempt began, even when the retry fails earlier than the
- * first attempt got. */
+ * first attempt got; with an all-at-once apply, that the steps run one by one only when it
+ * fails, and that a failure then undoes every step (the all-at-once apply may have done any). */
 #include <errno.h>
 #include <string.h>
 
@@ -17,7 +18,21 @@ struct fake {
 	int undone[NSTEPS];
 	int undo_order[NSTEPS * 2], undo_count;
 	int retries;
+	bool has_apply_all;
+	bool fail_apply_all[2];
+	int apply_all_calls;
 };
+
+static int fake_apply_all(void *p, sr_error *err)
+{
+	struct fake *f = p;
+	f->apply_all_calls++;
+	if (f->fail_apply_all[f->attempt])
+		return sr_error_set(err, EOPNOTSUPP, "one request refused");
+	for (int i = 0; i < NSTEPS; i++)
+		f->applied[i]++;
+	return 0;
+}
 
 static int fake_apply(void *p, int step, sr_error *err)
 {
@@ -52,7 +67,8 @@ static void fake_retrying(void *p, const sr_error *why)
 
 static void run(struct fake *f, int rc_want)
 {
-	struct vf_steps s = {fake_apply, fake_finish, fake_undo, fake_retrying, NSTEPS, f};
+	struct vf_steps s = {fake_apply, fake_finish, fake_undo, fake_retrying, NSTEPS, f,
+			     f->has_apply_all ? fake_apply_all : NULL};
 	sr_error err = {0};
 	CHECK(vf_steps_run(&s, &err) == rc_want);
 	CHECK(rc_want == 0 ? err.msg[0] == '\0' : err.msg[0] != '\0');
@@ -97,5 +113,30 @@ int main(void)
 	f.fail_finish[0] = f.fail_finish[1] = true;
 	run(&f, -1);
 	CHECK(f.retries == 1 && f.attempt == 2 && f.undo_count == NSTEPS);
+
+	f = fresh(); /* all at once works: no step on its own, nothing undone */
+	f.has_apply_all = true;
+	f.fail_step_in_attempt[0] = 0; /* would fail if it ran */
+	run(&f, 0);
+	CHECK(f.apply_all_calls == 1 && f.applied[0] == 1 && f.applied[NSTEPS - 1] == 1 && f.undo_count == 0);
+
+	f = fresh(); /* all at once refused: the steps run one by one and succeed */
+	f.has_apply_all = true;
+	f.fail_apply_all[0] = true;
+	run(&f, 0);
+	CHECK(f.apply_all_calls == 1 && f.applied[0] == 1 && f.applied[NSTEPS - 1] == 1 && f.undo_count == 0);
+
+	f = fresh(); /* all at once refused, then step 1 fails: every step undone, not only 1 and 0 */
+	f.has_apply_all = true;
+	f.fail_apply_all[0] = true;
+	f.fail_step_in_attempt[0] = 1;
+	run(&f, -1);
+	CHECK(f.undo_count == NSTEPS && f.undo_order[0] == NSTEPS - 1 && f.undo_order[NSTEPS - 1] == 0);
+
+	f = fresh(); /* all at once, end check fails twice: retried all at once, all undone */
+	f.has_apply_all = true;
+	f.fail_finish[0] = f.fail_finish[1] = true;
+	run(&f, -1);
+	CHECK(f.apply_all_calls == 2 && f.retries == 1 && f.undo_count == NSTEPS);
 	return check_summary("vf_setup");
 }
