@@ -104,8 +104,15 @@ tb_check "docker run a3 on ptnet" $D run -d --name a3 --net=ptnet --ip=192.168.5
 tb_check_eq "a3 eth0 is PF2" "$PCI2" "$(ethtool_field a3 bus-info)"
 tb_check "the plugin's sweep has seen a3's sandbox (within 60 s)" tb_wait 60 pt_sandbox_seen
 tb_check "kill -9 the plugin" tb_kill_plugin
-# dockerd cannot reach the plugin: it retries for about 30 s, then removes the container anyway
-timeout 180 $D rm -f a3 >/dev/null 2>&1
+# dockerd cannot reach the plugin: it retries Leave and DeleteEndpoint for about 15 s each, then
+# removes the container anyway. Docker 20.10's rm -f may give up first ("tried to kill container,
+# but did not receive an exit event": its exit handling is still in those retries); an operator
+# runs it again once the container has stopped, and so does this test (once, logged).
+out=$(timeout 180 $D rm -f a3 2>&1) || {
+	tb_log "docker rm -f a3, plugin down: $out"
+	tb_wait 60 sh -c "[ \"\$($D inspect -f '{{.State.Running}}' a3 2>/dev/null)\" != true ]"
+	timeout 120 $D rm -f a3 >/dev/null 2>&1
+}
 tb_check_not "a3 is gone" $D inspect a3
 tb_wait 30 sh -c "ls /sys/bus/pci/devices/$PCI2/net | grep -q ."
 tb_log "PF2 with the plugin down: $(nic_now)"
