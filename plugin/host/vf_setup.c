@@ -95,7 +95,7 @@ static int adopt_admin_mac(const struct host *h, const char *pf, const struct ne
 	if (!*done)
 		sr_log_msg(h->log, SR_LOG_DEBUG, "VF %d netdev %s does not take the admin MAC itself (%s): rebind",
 			   t->vf, netdev, e.msg[0] ? e.msg : "MAC unchanged");
-	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, err) < 0 &&
+	if (trusted_for_now && nlk_vf_set_trust(h->nl, pf, t->vf, false, &e) < 0 &&
 	    nlk_vf_set_trust(h->nl, pf, t->vf, false, err) < 0)
 		return sr_error_wrap(err, "VF %d left trusted after taking the admin MAC", t->vf);
 	return 0;
