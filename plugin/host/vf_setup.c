@@ -269,21 +269,22 @@ int vf_apply(const struct host *h, const char *pf_ifname, const struct net_confi
 	return vf_steps_run(&steps, err);
 }
 
-/* The fields of a VF that differ from its reset state (`now` as read from the PF). */
+/* The fields of a VF that differ from its reset state (`now` as read from the PF); NULL (the VF
+ * could not be read): every field, rates only when the VF had them before us. */
 static unsigned reset_fields(const struct nlk_vf_config *s, const struct nlk_vf_config *now)
 {
 	unsigned fields = 0;
-	if (memcmp(now->mac, s->mac, sizeof(now->mac)) != 0)
+	if (!now || memcmp(now->mac, s->mac, sizeof(now->mac)) != 0)
 		fields |= NLK_VF_SET_MAC;
-	if (now->vlan || now->qos)
+	if (!now || now->vlan || now->qos)
 		fields |= NLK_VF_SET_VLAN;
-	if (!now->has_spoofchk || !now->spoofchk)
+	if (!now || !now->has_spoofchk || !now->spoofchk)
 		fields |= NLK_VF_SET_SPOOFCHK;
-	if (!now->has_trust || now->trust)
+	if (!now || !now->has_trust || now->trust)
 		fields |= NLK_VF_SET_TRUST;
-	if (s->has_rate && (now->min_tx_rate || now->max_tx_rate))
+	if (s->has_rate && (!now || now->min_tx_rate || now->max_tx_rate))
 		fields |= NLK_VF_SET_RATE;
-	if (!now->has_link_state || now->link_state != NLK_VF_LINK_AUTO)
+	if (!now || !now->has_link_state || now->link_state != NLK_VF_LINK_AUTO)
 		fields |= NLK_VF_SET_LINK_STATE;
 	return fields;
 }
@@ -302,12 +303,13 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 	sr_error e = {0};
 	int vf = t->vf, failed = 0;
 	bool known;
+	unsigned fields;
 	sr_error_clear(err);
 	known = nlk_vf_get(h->nl, pf_ifname, vf, &now, &e) == 0;
+	fields = reset_fields(s, known ? &now : NULL);
 	if (!known)
 		sr_log_msg(h->log, SR_LOG_DEBUG, "reset: %s (every field set)", e.msg);
 	if (known) {
-		unsigned fields = reset_fields(s, &now);
 		memcpy(reset.mac, s->mac, sizeof(reset.mac));
 		if (!fields || nlk_vf_set_many(h->nl, pf_ifname, &reset, fields, &e) == 0)
 			return 0;
@@ -321,20 +323,19 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 			sr_log_msg(h->log, SR_LOG_WARN, "reset: %s", e.msg); \
 		}                                                \
 	} while (0)
-	if (!known || memcmp(now.mac, s->mac, sizeof(now.mac)) != 0)
+	if (fields & NLK_VF_SET_MAC)
 		RESET_STEP(nlk_vf_set_mac(h->nl, pf_ifname, vf, s->mac, &e));
-	if (!known || now.vlan || now.qos)
+	if (fields & NLK_VF_SET_VLAN)
 		RESET_STEP(nlk_vf_set_vlan(h->nl, pf_ifname, vf, 0, 0, NLK_VLAN_8021Q, &e));
-	if ((!known || !now.has_spoofchk || !now.spoofchk) && nlk_vf_set_spoofchk(h->nl, pf_ifname, vf, true, &e) < 0 &&
+	if ((fields & NLK_VF_SET_SPOOFCHK) && nlk_vf_set_spoofchk(h->nl, pf_ifname, vf, true, &e) < 0 &&
 	    e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if ((!known || !now.has_trust || now.trust) && nlk_vf_set_trust(h->nl, pf_ifname, vf, false, &e) < 0 &&
+	if ((fields & NLK_VF_SET_TRUST) && nlk_vf_set_trust(h->nl, pf_ifname, vf, false, &e) < 0 &&
 	    e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if (s->has_rate && (!known || now.min_tx_rate || now.max_tx_rate) &&
-	    nlk_vf_set_rate(h->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
+	if ((fields & NLK_VF_SET_RATE) && nlk_vf_set_rate(h->nl, pf_ifname, vf, 0, 0, &e) < 0 && e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
-	if ((!known || !now.has_link_state || now.link_state != NLK_VF_LINK_AUTO) &&
+	if ((fields & NLK_VF_SET_LINK_STATE) &&
 	    nlk_vf_set_link_state(h->nl, pf_ifname, vf, NLK_VF_LINK_AUTO, &e) < 0 && e.code != EOPNOTSUPP)
 		RESET_STEP(-1);
 #undef RESET_STEP
