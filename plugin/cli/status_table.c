@@ -46,6 +46,10 @@ static void print_owner(FILE *out, const json_t *owner)
 	short_id(str(owner, "network"), net);
 	short_id(str(owner, "endpoint"), ep);
 	fprintf(out, "network %s endpoint %s", net, ep);
+	if (!strcmp(str(owner, "phase"), "released")) { /* Docker is done with it; not back yet */
+		fprintf(out, " released: %s", dash(str(owner, "pending")));
+		return;
+	}
 	if (json_is_true(json_object_get(owner, "joined")))
 		fprintf(out, " netns %s", dash(str(owner, "sandbox")));
 	else

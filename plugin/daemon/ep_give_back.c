@@ -1,21 +1,45 @@
 #include "ep_give_back.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "../host/nic.h"
 #include "../host/pf.h"
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
 #include "ep_vf.h"
 
+/* Takes d->lock: why the live record's VF is not home, for status (memory only, not saved). */
+static void note_pending(struct daemon *d, const char *id, const char *why)
+{
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->state.ep_count; i++)
+		if (!strcmp(d->state.eps[i].id, id))
+			snprintf(d->state.eps[i].pending, sizeof(d->state.eps[i].pending), "%.159s", why);
+	pthread_mutex_unlock(&d->lock);
+}
+
 int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_error *err)
 {
 	char pf[SYSFS_IFNAME_MAX];
+	sr_error why = {0};
 	int rc = 0;
 	if (ep->passthrough)
 		return nic_restore(&d->host, ep->pf_pci, &ep->host, home, err);
+	/* through the PF first, wherever the VF is: the host driver then probes the reset VF */
 	if (pf_ifname(&d->host, ep->pf_pci, pf, err) < 0 || vf_reset(&d->host, pf, EP_VF(ep), err) < 0)
 		rc = -1;
 	/* read after the reset, which may have rebound the VF's driver */
 	*home = vf_is_home(&d->host, ep->vf_pci);
+	if (*home)
+		return rc;
+	/* Left on vfio-pci by a VM that is gone (Kata rebinds it only when its shim lives to stop
+	 * it), or on no driver: ours, by this record, so back to its host driver now, unless a
+	 * process still holds its VFIO group (then the sweep tries again). */
+	if (vf_take_home(&d->host, ep->vf, ep->vf_pci, ep->id, ep->vf_driver, &why) == 0)
+		*home = vf_is_home(&d->host, ep->vf_pci);
+	else
+		note_pending(d, ep->id, why.msg);
 	return rc;
 }
 
@@ -28,7 +52,8 @@ bool ep_device_back(struct daemon *d, const struct ep_record *ep)
 		return nic_is_home(&d->host, ep->pf_pci);
 	if (sysfs_pci_driver(d->cfg.sysfs_root, ep->vf_pci, driver, &err) < 0)
 		return false;
-	if (!driver[0])
+	/* on no driver or a user-space one (a Kata VM's vfio-pci), it has no netdev to wait for */
+	if (!driver[0] || vf_driver_is_userspace(driver))
 		return true;
 	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
 		return false;

@@ -52,6 +52,13 @@ void ep_ops_end(struct daemon *d, const char *id)
 	pthread_cond_broadcast(&d->ops_done);
 }
 
+void ep_ops_end_locking(struct daemon *d, const char *id)
+{
+	pthread_mutex_lock(&d->lock);
+	ep_ops_end(d, id);
+	pthread_mutex_unlock(&d->lock);
+}
+
 bool ep_ops_vf_claimed(struct daemon *d, const char *pf_pci, int vf)
 {
 	for (size_t i = 0; i < d->ops.count; i++)

@@ -9,7 +9,7 @@
  *  - the MAC a create is about to set is taken, so two creates cannot choose one MAC.
  * Nothing here is saved: a crash forgets the table, and the records on disk (creating,
  * deleting) are what start-up finishes or undoes (reconcile.c). Every function but
- * ep_ops_free is called with d->lock held. */
+ * ep_ops_free and ep_ops_end_locking is called with d->lock held. */
 #ifndef EP_OPS_H
 #define EP_OPS_H
 
@@ -44,6 +44,8 @@ struct ep_op *ep_ops_begin(struct daemon *d, const char *id, const char *network
 			   sr_error *err);
 /* Leaves it and wakes whoever waits for that endpoint or VF. */
 void ep_ops_end(struct daemon *d, const char *id);
+/* The same, for a caller without d->lock: takes it (the one function here that does). */
+void ep_ops_end_locking(struct daemon *d, const char *id);
 struct ep_op *ep_ops_find(struct daemon *d, const char *id);
 bool ep_ops_vf_claimed(struct daemon *d, const char *pf_pci, int vf);
 /* The endpoint ID of an operation in flight that is about to set this MAC, or NULL. */

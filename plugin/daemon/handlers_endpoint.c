@@ -120,14 +120,6 @@ static void forget_endpoint(struct daemon *d, const char *id)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Ends the request's operation on endpoint id (ep_ops.h). Takes d->lock. */
-static void end_op(struct daemon *d, const char *id)
-{
-	pthread_mutex_lock(&d->lock);
-	ep_ops_end(d, id);
-	pthread_mutex_unlock(&d->lock);
-}
-
 /* Under d->lock: the passthrough part of create_begin. The NIC goes to one endpoint: a second
  * one is refused while the first holds it, and while a released one's NIC has not come back.
  * The container keeps the MAC Docker gave; without one, it keeps the NIC's own (read at create,
@@ -321,7 +313,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
 		if (create_nic(d, &net, &ep, err) < 0)
 			goto fail;
-		end_op(d, ep.id);
+		ep_ops_end_locking(d, ep.id);
 		nlk_mac_format(ep.mac, mac_text);
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: NIC %s (%s) passed through, MAC %s%s", ep.id,
 			   ep.host.name, ep.pf_pci, mac_text, generated ? " (its own)" : "");
@@ -337,7 +329,9 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", pick.vf.vf_pci);
 	ep.vf = pick.vf.vf;
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
-	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
+	/* the VF is on its host driver now (checked free): named when it is taken back from vfio-pci */
+	if (sysfs_pci_driver(d->cfg.sysfs_root, ep.vf_pci, ep.vf_driver, err) < 0 ||
+	    nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
 		goto fail;
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
@@ -358,7 +352,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 		goto fail;
 	}
 	daemon_fault_point(d, "endpoint ready");
-	end_op(d, ep.id);
+	ep_ops_end_locking(d, ep.id);
 	nlk_mac_format(ep.mac, mac_text);
 	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
 		   mac_text, net.cfg.vlan);
@@ -368,7 +362,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	return 0;
 fail:
 	if (in_ops)
-		end_op(d, req.endpoint_id);
+		ep_ops_end_locking(d, req.endpoint_id);
 	sr_log_msg(&d->log, SR_LOG_ERROR, "CreateEndpoint %.12s: %s", req.endpoint_id, err->msg);
 	spec_create_endpoint_free(&req);
 	return -1;
@@ -537,7 +531,7 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	if (join_commit(d, ep.id, req.sandbox_key, err) < 0)
 		goto fail;
 	daemon_fault_point(d, "record join");
-	end_op(d, ep.id);
+	ep_ops_end_locking(d, ep.id);
 	struct spec_join_response jr = {
 		.src_name = netdev,
 		.dst_prefix = net.cfg.prefix,
@@ -555,7 +549,7 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	return 0;
 fail:
 	if (in_ops)
-		end_op(d, ep.id);
+		ep_ops_end_locking(d, ep.id);
 	sr_log_msg(&d->log, SR_LOG_ERROR, "Join %.12s: %s", req.endpoint_id, err->msg);
 	return -1;
 }

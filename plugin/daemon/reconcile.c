@@ -381,17 +381,44 @@ static void drop_lost_endpoints(struct daemon *d)
 	state_free(&snap);
 }
 
-/* A released VF that came home by itself (Kata rebound it) needs no record any more; a released
+/* Under d->lock: released record e (as copied) entered in d->ops with its VF claimed, so that no
+ * CreateEndpoint takes the VF back from under the sweep; false when it changed or is busy. */
+static bool claim_released(struct daemon *d, const struct ep_record *e)
+{
+	struct ep_op *op;
+	sr_error err = {0};
+	if (!live_if_unchanged(d, e) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+		return false;
+	op = ep_ops_begin(d, e->id, e->network_id, "taken back", &err);
+	if (!op)
+		return false;
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", e->pf_pci);
+	op->vf = e->vf;
+	return true;
+}
+
+/* A released VF that came home by itself (Kata rebound it) needs no record any more; one still on
+ * vfio-pci or on no driver (a VM that died after its endpoint was deleted, or whose VFIO group
+ * was held then) is reset and taken back to its host driver once its group is free. A released
  * NIC that came home (its namespace finally went) is put back as the host had it first. */
 static bool released_home(struct daemon *d, const struct ep_record *e)
 {
 	sr_error err = {0};
-	bool home = false;
-	if (!e->passthrough)
-		return vf_is_home(&d->host, e->vf_pci);
+	bool home = false, claimed;
+	if (!e->passthrough && vf_is_home(&d->host, e->vf_pci))
+		return true;
+	if (!e->passthrough) {
+		pthread_mutex_lock(&d->lock);
+		claimed = claim_released(d, e);
+		pthread_mutex_unlock(&d->lock);
+		if (!claimed)
+			return false;
+	}
 	if (ep_give_back(d, e, &home, &err) < 0)
-		sr_log_msg(&d->log, SR_LOG_ERROR, "NIC %s of released endpoint %.12s is back but not as it was: %s",
-			   e->pf_pci, e->id, err.msg);
+		sr_log_msg(&d->log, SR_LOG_ERROR, "%s %s of released endpoint %.12s is back but not as it was: %s",
+			   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci, e->id, err.msg);
+	if (!e->passthrough)
+		ep_ops_end_locking(d, e->id);
 	return home;
 }
 

@@ -476,7 +476,8 @@ static json_t *ep_common_to_json(const struct ep_record *e)
 			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);
 	/* only when set: a record of a sandbox never seen mounted keeps its shape */
-	if (o && e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) {
+	if (o && ((e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) ||
+		  (e->vf_driver[0] && json_object_set_new(o, "vf_driver", json_string(e->vf_driver)) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -848,6 +849,8 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	e->unjoined_at = unjoined_at ? (long long)json_integer_value(unjoined_at) : (long long)time(NULL);
 	e->sandbox_seen = seen && json_is_true(seen);
 	e->sandbox_mounted = e->sandbox_seen && mounted && json_is_true(mounted);
+	if (json_object_get(o, "vf_driver") && get_str(o, "vf_driver", e->vf_driver, sizeof(e->vf_driver), w, err) < 0)
+		return -1;
 	e->phase = -1;
 	for (int i = EP_READY; i <= EP_RELEASED; i++)
 		if (!strcmp(phase, phase_names[i]))

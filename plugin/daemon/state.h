@@ -84,9 +84,15 @@ struct ep_record {
 	int phase;                  /* enum ep_phase */
 	bool passthrough;           /* owns the NIC pf_pci, not a VF */
 	struct nic_saved host;      /* passthrough: the NIC as the host had it */
+	/* the VF's host network driver when it was handed out ("": not known, records of older
+	 * versions): named when the VF is taken back from vfio-pci */
+	char vf_driver[SYSFS_DRIVER_MAX];
 	/* memory only, never saved: the last sweep found its VF gone or re-created (reconcile.c
 	 * drops it when the next sweep finds the same) */
 	bool vf_lost_once;
+	/* memory only: why the last attempt to give the VF back left it off its host driver
+	 * (released records; "" = none made since start), for status */
+	char pending[160]; /* a longer reason is cut */
 };
 
 struct state {

@@ -54,6 +54,12 @@ static const char *link_state_name(int state)
 	}
 }
 
+static const char *phase_name(int phase)
+{
+	static const char *const phases[] = {"ready", "creating", "deleting", "released"};
+	return phase >= 0 && phase <= EP_RELEASED ? phases[phase] : "?";
+}
+
 static json_t *owner_json(struct builder *b, const struct ep_record *ep)
 {
 	json_t *o = json_object();
@@ -67,6 +73,10 @@ static json_t *owner_json(struct builder *b, const struct ep_record *ep)
 	put(b, o, "joined", json_boolean(ep->joined));
 	put(b, o, "address4", json_string(ep->address4));
 	put(b, o, "address6", json_string(ep->address6));
+	put(b, o, "phase", json_string(phase_name(ep->phase)));
+	/* released: Docker is done, the VF (or NIC) is not back yet; why, as last seen */
+	if (ep->phase == EP_RELEASED)
+		put(b, o, "pending", json_string(ep->pending[0] ? ep->pending : "not back on its host driver yet"));
 	return o;
 }
 
@@ -262,7 +272,6 @@ static json_t *network_pfs_json(struct builder *b, struct state *st, const struc
 static json_t *network_eps_json(struct builder *b, struct state *st, const struct net_record *n,
 				const struct pf_seen seen[NET_MAX_PFS])
 {
-	static const char *const phases[] = {"ready", "creating", "deleting", "released"};
 	json_t *list = json_array();
 	for (size_t i = 0; i < st->ep_count; i++) {
 		const struct ep_record *e = &st->eps[i];
@@ -280,7 +289,7 @@ static json_t *network_eps_json(struct builder *b, struct state *st, const struc
 		put(b, o, "pf_state", json_string(pf ? pf->state : "not the network's"));
 		put(b, o, "vf", json_integer(e->vf));
 		put(b, o, "vf_pci", json_string(e->vf_pci));
-		put(b, o, "phase", json_string(e->phase >= 0 && e->phase <= EP_RELEASED ? phases[e->phase] : "?"));
+		put(b, o, "phase", json_string(phase_name(e->phase)));
 		append(b, list, o);
 	}
 	return list;

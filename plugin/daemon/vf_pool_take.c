@@ -120,7 +120,8 @@ int vf_pool_take(struct daemon *d, const struct net_record *net, unsigned pf, co
 		}
 		out->vf_pci[0] = '\0';
 		if (sysfs_vf_pci(d->host.sysfs_root, pf_pci, vf, out->vf_pci, &why) < 0 ||
-		    vf_check_free(&d->host, vf, out->vf_pci, has_released ? released.id : NULL, out->netdev, &why) < 0 ||
+		    vf_check_free(&d->host, vf, out->vf_pci, has_released ? released.id : NULL,
+				  has_released ? released.vf_driver : NULL, out->netdev, &why) < 0 ||
 		    (has_released && drop_released(d, &released, &why) < 0)) {
 			unclaim_vf(d, ep_id);
 			busy++;

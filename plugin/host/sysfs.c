@@ -265,26 +265,42 @@ int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_erro
 	return 0;
 }
 
-int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err)
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *host_driver, sr_error *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], override[PATH_MAX];
 	char driver[SYSFS_DRIVER_MAX];
+	bool has_override;
+	int rc = 0;
 	if (sysfs_pci_driver(root, pci, driver, err) < 0)
 		return -1;
-	/* Clear the override first so drivers_probe picks the device's own driver, not vfio-pci again. */
-	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
+	if (build_path(override, sizeof(override), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
 		return -1;
-	if (access(path, F_OK) == 0 && small_file_write(path, "\n", err) < 0)
-		return sr_error_wrap(err, "clear driver_override of %s", pci);
+	has_override = access(override, F_OK) == 0;
+	if (host_driver[0] && !has_override)
+		return sr_error_set(err, ENOTSUP, "cannot name %s's driver for %s: no driver_override (kernel before 3.16?)",
+				    host_driver, pci);
+	/* the override first, so that nothing else binds the device between the unbind and the probe */
+	if (has_override && small_file_write(override, host_driver[0] ? host_driver : "\n", err) < 0)
+		return sr_error_wrap(err, "set driver_override of %s", pci);
 	if (driver[0]) {
-		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0)
-			return -1;
-		if (small_file_write(path, pci, err) < 0)
-			return sr_error_wrap(err, "unbind %s from %s", pci, driver);
+		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0 ||
+		    small_file_write(path, pci, err) < 0) {
+			sr_error_wrap(err, "unbind %s from %s", pci, driver);
+			rc = -1;
+		}
 	}
-	if (build_path(path, sizeof(path), err, "%s/bus/pci/drivers_probe", root) < 0)
-		return -1;
-	if (small_file_write(path, pci, err) < 0)
-		return sr_error_wrap(err, "probe a driver for %s", pci);
-	return 0;
+	if (rc == 0 && (build_path(path, sizeof(path), err, "%s/bus/pci/drivers_probe", root) < 0 ||
+			small_file_write(path, pci, err) < 0)) {
+		sr_error_wrap(err, "probe %s for %s", host_driver[0] ? host_driver : "a driver", pci);
+		rc = -1;
+	}
+	/* never left set: it would keep vfio-pci (Kata) from taking the device later */
+	if (host_driver[0]) {
+		sr_error clear_err = {0};
+		if (small_file_write(override, "\n", &clear_err) < 0 && rc == 0) {
+			*err = clear_err;
+			rc = sr_error_wrap(err, "clear driver_override of %s", pci);
+		}
+	}
+	return rc;
 }

@@ -43,8 +43,11 @@ int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS
 int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER_MAX], sr_error *err);
 /* IOMMU group number, -1 when none. */
 int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err);
-/* Unbind from the current driver (if any), clear driver_override, and let the
- * kernel probe the device's own driver (drivers_probe). */
-int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err);
+/* Unbind from the current driver (if any) and have the device's host driver probe it
+ * (drivers_probe). host_driver ("" = none named: whichever driver matches first) is written to
+ * driver_override for that probe and cleared after it: vfio-pci, once given the device's ID
+ * (Kata writes it to vfio-pci's new_id), takes any such device that is probed while it comes
+ * first among the drivers that match. driver_override is left clear either way. */
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *host_driver, sr_error *err);
 
 #endif

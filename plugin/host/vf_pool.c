@@ -139,12 +139,15 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 	return -1;
 }
 
-/* Our own VF (released by endpoint owner_id) left on a user-space driver or none: back to its host driver. */
-static int take_back(const struct host *h, int vf, const char *vf_pci, const char *owner_id, const char *driver,
-		     sr_error *why)
+int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *owner_id, const char *host_driver,
+		 sr_error *why)
 {
-	char now[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX], reason[256];
+	char driver[SYSFS_DRIVER_MAX], now[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX], reason[256];
 	int group;
+	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
+		return -1;
+	if (driver[0] && !vf_driver_is_userspace(driver))
+		return vf_is_home(h, vf_pci) ? 0 : sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace", driver);
 	if (driver[0]) {
 		if (sysfs_pci_iommu_group(h->sysfs_root, vf_pci, &group, why) < 0)
 			return -1;
@@ -152,12 +155,13 @@ static int take_back(const struct host *h, int vf, const char *vf_pci, const cha
 			return sr_error_set(why, EBUSY, "on %s, released by endpoint %.12s, but %s", driver, owner_id,
 					    reason);
 	}
-	if (sysfs_pci_rebind_host_driver(h->sysfs_root, vf_pci, why) < 0 ||
+	if (sysfs_pci_rebind_host_driver(h->sysfs_root, vf_pci, host_driver ? host_driver : "", why) < 0 ||
 	    sysfs_pci_driver(h->sysfs_root, vf_pci, now, why) < 0)
 		return -1;
 	if (!now[0] || vf_driver_is_userspace(now))
-		return sr_error_set(why, ENODEV, "still on %s after rebinding to its host driver",
-				    now[0] ? now : "no driver");
+		return sr_error_set(why, ENODEV, "still on %s after rebinding to its host driver%s%s",
+				    now[0] ? now : "no driver", host_driver && host_driver[0] ? " " : "",
+				    host_driver ? host_driver : "");
 	if (vf_wait_netdev(h, vf_pci, netdev, NULL, why) < 0)
 		return -1;
 	sr_log_msg(h->log, SR_LOG_INFO, "VF %d (%s): taken back from %s to %s (netdev %s), released by endpoint %.12s",
@@ -166,7 +170,7 @@ static int take_back(const struct host *h, int vf, const char *vf_pci, const cha
 }
 
 int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *released_by,
-		  char netdev[SYSFS_IFNAME_MAX], sr_error *why)
+		  const char *released_driver, char netdev[SYSFS_IFNAME_MAX], sr_error *why)
 {
 	char driver[SYSFS_DRIVER_MAX];
 	struct nlk_link_info info;
@@ -178,7 +182,7 @@ int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *
 		if (!released_by)
 			return sr_error_set(why, EBUSY, driver[0] ? "on %s, not ours" : "on no driver%s, not ours",
 					    driver);
-		if (take_back(h, vf, vf_pci, released_by, driver, why) < 0)
+		if (vf_take_home(h, vf, vf_pci, released_by, released_driver, why) < 0)
 			return -1;
 		if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
 			return -1;

@@ -20,9 +20,17 @@
 
 /* 0 = VF vf (vf_pci) is usable, its netdev (in this namespace, udev done) in netdev;
  * -1 = skip it, why says why ("on vfio-pci, not ours"). released_by: the ID of the released
- * endpoint that proves the VF is ours to take back from a user-space driver, or NULL. */
+ * endpoint that proves the VF is ours to take back from a user-space driver, or NULL;
+ * released_driver: the VF's host driver that record names ("" or NULL: not known). */
 int vf_check_free(const struct host *h, int vf, const char *vf_pci, const char *released_by,
-		  char netdev[SYSFS_IFNAME_MAX], sr_error *why);
+		  const char *released_driver, char netdev[SYSFS_IFNAME_MAX], sr_error *why);
+
+/* Our own VF (owner_id: the endpoint whose record proves we handed it out) on a user-space driver
+ * (vfio-pci: a Kata VM, alive or dead) or on none, back to its host network driver host_driver
+ * ("" or NULL: whichever probes), once no process holds its VFIO group; waits for its netdev.
+ * 0 = home (also when it already was); -1 = not (why: "its VFIO group 12 is open ...", EBUSY). */
+int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *owner_id, const char *host_driver,
+		 sr_error *why);
 
 /* Waits (bounded, 10 s) until the PCI device (a VF, or a PF whose driver just loaded) has a
  * netdev in this namespace that udev (when it runs: <udev_dir>/control exists) has finished

@@ -118,8 +118,13 @@ int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config
 	if (ready && !has_mac && adopt_admin_mac(h, pf, cfg, t, netdev, &adopted, err) < 0)
 		return -1;
 	if (!has_mac && !adopted) {
+		char driver[SYSFS_DRIVER_MAX];
 		sr_error_clear(err);
-		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
+		/* back on the same driver by name: a vfio-pci given this VF's ID (Kata's new_id for
+		 * another VF) would take it otherwise */
+		if (sysfs_pci_driver(h->sysfs_root, t->vf_pci, driver, err) < 0 ||
+		    sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, vf_driver_is_userspace(driver) ? "" : driver,
+						 err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
 		host_step_done(h, "rebind VF driver");
 		if (vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0)

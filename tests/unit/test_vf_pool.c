@@ -258,6 +258,43 @@ static void test_take(struct daemon *d)
 	CHECK(strncmp(err.msg, "PF " PF_NAME ": all 4 VFs in use (1 by endpoints, 3 busy on the host): VF 1 ", 68) == 0);
 }
 
+/* vf_take_home: a VF of ours left on vfio-pci goes back to the host driver it was handed out on,
+ * named (driver_override for the probe, cleared after); one at home is left alone. */
+static void test_take_home(struct daemon *d)
+{
+	char text[128];
+	sr_error err = {0};
+	/* at home (igbvf, netdev here): nothing to do, nothing written */
+	writef("", "bus/pci/drivers_probe");
+	CHECK(vf_take_home(&d->host, 2, vf_pci(2), "ep2", "igbvf", &err) == 0);
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, "");
+	/* on vfio-pci, its group free: unbound, probed with igbvf named; the fake device stays on
+	 * vfio-pci, which is then the error, and the override is clear again */
+	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/%s/driver", vf_pci(2));
+	writef("", "dev-vfio/62");
+	writef("", "bus/pci/drivers/vfio-pci/unbind");
+	writef("\n", "bus/pci/devices/%s/driver_override", vf_pci(2));
+	CHECK(vf_take_home(&d->host, 2, vf_pci(2), "ep2", "igbvf", &err) == -1 && err.code == ENODEV);
+	CHECK(strstr(err.msg, "still on vfio-pci after rebinding to its host driver igbvf") != NULL);
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, vf_pci(2));
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, vf_pci(2));
+	readf(text, sizeof(text), "bus/pci/devices/%s/driver_override", vf_pci(2));
+	CHECK_STR_EQ(text, "\n");
+	/* its group cannot be opened: not touched, and the reason names the group */
+	removef("dev-vfio/62");
+	writef("", "bus/pci/drivers/vfio-pci/unbind");
+	CHECK(vf_take_home(&d->host, 2, vf_pci(2), "ep2", "igbvf", &err) == -1 && err.code == EBUSY);
+	CHECK(strstr(err.msg, "on vfio-pci, released by endpoint ep2, but cannot tell whether its VFIO group") != NULL);
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, "");
+	/* back on igbvf: home */
+	symlinkf("../../drivers/igbvf", "bus/pci/devices/%s/driver", vf_pci(2));
+	CHECK(vf_take_home(&d->host, 2, vf_pci(2), "ep2", "", &err) == 0);
+}
+
 static void test_vfio_group_use(void)
 {
 	char why[200] = "", dir[400];
@@ -299,6 +336,7 @@ int main(void)
 	if (d.host.nl) {
 		test_udev_wait(&d);
 		test_take(&d);
+		test_take_home(&d);
 		nlk_close(d.host.nl);
 	}
 	test_vfio_group_use();
