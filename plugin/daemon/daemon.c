@@ -13,6 +13,7 @@
 #include "http_server.h"
 #include "reconcile.h"
 #include "state_dir.h"
+#include "state_lock.h"
 #include "unix_socket.h"
 
 /* How often pending changes (saves that failed: full disk) are retried. */
@@ -211,6 +212,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	memset(&background, 0, sizeof(background));
 	d.cfg = *cfg;
 	d.log = *log;
+	d.state_lock_fd = -1;
 	daemon_locks_init(&d);
 	pthread_mutex_init(&d.bg_lock, NULL);
 	pthread_cond_init(&d.bg_wake, NULL);
@@ -222,6 +224,12 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	if (nlk_open(&d.host.nl, &err) < 0 || state_dir_open(&d, &err) < 0)
 		goto out;
 	opened = true;
+	if (d.state_lock_fd < 0)
+		sr_log_msg(&d.log, SR_LOG_WARN, "state dir %s: " STATE_LOCK_FILE " could not be created (disk full?): "
+			   "serving without the lock that keeps a second daemon off this dir", cfg->state_dir);
+	else if (state_lock_describe(d.state_lock_fd, cfg->socket_path) < 0)
+		sr_log_msg(&d.log, SR_LOG_WARN, "state dir %s: " STATE_LOCK_FILE " says nothing of its holder (disk full?): "
+			   "a second daemon is refused all the same, without being told by whom", cfg->state_dir);
 	reconcile_at_start(&d);
 	if (daemon_stop_requested(&d)) {
 		sr_log_msg(&d.log, SR_LOG_INFO, "signal %d during start-up: stopping", atomic_load(&d.stop_signal));
@@ -269,6 +277,8 @@ out:
 	}
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
+	/* last: nothing of this daemon touches the dir any more */
+	state_lock_release(d.state_lock_fd);
 	nlk_close(d.host.nl);
 	daemon_locks_destroy(&d);
 	pthread_cond_destroy(&d.bg_wake);

@@ -56,6 +56,7 @@ struct daemon {
 	struct sr_log log;
 	struct host host; /* what the host layer is given: points at cfg, log, pf_locks; owns the netlink socket */
 	struct state state;
+	int state_lock_fd; /* state_lock.h: held while the daemon runs; -1 = none */
 	struct ipam_store *ipam;
 	atomic_int fault_steps_done; /* for cfg.fault_after_step */
 	atomic_int stop_signal; /* SIGTERM/SIGINT taken, 0 = none */

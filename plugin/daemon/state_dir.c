@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../../common/atomic_file.h"
+#include "state_lock.h"
 
 static int file_path(const char *dir, const char *name, char *out, size_t size, sr_error *err)
 {
@@ -50,6 +51,9 @@ int state_dir_open(struct daemon *d, sr_error *err)
 		return -1;
 	if (tightened)
 		sr_log_msg(&d->log, SR_LOG_WARN, "state dir %s was readable by others; now mode 0700", dir);
+	/* before anything in it is read or moved: another daemon may be using it */
+	if (state_lock_take(dir, &d->state_lock_fd, err) < 0)
+		return -1;
 	if (d->cfg.init && (abandon(d, "state.json", err) < 0 || abandon(d, "ipam.json", err) < 0 ||
 			    abandon(d, "networks", err) < 0 || abandon(d, "endpoints", err) < 0 ||
 			    abandon(d, "pools", err) < 0))

@@ -26,6 +26,7 @@ ACCEPT = "application/vnd.docker.plugins.v1.2+json"
 SLOW = float(os.environ.get("HOST_SLOW", "10" if os.environ.get("VALGRIND") == "1" else "1"))
 CALL_TIMEOUT = 10 * SLOW
 
+LOCK_FILE = "daemon.lock"  # plugin/daemon/state_lock.h: one daemon per state dir
 PF = "sriovpf0"          # the fake PF: a veth in the namespace and class/net/sriovpf0 in the fake sysfs
 PF_PCI = "0000:01:00.0"
 TOTALVFS = 4
@@ -224,8 +225,8 @@ class Env:
 
     # ---- the daemon ----
 
-    def command(self, sock=None, extra=()):
-        cmd = [self.plugin_bin, "--socket", sock or self.sock, "--state-dir", self.state_dir,
+    def command(self, sock=None, extra=(), state_dir=None):
+        cmd = [self.plugin_bin, "--socket", sock or self.sock, "--state-dir", state_dir or self.state_dir,
                "--sysfs", self.sysfs, "--log-level", "debug", "--reclaim-interval", "0"] + list(extra)
         if self.valgrind:
             cmd = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
@@ -313,15 +314,27 @@ class Env:
         plugin_state.save(os.path.dirname(self.state_path()), doc)
 
     def state_files(self):
-        """Every path under the state dir, relative to it (folders end in /)."""
+        """Every path under the state dir, relative to it (folders end in /), but the lock file:
+        daemon.lock says which daemon runs on the dir (rewritten by each start), it is not state
+        (lock_text() reads it)."""
         out = []
         for root, dirs, names in os.walk(self.state_dir):
             rel = os.path.relpath(root, self.state_dir)
             for n in dirs:
                 out.append(os.path.normpath(os.path.join(rel, n)) + "/")
             for n in names:
+                if rel == "." and n == LOCK_FILE:
+                    continue
                 out.append(os.path.normpath(os.path.join(rel, n)))
         return sorted(out)
+
+    def lock_text(self):
+        """What the daemon holding the state dir wrote in its lock file (None: no file)."""
+        try:
+            with open(os.path.join(self.state_dir, LOCK_FILE), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
 
     def snapshot(self):
         """Every file of the state dir and every numvfs in the fake sysfs, byte for byte."""

@@ -265,16 +265,18 @@ def test_lifecycle(env, r):
         listening = [line.split() for line in f if line.rstrip().endswith(env.sock)]
     r.check(any(l[6] in socks for l in listening), "the daemon's own fd listens on the socket path", listening)
 
-    # a second instance on the live socket refuses to start and leaves the first alone
-    p = subprocess.run(env.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60, text=True)
+    # a second instance on the live socket (its own state dir) refuses to start and leaves the first alone
+    other_state = os.path.join(env.tmp, "other-state")
+    p = subprocess.run(env.command(state_dir=other_state), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60, text=True)
     r.check(p.returncode != 0 and "another instance is answering" in p.stdout, "second instance refuses", p.stdout)
     r.check(env.call("Plugin.Activate").status == 200, "first instance still serving")
     # a regular file where the socket should go is never replaced
     plain = os.path.join(env.tmp, "not-a-socket")
     with open(plain, "w") as f:
         f.write("keep")
-    p = subprocess.run(env.command(sock=plain), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
-                       text=True)
+    p = subprocess.run(env.command(sock=plain, state_dir=other_state), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60, text=True)
     r.check(p.returncode != 0 and "is not a socket" in p.stdout and open(plain).read() == "keep",
             "a non-socket file is not replaced", p.stdout)
 
@@ -486,6 +488,37 @@ def test_default_pools(env, r):
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_state_dir_lock(env, r):
+    """One daemon per state dir: a second one (another socket, e.g. the managed plugin beside the
+    package's service) is refused before it reads or writes the dir, naming the holder and the way
+    out; the first keeps serving and its files are untouched. The lock goes with its holder, however
+    it ends (SIGTERM or SIGKILL)."""
+    net = hexid("5")
+    r.check(env.call("NetworkDriver.CreateNetwork", network_body(net, {"pf_iface": PF})).status == 200,
+            "the first daemon serves a network")
+    before, lock_before = env.snapshot(), env.lock_text()
+    r.check(lock_before is not None and ("pid=%d\n" % env.proc.pid).encode() in lock_before and
+            ("socket=%s\n" % env.sock).encode() in lock_before, "the lock file names its holder", lock_before)
+    second_sock = os.path.join(env.tmp, "second.sock")
+    p = subprocess.run(env.command(sock=second_sock), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60, text=True)
+    want = "state dir %s is in use by another sriov-plugin (PID %d, socket %s" % (env.state_dir, env.proc.pid, env.sock)
+    r.check(p.returncode != 0 and want in p.stdout, "a second daemon on the state dir is refused, naming the holder",
+            p.stdout)
+    r.check("systemctl disable --now sriov-plugin.socket sriov-plugin.service" in p.stdout and
+            "its own --state-dir" in p.stdout, "... and the way out", p.stdout)
+    r.check(not os.path.exists(second_sock), "the refused daemon made no socket")
+    r.check(env.snapshot() == before and env.lock_text() == lock_before, "the first daemon's files are untouched")
+    r.check(env.call("NetworkDriver.GetCapabilities").status == 200 and
+            env.call("NetworkDriver.DeleteNetwork", {"NetworkID": net}).status == 200,
+            "the first daemon keeps serving")
+    # SIGKILL: the kernel drops the lock with the process, the next daemon starts
+    env.stop(signal.SIGKILL)
+    env.start()
+    r.check(("pid=%d\n" % env.proc.pid).encode() in (env.lock_text() or b""),
+            "after a kill -9 the next daemon takes the lock", env.lock_text())
+
+
 def run_all(r):
     with Env() as env:
         env.start()
@@ -519,6 +552,11 @@ def run_all(r):
     with Env() as env:
         env.start()
         test_orphan_reclaimed(env, r)
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_state_dir_lock(env, r)
+        r.check(env.stop() == 0, "SIGTERM exits 0 (lock env)")
         check_valgrind(env, r)
     with Env() as env:
         env.start(extra=("--default-pools", "10.77.0.0/24,10.78.0.0/24"))

@@ -100,6 +100,9 @@ int main(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/ipam.json", cfg.state_dir);
 	unlink(p);
+	/* the lock file stays when its daemon ends (state_lock.h); the lock went with it */
+	snprintf(p, sizeof(p), "%s/daemon.lock", cfg.state_dir);
+	CHECK(unlink(p) == 0);
 	/* the (empty) folders of one file per record */
 	static const char *const subs[] = {"networks", "endpoints", "pools"};
 	for (size_t i = 0; i < 3; i++) {
