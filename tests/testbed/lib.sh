@@ -239,30 +239,47 @@ tb_start_dockerd() {
 	fi
 }
 
-# tb_use_docker 20|26: which Docker the tb_*dockerd helpers and $TB_DOCKER run: bookworm's 20.10
-# (installed) or trixie's 26 + Compose v2 (unpacked by scripts/testbed/setup into
-# $TESTBED_DIR/docker26; containerd and runc stay bookworm's). Call it with no dockerd running;
-# the data root is emptied when the version changes (20.10 and 26 do not share one). Suites
+# tb_use_docker 20|26|28: which Docker the tb_*dockerd helpers and $TB_DOCKER run: bookworm's 20.10
+# (installed), trixie's 26 + Compose v2 (unpacked by scripts/testbed/setup into
+# $TESTBED_DIR/docker26; containerd and runc stay bookworm's), or sid's 28 + Compose v2 with its own
+# containerd 2.1 and runc 1.3 ($TESTBED_DIR/docker28). A dockerd still running (an earlier suite's) is
+# stopped and the data root emptied when the version changes (they do not share one); a containerd of the other
+# kind is stopped (its state emptied too) so that tb_start_dockerd starts the right one. Suites
 # start with $TESTBED_DOCKER (default 20).
 tb_use_docker() {
-	local d26=${TESTBED_DIR:-/var/tmp/sriov-testbed}/docker26 want
+	local tb=${TESTBED_DIR:-/var/tmp/sriov-testbed} dir= want ctrd=/usr/bin/containerd p
 	case "$1" in
 		20) want=/usr/bin/docker ;;
-		26) want=$d26/usr/bin/docker
-		    [ -x "$want" ] && [ -x "$d26/usr/sbin/dockerd" ] ||
-			{ echo "tb_use_docker: no Docker 26 in $d26: run scripts/testbed/setup" >&2; return 1; } ;;
-		*) echo "tb_use_docker: '$1' is not 20 or 26" >&2; return 2 ;;
+		26 | 28) dir=$tb/docker$1; want=$dir/usr/bin/docker
+		    [ -x "$want" ] && [ -x "$dir/usr/sbin/dockerd" ] ||
+			{ echo "tb_use_docker: no Docker $1 in $dir: run scripts/testbed/setup" >&2; return 1; }
+		    [ "$1" = 28 ] && ctrd=$dir/usr/bin/containerd ;;
+		*) echo "tb_use_docker: '$1' is not 20, 26 or 28" >&2; return 2 ;;
 	esac
-	if [ "$want" != "$TB_DOCKER" ] && mountpoint -q /var/lib/docker; then
-		umount /var/lib/docker || return 1
+	if [ "$want" != "$TB_DOCKER" ]; then
+		# a dockerd of another version left by an earlier suite of the same boot (seq.sh)
+		for p in $(pgrep -x dockerd); do
+			kill -TERM "$p"
+			tb_wait 30 tb_gone "$p" || { kill -KILL "$p"; tb_wait 5 tb_gone "$p"; }
+		done
+		if mountpoint -q /var/lib/docker; then umount /var/lib/docker || umount -l /var/lib/docker || return 1; fi
 	fi
+	for p in $(pgrep -x containerd); do
+		[ "$(readlink -f "/proc/$p/exe")" = "$(readlink -f "$ctrd")" ] && continue
+		kill -TERM "$p"
+		tb_wait 30 tb_gone "$p" || { kill -KILL "$p"; tb_wait 5 tb_gone "$p"; }
+		if mountpoint -q /var/lib/containerd; then
+			umount /var/lib/containerd && mount -t tmpfs tmpfs /var/lib/containerd || return 1
+		fi
+	done
 	TB_DOCKER=$want
-	if [ "$1" = 26 ]; then
-		TB_DOCKERD=$d26/usr/sbin/dockerd
-		# docker-proxy and docker-init beside it; the Compose CLI plugin where the CLI looks.
-		export PATH=$d26/usr/sbin:$d26/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	if [ -n "$dir" ]; then
+		TB_DOCKERD=$dir/usr/sbin/dockerd
+		# docker-proxy, docker-init (and for 28 containerd, its shim and runc) beside it; the
+		# Compose CLI plugin where the CLI looks.
+		export PATH=$dir/usr/sbin:$dir/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin
 		mkdir -p /root/.docker/cli-plugins
-		ln -sf "$d26/usr/libexec/docker/cli-plugins/docker-compose" /root/.docker/cli-plugins/docker-compose
+		ln -sf "$dir/usr/libexec/docker/cli-plugins/docker-compose" /root/.docker/cli-plugins/docker-compose
 	else
 		TB_DOCKERD=/usr/sbin/dockerd
 		export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
@@ -405,10 +422,29 @@ tb_like_new_boot() {
 	tb_udev_settle
 }
 
-# The Docker a suite starts with (TESTBED_DOCKER=26 for trixie's).
+# The Docker a suite starts with (TESTBED_DOCKER=26 for trixie's, 28 for sid's).
 if [ -n "${TESTBED_DOCKER:-}" ] && [ "$TESTBED_DOCKER" != 20 ]; then
 	tb_use_docker "$TESTBED_DOCKER" || exit 1
 fi
+
+# ---- a guest that boots with systemd (TESTBED_INIT=systemd, scripts/testbed/guest/boot-systemd) --
+
+# tb_boot_number: which boot of the guest's disk this is (1 = the first; the suite runs at each).
+tb_boot_number() { cat /run/testbed-boot 2>/dev/null || echo 0; }
+
+# tb_reboot: `systemctl reboot`; the suite is stopped by it and runs again from its start once
+# the guest is up (tb_boot_number tells the boots apart; keep what must carry over on disk).
+tb_reboot() {
+	: > /run/testbed-rebooting
+	sync
+	systemctl reboot
+	sleep 900
+	echo "tb_reboot: still running 900 s after systemctl reboot" >&2
+	exit 1
+}
+
+# tb_unit_pid UNIT: its main PID (0 when not running).
+tb_unit_pid() { systemctl show -p MainPID --value "$1"; }
 
 # ---- two guests on one wire (scripts/testbed/run-pair) -------------------------------------
 

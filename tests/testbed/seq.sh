@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/testbed/seq.sh "SUITE [ARGS]" ...: several guest suites in one boot, one after another
+# tests/testbed/seq.sh "[NAME=VALUE ...] SUITE [ARGS]" ...: several guest suites in one boot, one after another
 # (each in its own bash, from this folder); exit 0 only if every one passed. Saves a boot per
 # suite in make check; suites put together here must not need a fresh guest (the first one's
 # leftovers are the next one's starting point: order them so that holds).
@@ -8,8 +8,14 @@ HERE=$(dirname "${BASH_SOURCE[0]}")
 rc=0
 for suite in "$@"; do
 	read -ra words <<<"$suite"
-	echo "# === seq: ${words[*]}"
-	bash "$HERE/${words[0]}" "${words[@]:1}"
+	# leading NAME=VALUE words are the suite's environment (TESTBED_DOCKER=28 t-docker.sh ...)
+	envs=()
+	while [ ${#words[@]} -gt 0 ] && [[ "${words[0]}" =~ ^[A-Z_][A-Z0-9_]*= ]]; do
+		envs+=("${words[0]}")
+		words=("${words[@]:1}")
+	done
+	echo "# === seq: ${envs[*]} ${words[*]}"
+	env "${envs[@]}" bash "$HERE/${words[0]}" "${words[@]:1}"
 	r=$?
 	echo "# === seq: ${words[*]}: exit $r"
 	[ "$r" = 0 ] || rc=1

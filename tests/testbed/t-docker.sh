@@ -1,8 +1,11 @@
 #!/bin/bash
-# Guest suite: Kata's SR-IOV guide commands with a real dockerd, runc and the plugin.
+# Guest suite: Kata's SR-IOV guide commands with a real dockerd, runc and the plugin (the Docker of
+# TESTBED_DOCKER, 20.10 by default), then Compose v2, restart and reconnect with Docker 26
+# (compose=28: with Docker 28). Args: [20] [compose=26|28].
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 tb_load_modules || { echo "cannot load modules"; exit 1; }
+tb_like_new_boot || { echo "cannot undo an earlier suite of this boot"; exit 1; }
 PF=$(tb_pfs | head -1)
 tb_start_plugin --log-level debug || exit 1
 tb_start_dockerd || exit 1
@@ -94,14 +97,18 @@ ifname_of() { nsenter -t "$(cpid "$1")" -n ip -o -4 addr show | awk -v ip="$2" '
 mac_of() { nsenter -t "$(cpid "$1")" -n ip -j link show "$(ifname_of "$1" "$2")" | jq -r '.[0].address'; }
 # peer_ping_1s FROM IP: one echo, answered within 1 s (the bound the issue names).
 peer_ping_1s() { $D exec "$1" ping -c 1 -W 1 "$2"; }
-docker26() {
-	local Y=/scratch/c26/compose.yml mac1 mac2 t0
-	tb_log "--- Docker 26 + Compose v2"
-	tb_stop_dockerd
-	tb_use_docker 26 || { tb_fail "Docker 26 is unpacked (scripts/testbed/setup)"; return; }
-	tb_start_dockerd # not through tb_check: it sets this shell's dockerd PID
-	tb_check_eq "dockerd 26 starts" 0 "$?" || return
-	tb_check "Docker 26 server" sh -c "$D version --format '{{.Server.Version}}' | grep -q '^26\.'"
+# compose_flow V: Compose v2, restart and reconnect with Docker V (26: trixie's, 28: sid's), switched
+# to when the suite's main part ran another Docker.
+compose_flow() {
+	local v=$1 Y=/scratch/c26/compose.yml mac1 mac2 t0
+	tb_log "--- Docker $v + Compose v2"
+	if [ "$TB_DOCKER" != "${TESTBED_DIR:-/var/tmp/sriov-testbed}/docker$v/usr/bin/docker" ]; then
+		tb_stop_dockerd
+		tb_use_docker "$v" || { tb_fail "Docker $v is unpacked (scripts/testbed/setup)"; return; }
+		tb_start_dockerd # not through tb_check: it sets this shell's dockerd PID
+		tb_check_eq "dockerd $v starts" 0 "$?" || return
+	fi
+	tb_check "Docker $v server" sh -c "$D version --format '{{.Server.Version}}' | grep -q '^$v\.'"
 	tb_check "docker compose is v2" sh -c "$D compose version | grep -Eq 'version v?2\.'"
 	tb_check "busybox image" tb_import_busybox
 	tb_check "Docker's own option com.docker.network.driver.mtu is ignored, not refused" \
@@ -164,5 +171,8 @@ docker26() {
 	tb_check_eq "compose down: plugin state has no endpoints left" 0 \
 		"$(tb_state /var/lib/sriov-plugin endpoints count)"
 }
-case " $* " in *" 20 "*) ;; *) docker26 ;; esac
+# args: 20 = the main part only; compose=28 = the Compose part with Docker 28 (default 26)
+COMPOSE_V=26
+for a in "$@"; do case "$a" in compose=*) COMPOSE_V=${a#compose=} ;; esac; done
+case " $* " in *" 20 "*) ;; *) compose_flow "$COMPOSE_V" ;; esac
 tb_summary || { echo "--- plugin log"; tail -50 "$TB_PLUGIN_LOG"; echo "--- dockerd errors"; grep -iE 'level=(error|warn)' "$TB_DOCKERD_LOG" | tail -20; exit 1; }
