@@ -30,13 +30,13 @@ PARTS=(
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
-	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh'"
-	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=1800 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-vfio.sh t-kata.sh t-ops.sh'"
+	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh \"TESTBED_DOCKER=28 t-docker.sh compose=28\" \"TESTBED_DOCKER=28 t-ipam.sh\"'"
+	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-katavm.sh t-vfio.sh t-kata.sh t-ops.sh'"
 	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh'"
 	"guest-reboot|bash tests/testbed/host-reboot.sh"
-	"deb|$MAKE check-deb"
+	"guest-systemd|$MAKE check-guest-systemd"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"
-	"guest-pair|env TESTBED_TIMEOUT=2700 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS=26"
+	"guest-pair|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=3300 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS=26"
 )
 
 passed=0; failed=0; failed_names=()

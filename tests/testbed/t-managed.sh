@@ -38,7 +38,8 @@ need(e[0] == "/sriov-plugin" and e[e.index("--socket") + 1] == "/run/docker/plug
 need(c["network"]["type"] == "host", "host network")
 need(sorted(c["linux"]["capabilities"]) == ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"], "capabilities")
 m = {x["destination"]: x for x in c["mounts"]}
-need(set(m) == {"/sys", "/run/docker/netns", "/var/lib/sriov-plugin", "/run/udev"}, "mounts %s" % sorted(m))
+need(set(m) == {"/sys", "/run/docker/netns", "/var/lib/sriov-plugin", "/run/udev", "/dev"}, "mounts %s" % sorted(m))
+need(c["linux"]["allowAllDevices"] is True, "device access for /dev/vfio/<group> (whether a VM holds a released VF)")
 need("ro" in m["/run/udev"]["options"], "udev database mounted read-only")
 need(all(x["source"] == d and "rbind" in x["options"] for d, x in m.items()), "mounts are rbinds of the same paths")
 ' "$MP/config.json"

@@ -4,7 +4,9 @@
 # numbered commands sent over the control link. For each Docker version in SUITE_ARGS
 # (default "20 26", switched inside the same boot):
 #   1. Kata's two-machine test: VLAN 100 containers on a and b ping across the wire; a VLAN 200
-#      container on b (given an address in the VLAN 100 subnet) reaches neither.
+#      container on b (given an address in the VLAN 100 subnet) reaches neither. With
+#      TESTBED_IOMMU=1 (make check), a's container's VF then goes into a VM on a (kata-like), which
+#      pings b's container across the wire; the VM dies, the container goes, the VF comes home.
 #   2. Swarm: a --config-only network per node (its own PF and --ip-range), a --scope swarm
 #      --config-from network on the manager, `docker service create --replicas 2`, then scale
 #      down, node drain, `docker service rm`, `docker stack deploy`, a worker's dockerd restart
@@ -186,11 +188,39 @@ kata_test() {
 	tb_check_not "VLAN 200 on b does not reach ka on a" on_b ct_ping k200 "$NET.10" 2
 	tb_check_not "VLAN 200 on b does not reach kb on b" on_b ct_ping k200 "$NET.20" 2
 	tb_check_not "ka on a does not reach the VLAN 200 container" ct_ping ka "$NET.30" 2
+	[ "${TESTBED_IOMMU:-0}" = 1 ] && kata_vm_test
 	tb_check "a: removed" "$D" rm -f ka
 	tb_check "b: removed" on_b 'docker rm -f kb k200'
 	tb_check "a: network rm" "$D" network rm vf100
 	tb_check "b: networks rm" on_b docker network rm vf100 vf200
 	no_vfs "after the Kata test"
+}
+
+# kata_vm_test: ka's VF passed into a VM on a (tests/testbed/kata-like, as kata-runtime does it);
+# the VM pings kb on b across the wire, kb pings it; the VM dies and ka goes: the VF is home.
+kata_vm_test() {
+	local kl=$TB_REPO/tests/testbed/kata-like pci mac
+	section "a VM on a receives ka's VF (the managed plugin's)"
+	mac=$(ct_mac ka)
+	pci=$(KATA_LIKE_DOCKER=$D "$kl" start ka) || { tb_fail "kata-like start ka"; return; }
+	tb_pass "ka's VF $pci on vfio-pci, a VM started with it"
+	if ! KATA_LIKE_DOCKER=$D "$kl" wait ka "${TESTBED_L2_WAIT:-1500}" | sed 's/^/#   /' ||
+	   ! grep -q '^AGENT-READY' /scratch/kata-like/ka.console; then
+		tb_fail "the VM's agent is ready"
+		"$kl" kill ka
+		return
+	fi
+	tb_fact "L2 boot with a guest b running beside" "$("$kl" get ka boot_s) s"
+	tb_check_eq "the VM's NIC has ka's MAC (the admin MAC)" "$mac" \
+		"$(sed -n 's/^AGENT nic: .* mac=\([0-9a-f:]*\) .*/\1/p' /scratch/kata-like/ka.console | head -1)"
+	tb_check "a's VM pings kb on b across the wire ($NET.20)" "$kl" exec ka 300 ping -c 3 -W 3 "$NET.20"
+	tb_check "kb on b pings a's VM ($NET.10)" on_b ct_ping kb "$NET.10" 3
+	tb_check "the VM dies (kill -9 of its QEMU)" "$kl" kill ka
+	tb_check "docker rm -f ka" "$D" rm -f ka
+	tb_check "within 30 s ka's VF is back on igbvf with a netdev" tb_wait 30 sh -c \
+		"[ \"\$(basename \"\$(readlink -f /sys/bus/pci/devices/$pci/driver)\")\" = igbvf ] && ls /sys/bus/pci/devices/$pci/net | grep -q ."
+	# Kata's new_id stays on vfio-pci when nothing ran its BindDevicetoHost
+	echo "8086 10ca" > /sys/bus/pci/drivers/vfio-pci/remove_id 2>/dev/null
 }
 
 swarm_test() {

@@ -109,8 +109,8 @@ if [ "$BOOT" = 1 ]; then
 		"journalctl -b -u sriov-plugin.service --no-pager -o cat | grep -q 'serving on a socket from systemd'"
 
 	section "containers with --restart=always on VFs"
-	tb_check "r1 --ip 192.168.0.10 --restart=always" $D run -d --name r1 --restart=always --net=vfnet --ip=192.168.0.10 bb sleep 100000
-	tb_check "r2 --ip 192.168.0.11 --restart=always" $D run -d --name r2 --restart=always --net=vfnet --ip=192.168.0.11 bb sleep 100000
+	tb_check "r1 --ip 192.168.0.10 --restart=always" timeout 300 $D run -d --name r1 --restart=always --net=vfnet --ip=192.168.0.10 bb sleep 100000
+	tb_check "r2 --ip 192.168.0.11 --restart=always" timeout 300 $D run -d --name r2 --restart=always --net=vfnet --ip=192.168.0.11 bb sleep 100000
 	for c in r1 r2; do
 		m=$(ct_mac $c)
 		echo "$m" > "$KEEP/$c.mac"
@@ -155,7 +155,7 @@ if [ "$BOOT" = 1 ]; then
 		"$STATE" > /run/systemd/system/sriov-plugin.service.d/hold.conf
 	systemctl daemon-reload
 	tb_check "restart with the hold drop-in" systemctl restart sriov-plugin.service
-	$D run -d --name s1 --net=vfnet --ip=192.168.0.12 bb sleep 100000 > /scratch/s1.out 2>&1 &
+	timeout 300 $D run -d --name s1 --net=vfnet --ip=192.168.0.12 bb sleep 100000 > /scratch/s1.out 2>&1 &
 	RUNPID=$!
 	tb_check "a CreateEndpoint is held in flight" tb_wait 120 sh -c 'ls /run/sriov-hold | grep -q "^create-recorded\."'
 	STOPPED_PID=$(plugin_pid)
@@ -165,21 +165,29 @@ if [ "$BOOT" = 1 ]; then
 	tb_check_eq "the daemon exited 0 (Result=success)" success "$(systemctl show -p Result --value sriov-plugin.service)"
 	tb_check "journal: it finished the request after SIGTERM" sh -c \
 		"journalctl -b _PID=$STOPPED_PID --no-pager -o cat | grep -A50 'finishing in-flight' | grep -q 'PF $PF VF'"
-	rm -rf /run/systemd/system/sriov-plugin.service.d /run/sriov-hold
+	# Docker's next call may have started a daemon with the drop-in already: release its holds and
+	# restart it without the drop-in
+	: > /run/sriov-hold/release
+	rm -rf /run/systemd/system/sriov-plugin.service.d
 	systemctl daemon-reload
+	tb_check "without the drop-in again" systemctl try-restart sriov-plugin.service
+	tb_check_not "no hold left in the daemon's command line" grep -q test-hold "/proc/$(plugin_pid)/cmdline"
+	rm -rf /run/sriov-hold
 	S1MAC=$(ct_mac s1)
 	tb_check_eq "s1's VF is set up (VLAN 100)" 100 "$(vf_field "$S1MAC" vlan)"
 	tb_check "docker rm -f s1 (the socket starts the daemon again)" $D rm -f s1
 	tb_check_eq "s1's VF is reset" "" "$(vf_field "$S1MAC" vf)"
 
 	section "a VM's VF taken home by the confined service"
-	tb_check "v1 on vfnet" $D run -d --name v1 --net=vfnet --ip=192.168.0.13 bb sleep 100000
+	tb_check "vfio-pci loaded, as on a Kata host" modprobe vfio-pci
+	tb_check "v1 on vfnet" timeout 300 $D run -d --name v1 --net=vfnet --ip=192.168.0.13 bb sleep 100000
 	V1PCI=$(ct_bus v1)
 	V1DEV=/sys/bus/pci/devices/$V1PCI
 	echo vfio-pci > "$V1DEV/driver_override" && echo "$V1PCI" > "$V1DEV/driver/unbind" &&
 		echo "$V1PCI" > /sys/bus/pci/drivers_probe
 	echo > "$V1DEV/driver_override"
-	tb_check_eq "its VF is on vfio-pci (a Kata VM that died)" vfio-pci "$(basename "$(readlink -f "$V1DEV/driver")")"
+	tb_check_eq "its VF ($V1PCI) is on vfio-pci (a Kata VM that died)" vfio-pci "$(basename "$(readlink -f "$V1DEV/driver")")"
+	tb_check "its VFIO group node exists" test -c "/dev/vfio/$(basename "$(readlink -f "$V1DEV/iommu_group")")"
 	tb_check "docker rm -f v1" $D rm -f v1
 	tb_check "the service took it home to igbvf (sysfs writes, /dev/vfio under its confinement)" \
 		tb_wait 30 sh -c "[ \"\$(basename \"\$(readlink -f $V1DEV/driver)\")\" = igbvf ] && ls $V1DEV/net | grep -q ."
@@ -199,6 +207,8 @@ section "after systemctl reboot"
 tb_fact "reboot round trip (systemctl reboot to docker info answering)" \
 	"$(awk -v a="$(cat "$KEEP/reboot-at")" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}') s"
 tb_fact "boot to docker info, second boot" "$READY s"
+systemd-analyze 2>/dev/null | sed 's/^/# /'
+systemd-analyze blame --no-pager 2>/dev/null | head -8 | sed 's/^/#   /'
 tb_check_eq "this is the second boot of the disk" 2 "$BOOT"
 tb_check "r1 and r2 are running again (restart=always), no step by hand" \
 	tb_wait 180 sh -c "[ \"\$($D inspect -f '{{.State.Running}}' r1 r2 | sort -u)\" = true ]"
