@@ -32,6 +32,11 @@ static struct timespec now_mono(void)
 	return ts;
 }
 
+static bool earlier(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 static long long age_ms(const struct timespec *since, const struct timespec *now)
 {
 	return (long long)(now->tv_sec - since->tv_sec) * 1000 + (now->tv_nsec - since->tv_nsec) / 1000000;
@@ -77,7 +82,7 @@ static bool evict_oldest_idle(struct http_guard *g, const struct timespec *now)
 			bool passed = false;
 			for (unsigned k = 0; k < tries; k++)
 				passed = passed || skipped[k] == c;
-			if (!passed && idle(g, c, now) && (!oldest || age_ms(&c->since, &oldest->since) < 0))
+			if (!passed && idle(g, c, now) && (!oldest || earlier(&c->since, &oldest->since)))
 				oldest = c;
 		}
 		if (!oldest)

@@ -85,12 +85,14 @@ struct http_server {
 	size_t constant_count;
 };
 
+/* The request a connection carries (one at a time: libmicrohttpd reads the next request only
+ * once the answer is sent), kept with the connection from its start to its close and reused. */
 struct request_ctx {
 	struct work_item job; /* first: the pool hands it back */
 	struct http_server *srv;
 	struct MHD_Connection *conn;
 	struct http_guard_conn *guard_conn;
-	char *body;
+	char *body; /* kept for the connection's next request, unless large */
 	size_t len, cap;
 	bool too_large;
 	bool handed_off; /* suspended, with a pool; its answer is in resp once resumed */
@@ -98,6 +100,14 @@ struct request_ctx {
 	char path[HTTP_PATH_MAX];
 	struct http_response resp;
 };
+
+struct conn_state {
+	struct http_guard_conn *guard;
+	struct request_ctx req;
+};
+
+/* A body buffer larger than this is not kept for the connection's next request. */
+#define HTTP_BODY_KEEP (64 * 1024)
 
 /* When not even the error body can be allocated, the client still gets its status and a reason. */
 static const char answer_no_memory[] = "{\"Err\":\"out of memory encoding the answer\"}\n";
@@ -160,6 +170,9 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 {
 	struct framing *f = cls;
 	(void)kind;
+	/* every header of every request passes here: the first letter rules most out cheaply */
+	if ((key[0] | 0x20) != 'c' && (key[0] | 0x20) != 't')
+		return MHD_YES;
 	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
 		if (f->content_lengths++ && strcmp(f->first_length, value ? value : "") != 0)
 			f->lengths_differ = true;
@@ -225,7 +238,7 @@ static int constant_answers_build(struct http_server *srv, sr_error *err)
 	return 0;
 }
 
-static struct http_guard_conn *guard_conn_of(struct MHD_Connection *conn)
+static struct conn_state *conn_state_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return info ? info->socket_context : NULL;
@@ -325,17 +338,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (!ctx) {
 		const char *bad_framing = conflicting_framing(conn);
-		struct http_guard_conn *gc = guard_conn_of(conn);
-		http_guard_headers_done(srv->guard, gc);
+		struct conn_state *cs = conn_state_of(conn);
+		if (!cs)
+			return MHD_NO; /* no memory for it when it opened */
+		http_guard_headers_done(srv->guard, cs->guard);
 		if (bad_framing) {
 			sr_log_msg(&srv->d->log, SR_LOG_WARN, "%s: refused: %s", url, bad_framing);
 			return send_answer(conn, 400, spec_encode_error(bad_framing));
 		}
-		ctx = calloc(1, sizeof(*ctx));
-		if (!ctx)
-			return MHD_NO;
+		ctx = &cs->req;
 		ctx->srv = srv;
-		ctx->guard_conn = gc;
+		ctx->guard_conn = cs->guard;
+		ctx->len = 0;
+		ctx->too_large = false;
+		ctx->handed_off = false;
+		ctx->resp = (struct http_response){0};
 		*con_cls = ctx;
 		return MHD_YES;
 	}
@@ -374,13 +391,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_server *srv = cls;
 	struct request_ctx *ctx = *con_cls;
+	struct conn_state *cs = conn_state_of(conn);
 	(void)toe;
-	http_guard_request_done(srv->guard, guard_conn_of(conn));
+	http_guard_request_done(srv->guard, cs ? cs->guard : NULL);
 	if (!ctx)
 		return;
 	free(ctx->resp.body);
-	free(ctx->body);
-	free(ctx);
+	ctx->resp.body = NULL;
+	if (ctx->cap > HTTP_BODY_KEEP) {
+		free(ctx->body);
+		ctx->body = NULL;
+		ctx->cap = 0;
+	}
 	*con_cls = NULL;
 }
 
@@ -388,11 +410,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *srv = cls;
+	struct conn_state *cs = *socket_context;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = info ? http_guard_opened(srv->guard, info->connect_fd) : NULL;
-	} else {
-		http_guard_closed(srv->guard, *socket_context);
+		cs = calloc(1, sizeof(*cs));
+		if (cs)
+			cs->guard = info ? http_guard_opened(srv->guard, info->connect_fd) : NULL;
+		*socket_context = cs;
+	} else if (cs) {
+		http_guard_closed(srv->guard, cs->guard);
+		free(cs->req.body);
+		free(cs->req.resp.body);
+		free(cs);
 		*socket_context = NULL;
 	}
 }
