@@ -159,6 +159,7 @@ static void *background_loop(void *arg)
 		flush_pending(d);
 		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
 			reconcile_sweep(d);
+			ep_view_publish(d); /* it may have dropped or released endpoints */
 			next_sweep = time(NULL) + d->cfg.reclaim_interval;
 		}
 		pthread_mutex_lock(&d->bg_lock);

@@ -37,8 +37,9 @@ struct daemon;
 void ep_views_init(struct ep_views *v);
 void ep_views_free(struct ep_views *v);
 
-/* Called with d->lock held, after a change: the view becomes the state's endpoints now (those
- * whose network is recorded). -1 only when out of memory (the previous view stays). */
+/* After a change (d->lock not held: it is taken here): the view becomes the state's endpoints
+ * now (those whose network is recorded). -1 only when out of memory (the previous view stays,
+ * and the log says so). */
 int ep_view_publish(struct daemon *d);
 /* Copies the endpoint's entry; false when the view has no such endpoint. Never waits for
  * d->lock. */

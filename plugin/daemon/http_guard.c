@@ -74,7 +74,7 @@ static bool nothing_unread(const struct http_guard_conn *c)
 #define EVICT_TRIES 8
 static bool evict_oldest_idle(struct http_guard *g, const struct timespec *now)
 {
-	struct http_guard_conn *skipped[EVICT_TRIES];
+	struct http_guard_conn *skipped[EVICT_TRIES] = {NULL};
 	for (unsigned tries = 0; tries < EVICT_TRIES; tries++) {
 		struct http_guard_conn *oldest = NULL;
 		for (unsigned i = 0; i < g->lim.max_connections; i++) {

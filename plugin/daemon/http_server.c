@@ -25,7 +25,7 @@
  * the epoll loop answers GetCapabilities faster and with a far shorter tail than a thread per
  * connection (16 threads fight for 2 CPUs), and threads follow work, not connections.
  * Workers need little stack (handlers keep records, not buffers, on it). */
-#define HTTP_THREAD_STACK (2 * 1024 * 1024)
+#define HTTP_THREAD_STACK ((size_t)2 * 1024 * 1024)
 /* A few workers stay; more start while every one is blocked (kernel work takes seconds in a
  * burst of `docker run`), up to a bound that keeps their files under HTTP_FD_RESERVE. */
 #define HTTP_WORKERS_RESIDENT 4
@@ -107,7 +107,7 @@ struct conn_state {
 };
 
 /* A body buffer larger than this is not kept for the connection's next request. */
-#define HTTP_BODY_KEEP (64 * 1024)
+#define HTTP_BODY_KEEP ((size_t)64 * 1024)
 
 /* When not even the error body can be allocated, the client still gets its status and a reason. */
 static const char answer_no_memory[] = "{\"Err\":\"out of memory encoding the answer\"}\n";
@@ -276,13 +276,8 @@ static void run_request(struct work_item *job)
 	if (timed)
 		clock_gettime(CLOCK_MONOTONIC, &started);
 	dispatch_request(d, ctx->path, ctx->body ? ctx->body : "", ctx->len, &ctx->resp);
-	if (ctx->lane == LANE_CHANGE) {
-		pthread_mutex_lock(&d->lock);
-		if (ep_view_publish(d) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "out of memory publishing the endpoint view: "
-				   "EndpointOperInfo answers from the previous one");
-		pthread_mutex_unlock(&d->lock);
-	}
+	if (ctx->lane == LANE_CHANGE)
+		ep_view_publish(d);
 	log_answer(d, ctx->path, &ctx->resp, timed ? elapsed_ms(&started) : -1);
 	MHD_resume_connection(ctx->conn);
 	atomic_fetch_sub(&srv->jobs, 1);
@@ -483,10 +478,7 @@ int http_server_start(struct daemon *d, int listen_fd, struct http_server **out,
 		return -1;
 	}
 	/* what EndpointOperInfo answers from, until the first change publishes it again */
-	pthread_mutex_lock(&d->lock);
-	int published = ep_view_publish(d);
-	pthread_mutex_unlock(&d->lock);
-	if (published < 0) {
+	if (ep_view_publish(d) < 0) {
 		server_free(srv);
 		return sr_error_set_errno(err, ENOMEM, "start HTTP server: endpoint view");
 	}
