@@ -22,7 +22,6 @@
  * namespace (needs root: otherwise it says so and prints nothing else), against a fake sysfs
  * whose PF's netdev is the namespace's "lo" (tests/fakesys/make-fake-sysfs.sh). Each client
  * keeps one connection open, as dockerd does. */
-#include <dirent.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <poll.h>
@@ -269,17 +268,6 @@ static long status_kb(const char *key)
 	return v;
 }
 
-static int thread_count(void)
-{
-	DIR *dir = opendir("/proc/self/task");
-	int n = 0;
-	for (struct dirent *e; dir && (e = readdir(dir));)
-		n += e->d_name[0] != '.';
-	if (dir)
-		closedir(dir);
-	return n;
-}
-
 struct loader {
 	const char *sock;
 	atomic_bool stop;
@@ -309,6 +297,14 @@ static void *load_networks(void *arg)
 	if (fd >= 0)
 		close(fd);
 	return NULL;
+}
+
+static int loader_start(struct loader *l, pthread_t *thread)
+{
+	atomic_init(&l->stop, false);
+	atomic_init(&l->pairs, 0);
+	atomic_init(&l->failures, 0);
+	return pthread_create(thread, NULL, load_networks, l);
 }
 
 struct latency {
@@ -432,10 +428,7 @@ static void latency_table(const char *sock)
 	for (int r = 0; r < ROUNDS; r++) {
 		pthread_t loader;
 		probe_run(&idle, sock, r);
-		atomic_init(&l.stop, false);
-		atomic_init(&l.pairs, 0);
-		atomic_init(&l.failures, 0);
-		if (pthread_create(&loader, NULL, load_networks, &l) != 0)
+		if (loader_start(&l, &loader) != 0)
 			continue;
 		double t0 = now();
 		while (atomic_load(&l.pairs) + atomic_load(&l.failures) == 0 && now() - t0 < 5) /* the load is on */
@@ -458,10 +451,7 @@ static void pairs_alone(const char *sock)
 {
 	struct loader l = {.sock = sock};
 	pthread_t loader;
-	atomic_init(&l.stop, false);
-	atomic_init(&l.pairs, 0);
-	atomic_init(&l.failures, 0);
-	if (pthread_create(&loader, NULL, load_networks, &l) != 0)
+	if (loader_start(&l, &loader) != 0)
 		return;
 	double t0 = now();
 	usleep((useconds_t)(2 * MEASURE_S * 1e6));
@@ -479,7 +469,7 @@ static void idle_connections(const char *who, const char *sock)
 {
 	static int fds[IDLE_CONNECTIONS];
 	long rss0 = status_kb("VmRSS");
-	int threads0 = thread_count(), opened = 0, kept = 0;
+	int threads0 = (int)status_kb("Threads"), opened = 0, kept = 0;
 	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
 		fds[i] = -1;
 		for (int tries = 0; tries < 200 && fds[i] < 0; tries++) {
@@ -491,7 +481,7 @@ static void idle_connections(const char *who, const char *sock)
 	}
 	usleep(1000 * 1000); /* accepted, and the guard done with them */
 	long rss = status_kb("VmRSS");
-	int threads = thread_count();
+	int threads = (int)status_kb("Threads");
 	for (int i = 0; i < IDLE_CONNECTIONS; i++) {
 		struct pollfd p = {.fd = fds[i], .events = POLLIN};
 		kept += fds[i] >= 0 && poll(&p, 1, 0) == 0; /* not closed by the server */

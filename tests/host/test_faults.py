@@ -343,7 +343,7 @@ def test_open_files_limit(r):
     that is low, its connection limit shrinks to fit: with 300 connections held against a limit
     of 160 files, a normal call and a CreateNetwork (sysfs, netlink, state files) still work."""
     if os.environ.get("VALGRIND") == "1":
-        r.check(True, "open-file limit: not under valgrind (it keeps files of its own)")
+        print("  (open-file limit: not run under valgrind, which keeps files of its own near the limit)")
         return
     with Env() as env:
         env.wrap = ["prlimit", "--nofile=1024:8192", "--"]

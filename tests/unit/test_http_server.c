@@ -103,6 +103,7 @@ static void test_server(void)
 	close(lfd);
 	unlink(addr.sun_path);
 	rmdir(dir);
+	daemon_locks_destroy(&d);
 }
 
 /* true when the peer of fd saw the server side shut down within ms */

@@ -2,13 +2,13 @@
  * is busy gets a new thread, up to max, and waits in order beyond that; threads beyond the
  * resident ones end once idle; destroy runs what was queued and leaves no thread behind. No time
  * is asserted beyond bounded waits for a condition to become true. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
 #include "../../plugin/daemon/work_pool.h"
+#include "../lib/proc_threads.h"
 #include "check.h"
 
 struct job {
@@ -45,17 +45,6 @@ static void run_job(struct work_item *item)
 	atomic_fetch_add(j->done, 1);
 }
 
-static int threads_of_process(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	int n = 0;
-	for (struct dirent *e; d && (e = readdir(d));)
-		n += e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 int main(void)
 {
 	const struct work_pool_limits lim = {.resident = 1, .max = 3, .idle_ms = 100, .stack = (size_t)256 * 1024};
@@ -63,7 +52,7 @@ int main(void)
 	sr_error err = {0};
 	atomic_int started = 0, done = 0;
 	atomic_bool release = false;
-	int log[8], logged = 0, before = threads_of_process();
+	int log[8], logged = 0, before = proc_threads();
 	pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct job jobs[6];
 	CHECK(work_pool_create(&lim, &p, &err) == 0);
@@ -79,7 +68,7 @@ int main(void)
 	CHECK(reaches(&started, 3));
 	pause_ms(50);
 	CHECK(atomic_load(&started) == 3 && work_pool_threads(p) == 3);
-	CHECK(threads_of_process() == before + 3);
+	CHECK(proc_threads() == before + 3);
 	atomic_store(&release, true);
 	CHECK(reaches(&done, 6));
 	/* the waiting ones started in the order they came */
@@ -95,6 +84,6 @@ int main(void)
 		CHECK(work_pool_submit(p, &jobs[i].item, run_job) == 0);
 	work_pool_destroy(p);
 	CHECK(atomic_load(&done) == 2);
-	CHECK(threads_of_process() == before);
+	CHECK(proc_threads() == before);
 	return check_summary("work_pool");
 }
