@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon_run.h"
+#include "fd_limit.h"
 #include "http_server.h"
 #include "reconcile.h"
 #include "state_dir.h"
@@ -62,6 +63,7 @@ void daemon_locks_init(struct daemon *d)
 	pthread_mutex_init(&d->net_lock, NULL);
 	pthread_mutex_init(&d->ipam_lock, NULL);
 	pf_locks_init(&d->pf_locks);
+	ep_views_init(&d->views);
 	atomic_init(&d->fault_steps_done, 0);
 	d->host.sysfs_root = d->cfg.sysfs_root;
 	d->host.udev_dir = d->cfg.udev_dir;
@@ -80,6 +82,7 @@ void daemon_locks_destroy(struct daemon *d)
 	pthread_cond_destroy(&d->ops_done);
 	pthread_mutex_destroy(&d->lock);
 	ep_ops_free(&d->ops);
+	ep_views_free(&d->views);
 }
 
 /* The signals the main thread takes with sigwait; blocked in every thread. */
@@ -156,6 +159,7 @@ static void *background_loop(void *arg)
 		flush_pending(d);
 		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
 			reconcile_sweep(d);
+			ep_view_publish(d); /* it may have dropped or released endpoints */
 			next_sweep = time(NULL) + d->cfg.reclaim_interval;
 		}
 		pthread_mutex_lock(&d->bg_lock);
@@ -221,6 +225,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	daemon_signals(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, &previous);
 	signal(SIGPIPE, SIG_IGN);
+	fd_limit_raise(); /* connections and the sockets of requests in flight (http_server.c) */
 	if (nlk_open(&d.host.nl, &err) < 0 || state_dir_open(&d, &err) < 0)
 		goto out;
 	opened = true;

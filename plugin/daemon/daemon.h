@@ -1,13 +1,15 @@
 /* daemon: the one context struct that holds all of the plugin's mutable state.
  *
- * Requests are handled in parallel (one thread per connection), so that a request answered
- * from memory never waits behind another one's kernel work. The locks, in the order they
+ * Requests are handled in parallel (answers from memory in the HTTP event loop, the others on
+ * worker threads: http_server.h), so that a request answered from memory never waits behind
+ * another one's kernel work. The locks, in the order they
  * are taken (never the other way round):
  *   net_lock   network mutations (CreateNetwork, DeleteNetwork), one at a time;
  *   PF locks   (pf_lock.h) a PF-wide kernel step, such as enabling VFs;
  *   lock       the state (networks, endpoints, `ops`): held only for short memory work
  *              and state_save, never across a kernel step or a wait for the kernel;
- *   ipam_lock  the IPAM store, on its own (never held with another lock).
+ *   ipam_lock  the IPAM store, on its own (never held with another lock);
+ *   views.lock the published endpoint view (ep_view.h): a pointer swap or one lookup, last.
  * Endpoint operations take a VF and an endpoint ID in `ops` (ep_ops.h) under `lock`, do the
  * kernel work without it, and finish under it: per-VF serialisation without a lock per VF.
  * The netlink socket serialises its own round trips (nlk). */
@@ -24,6 +26,7 @@
 #include "../../netlink/nlk.h"
 #include "../host/host.h"
 #include "ep_ops.h"
+#include "ep_view.h"
 #include "state.h"
 
 struct daemon_config {
@@ -48,6 +51,7 @@ struct daemon {
 	pthread_mutex_t ipam_lock;
 	struct pf_locks pf_locks;
 	struct ep_ops ops;        /* endpoint operations in flight */
+	struct ep_views views;    /* what EndpointOperInfo reads without d->lock */
 	/* with lock: the network a DeleteNetwork is taking apart ("" = none; one at a time under
 	 * net_lock). Its record stays until its endpoints are gone, as state.json must never name
 	 * an endpoint of an unknown network; new CreateEndpoints on it are refused meanwhile. */

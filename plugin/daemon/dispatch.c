@@ -7,34 +7,34 @@
 #include "../../spec/spec.h"
 #include "handlers.h"
 
-/* constant: the answer depends on nothing (neither the body nor any state) */
+/* lane: where the HTTP layer runs the route (dispatch.h) */
 static const struct {
 	const char *path;
 	handler_fn fn;
-	bool constant;
+	enum dispatch_lane lane;
 } routes[] = {
-	{"/Plugin.Activate", handle_activate, true},
-	{"/NetworkDriver.GetCapabilities", handle_net_capabilities, true},
-	{"/NetworkDriver.CreateNetwork", handle_create_network, false},
-	{"/NetworkDriver.DeleteNetwork", handle_delete_network, false},
-	{"/NetworkDriver.AllocateNetwork", handle_allocate_network, false},
-	{"/NetworkDriver.FreeNetwork", handle_free_network, false},
-	{"/NetworkDriver.CreateEndpoint", handle_create_endpoint, false},
-	{"/NetworkDriver.EndpointOperInfo", handle_endpoint_oper_info, false},
-	{"/NetworkDriver.DeleteEndpoint", handle_delete_endpoint, false},
-	{"/NetworkDriver.Join", handle_join, false},
-	{"/NetworkDriver.Leave", handle_leave, false},
-	{"/NetworkDriver.DiscoverNew", handle_discover, false},
-	{"/NetworkDriver.DiscoverDelete", handle_discover, false},
-	{"/NetworkDriver.ProgramExternalConnectivity", handle_program_external, false},
-	{"/NetworkDriver.RevokeExternalConnectivity", handle_revoke_external, false},
-	{"/IpamDriver.GetCapabilities", handle_ipam_capabilities, true},
-	{"/IpamDriver.GetDefaultAddressSpaces", handle_ipam_default_spaces, true},
-	{"/IpamDriver.RequestPool", handle_ipam_request_pool, false},
-	{"/IpamDriver.ReleasePool", handle_ipam_release_pool, false},
-	{"/IpamDriver.RequestAddress", handle_ipam_request_address, false},
-	{"/IpamDriver.ReleaseAddress", handle_ipam_release_address, false},
-	{"/SriovPlugin.Status", handle_status, false},
+	{"/Plugin.Activate", handle_activate, LANE_CONSTANT},
+	{"/NetworkDriver.GetCapabilities", handle_net_capabilities, LANE_CONSTANT},
+	{"/NetworkDriver.CreateNetwork", handle_create_network, LANE_CHANGE},
+	{"/NetworkDriver.DeleteNetwork", handle_delete_network, LANE_CHANGE},
+	{"/NetworkDriver.AllocateNetwork", handle_allocate_network, LANE_LOOP},
+	{"/NetworkDriver.FreeNetwork", handle_free_network, LANE_LOOP},
+	{"/NetworkDriver.CreateEndpoint", handle_create_endpoint, LANE_CHANGE},
+	{"/NetworkDriver.EndpointOperInfo", handle_endpoint_oper_info, LANE_LOOP},
+	{"/NetworkDriver.DeleteEndpoint", handle_delete_endpoint, LANE_CHANGE},
+	{"/NetworkDriver.Join", handle_join, LANE_CHANGE},
+	{"/NetworkDriver.Leave", handle_leave, LANE_CHANGE},
+	{"/NetworkDriver.DiscoverNew", handle_discover, LANE_LOOP},
+	{"/NetworkDriver.DiscoverDelete", handle_discover, LANE_LOOP},
+	{"/NetworkDriver.ProgramExternalConnectivity", handle_program_external, LANE_LOOP},
+	{"/NetworkDriver.RevokeExternalConnectivity", handle_revoke_external, LANE_LOOP},
+	{"/IpamDriver.GetCapabilities", handle_ipam_capabilities, LANE_CONSTANT},
+	{"/IpamDriver.GetDefaultAddressSpaces", handle_ipam_default_spaces, LANE_CONSTANT},
+	{"/IpamDriver.RequestPool", handle_ipam_request_pool, LANE_CHANGE},
+	{"/IpamDriver.ReleasePool", handle_ipam_release_pool, LANE_CHANGE},
+	{"/IpamDriver.RequestAddress", handle_ipam_request_address, LANE_CHANGE},
+	{"/IpamDriver.ReleaseAddress", handle_ipam_release_address, LANE_CHANGE},
+	{"/SriovPlugin.Status", handle_status, LANE_READ},
 };
 
 size_t dispatch_route_count(void)
@@ -49,7 +49,15 @@ const char *dispatch_route_path(size_t i)
 
 bool dispatch_route_constant(size_t i)
 {
-	return i < dispatch_route_count() && routes[i].constant;
+	return i < dispatch_route_count() && routes[i].lane == LANE_CONSTANT;
+}
+
+enum dispatch_lane dispatch_lane_of(const char *path)
+{
+	for (size_t i = 0; i < dispatch_route_count(); i++)
+		if (!strcmp(routes[i].path, path))
+			return routes[i].lane;
+	return LANE_LOOP; /* unknown: a 404, from memory */
 }
 
 unsigned dispatch_status_of(const sr_error *err)

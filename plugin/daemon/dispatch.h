@@ -17,6 +17,17 @@ typedef int (*handler_fn)(struct daemon *d, const char *body, size_t len, struct
 
 void dispatch_request(struct daemon *d, const char *path, const char *body, size_t len, struct http_response *resp);
 
+/* Where the HTTP layer (http_server.h) runs a route:
+ *   LANE_CONSTANT its answer depends on neither the body nor any state: built once, sent again;
+ *   LANE_LOOP     answered in the event loop: takes no lock a request holds for long (only the
+ *                 published views, ep_view.h) and no kernel call that can wait;
+ *   LANE_READ     changes nothing but reads the kernel (Status): on a reader thread of its own;
+ *   LANE_CHANGE   may change the state, call the kernel, save, or wait for another request's
+ *                 operation: on the worker pool. */
+enum dispatch_lane { LANE_CONSTANT, LANE_LOOP, LANE_READ, LANE_CHANGE };
+/* An unknown path: LANE_LOOP (its 404 needs nothing). */
+enum dispatch_lane dispatch_lane_of(const char *path);
+
 /* The routes, for the fuzz target and tests. */
 size_t dispatch_route_count(void);
 const char *dispatch_route_path(size_t i);

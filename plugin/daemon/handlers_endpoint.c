@@ -368,50 +368,6 @@ fail:
 	return -1;
 }
 
-/* Read-only: a copy taken under d->lock, the PF's name read without it. */
-int handle_endpoint_oper_info(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
-{
-	struct spec_endpoint_ref req;
-	const struct ep_record *found;
-	const struct net_record *found_net;
-	struct ep_record ep;
-	unsigned vlan = 0;
-	char pf[SYSFS_IFNAME_MAX] = "";
-	char mac[18];
-	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
-		return sr_error_kind(err, SR_INVALID);
-	pthread_mutex_lock(&d->lock);
-	found = state_find_ep(&d->state, req.endpoint_id);
-	found_net = found ? state_find_net(&d->state, found->network_id) : NULL;
-	if (found && found_net) {
-		ep = *found;
-		vlan = found_net->cfg.vlan;
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (!found || !found_net) {
-		respond_json(resp, spec_encode_oper_info(NULL, 0));
-		return 0;
-	}
-	if (pf_ifname(&d->host, ep.pf_pci, pf, err) < 0)
-		pf[0] = '\0';
-	nlk_mac_format(ep.mac, mac);
-	if (ep.passthrough) {
-		/* pf_iface "" while the NIC is in the container */
-		struct spec_oper_field nic[] = {
-			{"mode", "passthrough", 0}, {"pf_iface", pf, 0},           {"pf_pci", ep.pf_pci, 0},
-			{"mac", mac, 0},            {"host_name", ep.host.name, 0},
-		};
-		respond_json(resp, spec_encode_oper_info(nic, sizeof(nic) / sizeof(nic[0])));
-		return 0;
-	}
-	struct spec_oper_field fields[] = {
-		{"pf_iface", pf, 0},       {"pf_pci", ep.pf_pci, 0}, {"vf_index", NULL, ep.vf},
-		{"vf_pci", ep.vf_pci, 0}, {"mac", mac, 0},          {"vlan", NULL, vlan},
-	};
-	respond_json(resp, spec_encode_oper_info(fields, sizeof(fields) / sizeof(fields[0])));
-	return 0;
-}
-
 static bool sandbox_key_valid(const char *key)
 {
 	return key[0] == '/' && !strstr(key, "/../") && !strstr(key, "/./") &&

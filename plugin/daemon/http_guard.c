@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -19,7 +20,8 @@ struct http_guard {
 	pthread_t ticker;
 	bool stopping, ticker_started;
 	struct http_guard_conn *conns;
-	unsigned open;
+	unsigned open; /* slots used, cut or not */
+	unsigned cut_open; /* of those, cut and not closed yet */
 	unsigned long evictions;
 };
 
@@ -28,6 +30,11 @@ static struct timespec now_mono(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts;
+}
+
+static bool earlier(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 static long long age_ms(const struct timespec *since, const struct timespec *now)
@@ -41,8 +48,52 @@ static void cut(struct http_guard *g, struct http_guard_conn *c)
 	if (c->cut)
 		return;
 	c->cut = true;
+	g->cut_open++;
 	g->evictions++;
 	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* Idle, so that closing it loses nothing: no request under way (none being read, handled, or
+ * with its answer queued), not answered within the grace (its client between two calls). */
+static bool idle(const struct http_guard *g, const struct http_guard_conn *c, const struct timespec *now)
+{
+	if (!c->used || c->cut || c->in_request || c->dispatched)
+		return false;
+	return !c->answered || age_ms(&c->since, now) >= (long long)g->lim.answered_grace_ms;
+}
+
+/* ...and nothing unread in its socket: a request that has arrived (a burst of connections, read
+ * one after another) is not idle. Asked of the kernel only for the one about to be cut. */
+static bool nothing_unread(const struct http_guard_conn *c)
+{
+	int unread = 0;
+	return ioctl(c->fd, FIONREAD, &unread) < 0 || unread == 0;
+}
+
+/* With the lock held: cuts the oldest idle connection; false when there is none. */
+#define EVICT_TRIES 8
+static bool evict_oldest_idle(struct http_guard *g, const struct timespec *now)
+{
+	struct http_guard_conn *skipped[EVICT_TRIES] = {NULL};
+	for (unsigned tries = 0; tries < EVICT_TRIES; tries++) {
+		struct http_guard_conn *oldest = NULL;
+		for (unsigned i = 0; i < g->lim.max_connections; i++) {
+			struct http_guard_conn *c = &g->conns[i];
+			bool passed = false;
+			for (unsigned k = 0; k < tries; k++)
+				passed = passed || skipped[k] == c;
+			if (!passed && idle(g, c, now) && (!oldest || earlier(&c->since, &oldest->since)))
+				oldest = c;
+		}
+		if (!oldest)
+			return false;
+		if (nothing_unread(oldest)) {
+			cut(g, oldest);
+			return true;
+		}
+		skipped[tries] = oldest;
+	}
+	return false;
 }
 
 static void *tick_loop(void *arg)
@@ -64,6 +115,10 @@ static void *tick_loop(void *arg)
 			if (c->used && !c->dispatched && age_ms(&c->since, &now) > limit_ms)
 				cut(g, c);
 		}
+		/* Above the soft cap with no new connection to make room (the hard limit reached, the
+		 * newcomers wait in the listen backlog): make room for them, from idle ones. */
+		while (g->open - g->cut_open > g->lim.soft_cap && evict_oldest_idle(g, &now))
+			;
 		pthread_cond_timedwait(&g->wake, &g->lock, &until);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -112,21 +167,14 @@ void http_guard_destroy(struct http_guard *g)
 
 struct http_guard_conn *http_guard_opened(struct http_guard *g, int fd)
 {
-	struct http_guard_conn *slot = NULL, *oldest = NULL;
+	struct http_guard_conn *slot = NULL;
 	struct timespec now = now_mono();
 	pthread_mutex_lock(&g->lock);
-	for (unsigned i = 0; i < g->lim.max_connections; i++) {
-		struct http_guard_conn *c = &g->conns[i];
-		if (!c->used) {
-			if (!slot)
-				slot = c;
-			continue;
-		}
-		if (!c->dispatched && !c->cut && (!oldest || age_ms(&c->since, &oldest->since) < 0))
-			oldest = c;
-	}
-	if (g->open >= g->lim.soft_cap && oldest)
-		cut(g, oldest);
+	for (unsigned i = 0; i < g->lim.max_connections && !slot; i++)
+		if (!g->conns[i].used)
+			slot = &g->conns[i];
+	if (g->open - g->cut_open >= g->lim.soft_cap)
+		evict_oldest_idle(g, &now);
 	if (slot) {
 		*slot = (struct http_guard_conn){.fd = fd, .used = true, .since = now};
 		g->open++;
@@ -146,6 +194,8 @@ void http_guard_closed(struct http_guard *g, struct http_guard_conn *c)
 	pthread_mutex_lock(&g->lock);
 	c->used = false;
 	g->open--;
+	if (c->cut)
+		g->cut_open--;
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -182,6 +232,16 @@ void http_guard_request_done(struct http_guard *g, struct http_guard_conn *c)
 	c->answered = true;
 	c->since = now_mono();
 	pthread_mutex_unlock(&g->lock);
+}
+
+unsigned http_guard_answers_pending(struct http_guard *g)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < g->lim.max_connections; i++)
+		n += g->conns[i].used && !g->conns[i].cut && g->conns[i].in_request;
+	pthread_mutex_unlock(&g->lock);
+	return n;
 }
 
 unsigned long http_guard_evictions(struct http_guard *g)

@@ -11,6 +11,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Connections the kernel queues before the daemon accepts them: a burst of a thousand clients
+ * at once must wait there, not be refused (a full backlog fails a non-blocking connect at once,
+ * as Go's dialer makes it). The kernel caps it at net.core.somaxconn (4096 since Linux 5.4). */
+#define UNIX_SOCKET_BACKLOG 4096
+
 static int make_parent_dirs(const char *path, sr_error *err)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -86,7 +91,7 @@ int unix_socket_listen(const char *path, const char *group, int *fd_out, sr_erro
 		sr_error_set_errno(err, errno, "set owner and mode of %s", path);
 		goto fail_unlink;
 	}
-	if (listen(fd, 128) < 0) {
+	if (listen(fd, UNIX_SOCKET_BACKLOG) < 0) {
 		sr_error_set_errno(err, errno, "listen on %s", path);
 		goto fail_unlink;
 	}
@@ -129,6 +134,9 @@ int unix_socket_from_systemd(int *fd_out, sr_error *err)
 				    fd);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return sr_error_set_errno(err, errno, "fd %d passed by systemd", fd);
+	/* listen() again only changes the backlog: at least ours, whatever Backlog= said */
+	if (listen(fd, UNIX_SOCKET_BACKLOG) < 0)
+		return sr_error_set_errno(err, errno, "fd %d passed by systemd: listen", fd);
 	*fd_out = fd;
 	return 1;
 }

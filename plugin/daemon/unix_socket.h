@@ -2,7 +2,8 @@
  * A stale socket file (nobody answers) is replaced; a live one (another
  * instance answers) or a non-socket file makes start-up fail. Mode 0660,
  * owned by root and `group` when given. A socket passed by systemd
- * (LISTEN_PID/LISTEN_FDS) is used as it is. */
+ * (LISTEN_PID/LISTEN_FDS) is used as it is. Either way the listen backlog is
+ * large enough for a burst of a thousand connections (unix_socket.c). */
 #ifndef UNIX_SOCKET_H
 #define UNIX_SOCKET_H
 

@@ -11,7 +11,10 @@ join-claimed.
 - while a CreateEndpoint is held: Activate, both GetCapabilities, GetDefaultAddressSpaces,
   EndpointOperInfo, Status, an IPAM pool, and a CreateNetwork/DeleteNetwork pair are answered 200;
   a retried CreateEndpoint of the same ID waits for the first (never a second VF, never corrupt);
-- two CreateEndpoints on two VFs are inside the hold point at once;
+- two CreateEndpoints on two VFs are inside the hold point at once, and GetCapabilities, Status
+  and EndpointOperInfo are answered meanwhile; so they are when every worker waits (one
+  CreateEndpoint held, dockerd's retries of it waiting for it);
+- SIGTERM with two CreateEndpoints held: both answered, exit 0;
 - 256 concurrent CreateEndpoints: at most one per VF is inside, no VF twice, every other one is
   answered with a clear error (pool exhausted), and none is left recorded;
 - DeleteNetwork racing a held CreateEndpoint on that network waits for it; new CreateEndpoints on
@@ -173,10 +176,61 @@ def test_two_creates_overlap(env, r, hold):
     r.check(both and len(inside) == 2 and {e for e, _ in inside} == {ep_id(2), ep_id(3)},
             "two CreateEndpoints are inside the hold point at once", inside)
     r.check(len({vf for _, vf in inside}) == len(inside), "on two different VFs", inside)
+    # issue 24: answered in the event loop / on the reader thread, not behind the held workers
+    for method, body in (("NetworkDriver.GetCapabilities", None), ("SriovPlugin.Status", None),
+                         ("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": ep_id(2)})):
+        x = env.call(method, body)
+        r.check(x.status == 200 and not a.done() and not b.done(),
+                "%s answered while two CreateEndpoints are held in their kernel work" % method, x)
+    r.check(hold.inside() == inside, "both still held throughout", hold.inside())
     hold.release()
     ra, rb = a.wait(), b.wait()
     r.check(read_vf_failure(ra) and read_vf_failure(rb), "both answered once released", (ra, rb))
     r.check(env.state()["endpoints"] == [], "no endpoint recorded", env.state()["endpoints"])
+    hold.rearm()
+
+
+def test_workers_all_waiting(env, r, hold):
+    """Issue 24: the worker pool is bounded; every worker blocked (one CreateEndpoint held, the
+    others dockerd's retries of it, each waiting for the first) must not stop the answers that
+    need no worker: GetCapabilities, EndpointOperInfo (the event loop), Status (its reader)."""
+    first = Background(env, "NetworkDriver.CreateEndpoint", endpoint_body(NET_A, ep_id(40)))
+    if not r.check(hold.wait_inside(1), "CreateEndpoint is held", env.log()[-800:]):
+        hold.release()
+        return
+    retries = [Background(env, "NetworkDriver.CreateEndpoint", endpoint_body(NET_A, ep_id(40))) for _ in range(24)]
+    deadline = time.monotonic() + HOLD_WAIT
+    while env.log().count("is being created by another request: waiting") < 15 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r.check(env.log().count("is being created by another request: waiting") >= 15,
+            "the retries wait for the first (every worker busy)", env.log()[-600:])
+    for method, body in (("NetworkDriver.GetCapabilities", None), ("SriovPlugin.Status", None),
+                         ("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": ep_id(40)}),
+                         ("Plugin.Activate", None)):
+        x = env.call(method, body)
+        r.check(x.status == 200 and not first.done(), "%s answered while every worker waits" % method, x)
+    hold.release()
+    replies = [first.wait()] + [b.wait() for b in retries]
+    r.check(all(read_vf_failure(x) for x in replies), "the first and its %d retries answered once released" %
+            len(retries), [x for x in replies if not read_vf_failure(x)][:2])
+    r.check(env.state()["endpoints"] == [], "no endpoint recorded", env.state()["endpoints"])
+    hold.rearm()
+
+
+def test_stop_drains(env, r, hold):
+    """SIGTERM while two CreateEndpoints are held in their kernel work: both are answered (a
+    connection suspended for its worker is resumed and answered before the HTTP server stops),
+    and the daemon exits 0."""
+    a = Background(env, "NetworkDriver.CreateEndpoint", endpoint_body(NET_A, ep_id(50), address="10.9.0.50/16"))
+    b = Background(env, "NetworkDriver.CreateEndpoint", endpoint_body(NET_A, ep_id(51), address="10.9.0.51/16"))
+    if not r.check(hold.wait_inside(2), "two CreateEndpoints held", env.log()[-800:]):
+        hold.release()
+        return
+    rc = env.stop()
+    ra, rb = a.wait(), b.wait()
+    r.check(rc == 0, "SIGTERM with two requests in flight: exit 0", (rc, env.log()[-600:]))
+    r.check(read_vf_failure(ra) and read_vf_failure(rb), "both in-flight requests answered before the stop",
+            (ra, rb, a.error, b.error))
     hold.rearm()
 
 
@@ -364,7 +418,10 @@ def run_all(r):
         test_no_head_of_line_blocking(env, r, hold)
         test_two_creates_overlap(env, r, hold)
         test_256_creates(env, r, hold)
+        test_workers_all_waiting(env, r, hold)
         test_delete_network_racing_create(env, r, hold)
+        test_stop_drains(env, r, hold)
+        env.start(extra=hold.args())
         hold.step = "join-claimed"
         test_delete_racing_join(env, r, hold)
         hold.step = "delete-marked"

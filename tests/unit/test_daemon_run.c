@@ -3,7 +3,6 @@
  * stale-endpoint sweeper used to be detached with a pointer into daemon_run's stack). */
 #include "../../plugin/daemon/daemon_run.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/proc_threads.h"
 #include "check.h"
 
 static struct daemon_config cfg = {.reclaim_interval = 1};
@@ -24,17 +24,6 @@ static void *run(void *arg)
 	(void)arg;
 	run_rc = daemon_run(&cfg, &log);
 	return NULL;
-}
-
-static int threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	int n = 0;
-	for (struct dirent *e; d && (e = readdir(d));)
-		n += e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* true when the daemon answers Plugin.Activate within ~2 s (bounded retries) */
@@ -78,7 +67,7 @@ int main(void)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	before = threads();
+	before = proc_threads();
 	CHECK(pthread_create(&t, NULL, run, NULL) == 0);
 	CHECK(answers());
 	int stray[] = {SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE, SIGHUP};
@@ -93,7 +82,7 @@ int main(void)
 	CHECK(pthread_join(t, NULL) == 0);
 	CHECK(run_rc == 0);
 	/* nothing of the daemon left running: a thread still there would use its freed state */
-	CHECK(threads() == before);
+	CHECK(proc_threads() == before);
 	CHECK(access(cfg.socket_path, F_OK) < 0 && errno == ENOENT);
 	char p[600];
 	snprintf(p, sizeof(p), "%s/state.json", cfg.state_dir);

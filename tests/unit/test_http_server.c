@@ -103,6 +103,7 @@ static void test_server(void)
 	close(lfd);
 	unlink(addr.sun_path);
 	rmdir(dir);
+	daemon_locks_destroy(&d);
 }
 
 /* true when the peer of fd saw the server side shut down within ms */
@@ -157,9 +158,108 @@ static void test_guard(void)
 	}
 }
 
+/* Issue 25: above the soft cap the guard made room by evicting the newest connection whose handler
+ * was not running (the comparison was reversed), which could be one whose answer was still being
+ * sent (its client read EOF instead of the answer) or one whose request had arrived but was not
+ * read yet (a burst of connections). Now: the oldest idle one; idle = nothing under way, nothing
+ * unread, not answered within the grace. */
+enum conn_kind { IDLE, ANSWER_QUEUED, UNREAD, JUST_ANSWERED, IN_REQUEST };
+
+struct guard_case {
+	struct http_guard *g;
+	int sp[8][2];
+	struct http_guard_conn *c[8];
+	int n;
+};
+
+static void case_open(struct guard_case *t, enum conn_kind kind)
+{
+	struct timespec ms = {0, 2000000};
+	int i = t->n++;
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, t->sp[i]) == 0);
+	if (kind == UNREAD)
+		CHECK(write(t->sp[i][1], "POST /Plugin.Activate", 21) == 21);
+	t->c[i] = http_guard_opened(t->g, t->sp[i][0]);
+	CHECK(t->c[i] != NULL);
+	if (kind != IDLE && kind != UNREAD)
+		http_guard_headers_done(t->g, t->c[i]);
+	if (kind == ANSWER_QUEUED) {
+		http_guard_dispatching(t->g, t->c[i], true);
+		http_guard_dispatching(t->g, t->c[i], false);
+	}
+	if (kind == JUST_ANSWERED)
+		http_guard_request_done(t->g, t->c[i]);
+	nanosleep(&ms, NULL);
+}
+
+static void case_start(struct guard_case *t, unsigned soft_cap)
+{
+	const struct http_guard_limits lim = {.max_connections = 8, .soft_cap = soft_cap, .header_limit_s = 30,
+					      .idle_limit_s = 30, .body_limit_s = 30, .answered_grace_ms = 300,
+					      .tick_ms = 50};
+	sr_error err = {0};
+	memset(t, 0, sizeof(*t));
+	CHECK(http_guard_create(&lim, &t->g, &err) == 0);
+}
+
+static void case_end(struct guard_case *t)
+{
+	for (int i = 0; i < t->n; i++)
+		http_guard_closed(t->g, t->c[i]);
+	http_guard_destroy(t->g);
+	for (int i = 0; i < t->n; i++) {
+		close(t->sp[i][0]);
+		close(t->sp[i][1]);
+	}
+}
+
+/* An idle connection and a newer one of `kind`; a third over the soft cap (2) evicts the idle
+ * one, never the other. */
+static void evict_idle_not(enum conn_kind kind)
+{
+	struct guard_case t;
+	case_start(&t, 2);
+	if (!t.g)
+		return;
+	case_open(&t, IDLE);
+	case_open(&t, kind);
+	case_open(&t, IDLE);
+	CHECK(peer_closed(t.sp[0][1], 500));
+	CHECK(!peer_closed(t.sp[1][1], 0));
+	CHECK(!peer_closed(t.sp[2][1], 0));
+	case_end(&t);
+}
+
+static void test_guard_evicts_only_idle(void)
+{
+	struct guard_case t;
+	evict_idle_not(ANSWER_QUEUED);
+	evict_idle_not(UNREAD);
+	evict_idle_not(JUST_ANSWERED);
+	evict_idle_not(IN_REQUEST);
+	evict_idle_not(IDLE); /* two idle ones: the oldest goes */
+
+	/* nothing idle but the newcomer: the soft cap holds it... */
+	case_start(&t, 2);
+	if (!t.g)
+		return;
+	case_open(&t, ANSWER_QUEUED);
+	case_open(&t, JUST_ANSWERED);
+	case_open(&t, UNREAD);
+	CHECK(!peer_closed(t.sp[0][1], 0) && !peer_closed(t.sp[1][1], 0) && !peer_closed(t.sp[2][1], 0));
+	CHECK(http_guard_answers_pending(t.g) == 1); /* 0: its answer is on its way */
+	/* ...and once the answered one's grace is over, the next tick makes room (as when the hard
+	 * limit holds newcomers back in the listen backlog: no newcomer to do it) */
+	CHECK(!peer_closed(t.sp[1][1], 100));
+	CHECK(peer_closed(t.sp[1][1], 2000));
+	CHECK(!peer_closed(t.sp[0][1], 0) && !peer_closed(t.sp[2][1], 0));
+	case_end(&t);
+}
+
 int main(void)
 {
 	test_server();
 	test_guard();
+	test_guard_evicts_only_idle();
 	return check_summary("http_server");
 }
