@@ -184,7 +184,7 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 	n = state_find_net(&d->state, req->network_id);
 	if (!n)
 		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s not found", req->network_id);
-	if (!strcmp(d->deleting_net, n->id))
+	if (!strcmp(d->deleting_net, n->id) || n->delete_pending)
 		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s is being deleted", req->network_id);
 	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
@@ -336,9 +336,20 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci[pick.pf]);
 	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", pick.vf.vf_pci);
 	ep.vf = pick.vf.vf;
+	/* the VF's identity for the sweep (reconcile.c vf_lost); without it the next sweep takes it */
+	if (sysfs_pci_instance(d->cfg.sysfs_root, ep.vf_pci, ep.vf_instance, err) < 0)
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: %s", ep.id, err->msg);
+	sr_error_clear(err);
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
 	if (nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
 		goto fail;
+	/* the netdev's MTU too, put back at reset: the next network may leave MTU alone */
+	struct nlk_link_info vf_link;
+	sr_error no_link = {0};
+	if (nlk_link_get(d->host.nl, pick.vf.netdev, &vf_link, &no_link) == 0)
+		ep.saved_mtu = vf_link.mtu;
+	else
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: VF netdev MTU not saved: %s", ep.id, no_link.msg);
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
 	if (create_record(d, &ep, err) < 0)

@@ -279,23 +279,25 @@ fail:
 
 /* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
  * its operations in flight finished: every endpoint of it is marked DELETING and entered in
- * d->ops, copies in *out. Docker's forced cleanup may delete a network that still has some. */
-static size_t take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out)
+ * d->ops, copies in *out (and room for what reset_endpoints finds in *home). Docker's forced
+ * cleanup may delete a network that still has some. -1: out of memory, nothing changed. */
+static int take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out, bool **home,
+				  size_t *count, sr_error *err)
 {
 	size_t n = 0;
-	sr_error err = {0};
-	*out = NULL;
+	sr_error save_err = {0};
 	for (size_t i = 0; i < d->state.ep_count; i++)
 		n += !strcmp(d->state.eps[i].network_id, network_id);
-	if (!n)
-		return 0;
-	*out = calloc(n, sizeof(**out));
-	if (!*out) {
-		sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: out of memory: its %zu endpoints are left as they are",
-			   network_id, n);
-		return 0;
+	*count = 0;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	*home = calloc(n ? n : 1, sizeof(**home));
+	if (!*out || !*home) {
+		free(*out);
+		free(*home);
+		*out = NULL;
+		*home = NULL;
+		return sr_error_set_errno(err, ENOMEM, "network %.12s: its %zu endpoints", network_id, n);
 	}
-	n = 0;
 	for (size_t i = 0; i < d->state.ep_count; i++) {
 		struct ep_record *ep = &d->state.eps[i];
 		struct ep_op *op;
@@ -304,75 +306,100 @@ static size_t take_network_endpoints(struct daemon *d, const char *network_id, s
 		/* marked first, as DeleteEndpoint does: a crash during the resets is finished at start */
 		ep->phase = EP_DELETING;
 		state_touch_ep(&d->state, ep); /* changed in place: the save must write it */
-		(*out)[n++] = *ep;
-		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &err);
+		(*out)[(*count)++] = *ep;
+		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &save_err);
 		if (op) {
 			snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", ep->pf_pci);
 			op->vf = ep->vf;
 		}
 	}
-	if (state_save(&d->state, &err) < 0)
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id, err.msg);
-	return n;
+	if (*count && state_save(&d->state, &save_err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id,
+			   save_err.msg);
+	return 0;
 }
 
-/* Without d->lock: each VF reset, each NIC given back. The records go with their network: a NIC
- * not back in our namespace by now comes back later under the kernel's name, unrestored (the
- * log says what it was). Docker deletes a network only after its endpoints, but for a forced
+/* Without d->lock: each VF reset, each NIC given back; home[i]: endpoint i's VF (or NIC) is back
+ * on the host as it was. Docker deletes a network only after its endpoints, but for a forced
  * clean-up. */
-static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n)
+static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n, bool *home)
 {
 	for (size_t i = 0; i < n; i++) {
 		sr_error err = {0};
-		bool home = false;
-		char mac[18];
-		if (ep_give_back(d, &eps[i], &home, &err) < 0)
+		home[i] = false;
+		if (ep_give_back(d, &eps[i], &home[i], &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s %s %s: %s", eps[i].id,
 				   eps[i].passthrough ? "NIC" : "VF", eps[i].passthrough ? eps[i].pf_pci : eps[i].vf_pci,
 				   err.msg);
-		if (!eps[i].passthrough || home)
-			continue;
-		nlk_mac_format(eps[i].host.mac, mac);
-		sr_log_msg(&d->log, SR_LOG_WARN,
-			   "network deleted while NIC %s of endpoint %.12s is not back in this namespace: it will come "
-			   "back unrestored; it was %s, MAC %s, MTU %u, %s",
-			   eps[i].pf_pci, eps[i].id, eps[i].host.name, mac, eps[i].host.mtu, eps[i].host.up ? "up" : "down");
 	}
 }
 
-int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+/* Under d->lock: the records go with their network, but for those whose VF is not home (left on
+ * vfio-pci by a Kata VM that died, unbound, still in a namespace) or whose NIC is not back: those
+ * stay as released, the proof that the VF is ours (a VF on vfio-pci without one is someone else's
+ * and would leave the pool for good) and what the NIC is to be given back as. They outlive their
+ * network: the pool takes such a VF back, the sweep drops the record once it is home, and status
+ * lists it. A record already released stays as it is. */
+static void drop_network_endpoints(struct daemon *d, const struct ep_record *eps, size_t n, const bool *home)
 {
-	struct spec_network_ref req;
+	for (size_t i = 0; i < n; i++) {
+		struct ep_record *rec = state_find_ep(&d->state, eps[i].id);
+		if (rec && !home[i]) {
+			state_mark_released(&d->state, rec);
+			sr_log_msg(&d->log, SR_LOG_INFO,
+				   "endpoint %.12s released with its network; its %s %s is not %s yet: kept as released "
+				   "until it is",
+				   eps[i].id, eps[i].passthrough ? "NIC" : "VF", eps[i].passthrough ? eps[i].pf_pci : eps[i].vf_pci,
+				   eps[i].passthrough ? "back in this namespace (restored as it was when it is)" :
+							"on its host driver");
+		} else {
+			state_remove_ep(&d->state, eps[i].id);
+			sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
+		}
+		ep_ops_end(d, eps[i].id);
+	}
+}
+
+/* DeleteNetwork's work (see handle_delete_network); wait_s bounds the wait for the network's
+ * endpoint operations in flight. 1: no such network. */
+static int network_delete(struct daemon *d, const char *network_id, int wait_s, sr_error *err)
+{
 	struct ep_record *eps = NULL;
+	struct net_record *net;
+	bool *home = NULL;
 	size_t n;
 	int saved;
-	if (spec_decode_network_ref(body, len, &req, err) < 0)
-		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->net_lock);
 	pthread_mutex_lock(&d->lock);
-	if (!state_find_net(&d->state, req.network_id)) {
+	if (!state_find_net(&d->state, network_id)) {
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_unlock(&d->net_lock);
-		respond_empty(resp); /* Docker repeats and replays deletes */
-		return 0;
+		return 1;
 	}
-	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
-	ep_ops_wait_network_idle(d, req.network_id);
-	n = take_network_endpoints(d, req.network_id, &eps);
+	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", network_id);
+	if (ep_ops_wait_network_idle(d, network_id, wait_s, err) < 0 ||
+	    take_network_endpoints(d, network_id, &eps, &home, &n, err) < 0) {
+		/* Docker forgets the network whatever we answer: the sweep deletes it once it is idle */
+		net = state_find_net(&d->state, network_id);
+		if (net)
+			net->delete_pending = true;
+		d->deleting_net[0] = '\0';
+		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_unlock(&d->net_lock);
+		return sr_error_wrap(err, "network %.12s not deleted yet (deleted by the plugin's sweep once it can be)",
+				     network_id);
+	}
 	pthread_mutex_unlock(&d->lock);
 	if (n)
 		daemon_fault_point(d, "mark network endpoints deleting");
-	reset_endpoints(d, eps, n);
+	reset_endpoints(d, eps, n, home);
 	if (n)
 		daemon_fault_point(d, "reset network endpoints");
 	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < n; i++) {
-		state_remove_ep(&d->state, eps[i].id);
-		ep_ops_end(d, eps[i].id);
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
-	}
-	/* the endpoints first: no save ever holds an endpoint of a network it does not list */
-	state_remove_net(&d->state, req.network_id);
+	drop_network_endpoints(d, eps, n, home);
+	/* the endpoints first: no save ever holds an endpoint of a network it does not list, but for
+	 * released ones (above) */
+	state_remove_net(&d->state, network_id);
 	d->deleting_net[0] = '\0';
 	/* Docker deletes the network on its side whatever we answer and never retries: a failed
 	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
@@ -381,15 +408,47 @@ int handle_delete_network(struct daemon *d, const char *body, size_t len, struct
 	pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&d->net_lock);
 	free(eps);
-	if (saved < 0) {
-		sr_error_wrap(err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
-			      req.network_id);
+	free(home);
+	if (saved < 0)
+		return sr_error_wrap(err,
+				     "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
+				     network_id);
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", network_id);
+	return 0;
+}
+
+int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_network_ref req;
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	/* Docker repeats and replays deletes: an unknown network answers {} */
+	if (network_delete(d, req.network_id, EP_OPS_WAIT_S, err) < 0) {
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err->msg);
 		return -1;
 	}
-	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", req.network_id);
 	respond_empty(resp);
 	return 0;
+}
+
+void network_finish_pending_deletes(struct daemon *d)
+{
+	for (;;) {
+		char id[SPEC_ID_MAX + 1] = "";
+		sr_error err = {0};
+		pthread_mutex_lock(&d->lock);
+		for (size_t i = 0; i < d->state.net_count && !id[0]; i++)
+			if (d->state.nets[i].delete_pending && !ep_ops_network_busy(d, d->state.nets[i].id))
+				snprintf(id, sizeof(id), "%s", d->state.nets[i].id);
+		pthread_mutex_unlock(&d->lock);
+		if (!id[0] || daemon_stop_requested(d))
+			return;
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: its endpoint operations are done: deleting it now", id);
+		if (network_delete(d, id, 0, &err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "sweep: %s", err.msg);
+			return; /* busy again, or a save to retry: the next sweep */
+		}
+	}
 }
 
 int handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)

@@ -15,6 +15,7 @@
 #include "../host/vf_setup.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
+#include "handlers.h"
 
 /* Each PF of each network prepared; a PF that is gone takes only its own VFs out of the pool
  * (its network's other PFs still serve it). */
@@ -270,28 +271,47 @@ static void finish_interrupted_endpoints(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Whether the VF an endpoint was given is still that VF: VFs re-created under us (someone
- * wrote sriov_numvfs) are new devices with no admin MAC, and an index above numvfs is gone. */
-static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size_t size)
+/* Whether the VF an endpoint was given is still that VF, judged by what cannot change under a
+ * container: the VF index below sriov_numvfs, its PCI address, and that PCI device's instance
+ * (VFs re-created under us, sriov_numvfs written, are new devices at the same addresses). Never
+ * by the MAC: a trusted VF (trust=on, privileged=1; bonding, keepalived, a VM in the container)
+ * changes its own, and the PF then reports that one. *now: the VF's instance when the record has
+ * none from this boot (an older record, or one from before a reboot), for the caller to record. */
+static bool vf_lost(struct daemon *d, const struct ep_record *e, char now[SYSFS_INSTANCE_MAX], char *why,
+		    size_t size)
 {
-	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX], mac[18];
-	struct nlk_vf_config now;
+	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX];
 	int numvfs = -1;
 	sr_error err = {0};
+	now[0] = '\0';
 	if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0)
 		return false; /* PF absent: reconcile_networks says so; nothing to compare against */
-	sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err);
+	if (sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err) == 0 && e->vf >= numvfs) {
+		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
+		return true;
+	}
 	if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
 		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
 		return true;
 	}
-	if (nlk_vf_get(d->host.nl, pf, e->vf, &now, &err) < 0)
-		return false;
-	if (memcmp(now.mac, e->mac, 6) != 0) {
-		nlk_mac_format(now.mac, mac);
-		snprintf(why, size, "VF %d of %s was re-created (admin MAC now %s; sriov_numvfs is %d)", e->vf, pf, mac,
-			 numvfs);
+	if (strcmp(vf_pci, e->vf_pci) != 0) {
+		snprintf(why, size, "VF %d of %s is now PCI device %s, not %s (sriov_numvfs is %d)", e->vf, pf, vf_pci,
+			 e->vf_pci, numvfs);
 		return true;
+	}
+	if (sysfs_pci_instance(d->cfg.sysfs_root, vf_pci, now, &err) < 0)
+		return false; /* cannot tell: the next sweep looks again */
+	switch (sysfs_instance_compare(e->vf_instance, now)) {
+	case SYSFS_INSTANCE_OTHER:
+		snprintf(why, size, "VF %d of %s was re-created (%s is a new PCI device since the endpoint got it; "
+			 "sriov_numvfs is %d)", e->vf, pf, vf_pci, numvfs);
+		now[0] = '\0';
+		return true;
+	case SYSFS_INSTANCE_SAME:
+		now[0] = '\0';
+		return false;
+	case SYSFS_INSTANCE_UNKNOWN:
+		break;
 	}
 	return false;
 }
@@ -332,6 +352,18 @@ static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool los
 	return true;
 }
 
+/* Under d->lock: the VF instance a record lacked, written down (with the next save: a crash
+ * losing it only means the sweep after the restart takes it again). */
+static bool note_instance(struct daemon *d, const struct ep_record *e, const char *instance)
+{
+	struct ep_record *rec = live_if_unchanged(d, e);
+	if (!rec || !strcmp(rec->vf_instance, instance))
+		return false;
+	snprintf(rec->vf_instance, sizeof(rec->vf_instance), "%s", instance);
+	state_touch_ep(&d->state, rec);
+	return true;
+}
+
 /* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
  * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out.
  * Only when two sweeps in a row find it so: a PF whose driver is being unbound (igb_remove) or
@@ -341,11 +373,12 @@ static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool los
 static void drop_lost_endpoints(struct daemon *d)
 {
 	struct state snap;
+	bool noted = false;
 	if (snapshot(d, &snap) < 0)
 		return;
 	for (size_t i = snap.ep_count; i-- > 0;) {
 		const struct ep_record *e = &snap.eps[i];
-		char why[200];
+		char why[200], instance[SYSFS_INSTANCE_MAX];
 		sr_error err = {0};
 		bool removed;
 		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
@@ -353,10 +386,12 @@ static void drop_lost_endpoints(struct daemon *d)
 		 * finds it. */
 		if (e->phase != EP_READY || e->passthrough)
 			continue;
-		if (!vf_lost(d, e, why, sizeof(why))) {
-			if (e->vf_lost_once) {
+		if (!vf_lost(d, e, instance, why, sizeof(why))) {
+			if (e->vf_lost_once || instance[0]) {
 				pthread_mutex_lock(&d->lock);
 				mark_lost_once(d, e, false);
+				if (instance[0])
+					noted = note_instance(d, e, instance) || noted;
 				pthread_mutex_unlock(&d->lock);
 			}
 			continue;
@@ -379,6 +414,11 @@ static void drop_lost_endpoints(struct daemon *d)
 				   e->id, e->network_id, e->sandbox_key[0] ? ", sandbox " : "", e->sandbox_key, why);
 	}
 	state_free(&snap);
+	if (noted) {
+		pthread_mutex_lock(&d->lock);
+		state_save_later(&d->state);
+		pthread_mutex_unlock(&d->lock);
+	}
 }
 
 /* A released VF that came home by itself (Kata rebound it) needs no record any more; a released
@@ -463,6 +503,8 @@ void reconcile_sweep(struct daemon *d)
 	retry_networks(d);
 	drop_released_home(d);
 	reconcile_stale_endpoints(d);
+	network_finish_pending_deletes(d);
+	sr_log_msg(&d->log, SR_LOG_DEBUG, "sweep done"); /* tests count sweeps by it */
 }
 
 void reconcile_at_start(struct daemon *d)

@@ -476,7 +476,10 @@ static json_t *ep_common_to_json(const struct ep_record *e)
 			 e->sandbox_seen, "saved", vf_config_to_json(&e->saved), "phase",
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);
 	/* only when set: a record of a sandbox never seen mounted keeps its shape */
-	if (o && e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) {
+	if (o && ((e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) ||
+		  (e->vf_instance[0] && json_object_set_new(o, "vf_instance", json_string(e->vf_instance)) < 0) ||
+		  (e->saved_mtu && json_object_set_new(json_object_get(o, "saved"), "mtu",
+						       json_integer((json_int_t)e->saved_mtu)) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -848,6 +851,12 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	e->unjoined_at = unjoined_at ? (long long)json_integer_value(unjoined_at) : (long long)time(NULL);
 	e->sandbox_seen = seen && json_is_true(seen);
 	e->sandbox_mounted = e->sandbox_seen && mounted && json_is_true(mounted);
+	if (json_object_get(o, "vf_instance") &&
+	    get_str(o, "vf_instance", e->vf_instance, sizeof(e->vf_instance), w, err) < 0)
+		return -1;
+	if (json_object_get(json_object_get(o, "saved"), "mtu") &&
+	    get_uint(json_object_get(o, "saved"), "mtu", &e->saved_mtu, "saved VF settings", err) < 0)
+		return -1;
 	e->phase = -1;
 	for (int i = EP_READY; i <= EP_RELEASED; i++)
 		if (!strcmp(phase, phase_names[i]))
@@ -929,10 +938,13 @@ static int check_unique(const struct state *st, sr_error *err)
 			goto out;
 		}
 	}
-	/* every endpoint's network, looked up in the sorted list */
+	/* every endpoint's network, looked up in the sorted list; a released record outlives its
+	 * network (DeleteNetwork keeps the proof that a VF not home yet is ours) */
 	for (size_t i = 0; i < st->ep_count; i++) {
 		struct net_record wanted;
 		const struct net_key key = {&wanted};
+		if (st->eps[i].phase == EP_RELEASED)
+			continue;
 		memcpy(wanted.id, st->eps[i].network_id, sizeof(wanted.id));
 		if (!bsearch(&key, nets, st->net_count, sizeof(*nets), by_net_id)) {
 			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", st->eps[i].id,

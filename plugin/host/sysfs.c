@@ -242,6 +242,34 @@ int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER
 	return small_file_link_base(path, driver, SYSFS_DRIVER_MAX, err);
 }
 
+/* The kernel's boot ID: an inode number means something only within one boot. */
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+
+int sysfs_pci_instance(const char *root, const char *pci, char out[SYSFS_INSTANCE_MAX], sr_error *err)
+{
+	char path[PATH_MAX], boot[40];
+	struct stat sb;
+	out[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s", root, pci) < 0)
+		return -1;
+	if (stat(path, &sb) < 0)
+		return sr_error_set_errno(err, errno, "PCI device %s", pci);
+	if (small_file_read(BOOT_ID_PATH, boot, sizeof(boot), err) < 0)
+		return -1;
+	snprintf(out, SYSFS_INSTANCE_MAX, "%s/%llu", boot, (unsigned long long)sb.st_ino);
+	return 0;
+}
+
+enum sysfs_instance_match sysfs_instance_compare(const char *recorded, const char *now)
+{
+	const char *a = strchr(recorded, '/'), *b = strchr(now, '/');
+	if (!a || !b || a - recorded != b - now || strncmp(recorded, now, (size_t)(a - recorded)) != 0)
+		return SYSFS_INSTANCE_UNKNOWN;
+	return strcmp(a, b) == 0 ? SYSFS_INSTANCE_SAME : SYSFS_INSTANCE_OTHER;
+}
+
 int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err)
 {
 	char path[PATH_MAX];

@@ -15,6 +15,7 @@
 #define SYSFS_DRIVER_MAX 64
 #define SYSFS_IFNAME_MAX 16
 #define SYSFS_PORT_MAX 32
+#define SYSFS_INSTANCE_MAX 64
 
 /* PCI address of a netdev's device ("enp1s0f0" -> "0000:01:00.0"). */
 int sysfs_netdev_pci(const char *root, const char *ifname, char pci[SYSFS_PCI_MAX], sr_error *err);
@@ -38,6 +39,16 @@ int sysfs_pf_numvfs(const char *root, const char *pf_pci, int *num, sr_error *er
 int sysfs_pf_set_numvfs(const char *root, const char *pf_pci, int num, sr_error *err);
 /* PCI address of VF index vf (virtfnN link). ENOENT when the VF does not exist. */
 int sysfs_vf_pci(const char *root, const char *pf_pci, int vf, char vf_pci[SYSFS_PCI_MAX], sr_error *err);
+
+/* Which instance of PCI device pci this is: "<boot id>/<inode of its sysfs folder>". A VF keeps
+ * it through driver rebinds (Kata's vfio-pci round trip) and whatever its netdev does (a trusted
+ * VF may change its own MAC); VFs re-created (sriov_numvfs written) are new devices with new
+ * folders, and the kernel does not reuse a folder's inode number within one boot. */
+int sysfs_pci_instance(const char *root, const char *pci, char out[SYSFS_INSTANCE_MAX], sr_error *err);
+/* Compares two sysfs_pci_instance texts: SAME, OTHER (the device was re-created), or UNKNOWN
+ * (either is empty, or they come from different boots: nothing can be told). */
+enum sysfs_instance_match { SYSFS_INSTANCE_SAME, SYSFS_INSTANCE_OTHER, SYSFS_INSTANCE_UNKNOWN };
+enum sysfs_instance_match sysfs_instance_compare(const char *recorded, const char *now);
 
 /* Bound driver name, "" when none. */
 int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER_MAX], sr_error *err);

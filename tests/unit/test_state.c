@@ -221,8 +221,55 @@ static void test_released_phase(void)
 	CHECK(b.ep_count == 2 && b.eps[1].phase == EP_RELEASED);
 	CHECK(state_find_vf_owner(&b, b.eps[1].pf_pci, b.eps[1].vf) == &b.eps[1]);
 	free(text);
+	state_free(&b);
+	/* its network deleted (DeleteNetwork keeps a record whose VF is not home): it still loads,
+	 * and a record in use without its network is still refused */
+	state_remove_net(&a, NET_B);
+	text = state_to_json(&a);
+	memset(&b, 0, sizeof(b));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.net_count == 1 && b.ep_count == 2);
+	if (err.msg[0])
+		fprintf(stderr, "  %s\n", err.msg);
+	free(text);
+	state_free(&b);
+	a.eps[1].phase = EP_READY;
+	text = state_to_json(&a);
+	memset(&b, 0, sizeof(b));
+	sr_error_clear(&err);
+	CHECK(text && state_from_json(text, &b, &err) == -1 && strstr(err.msg, "names unknown network " NET_B));
+	free(text);
 	state_free(&a);
 	state_free(&b);
+}
+
+/* A VF's identity (its PCI device's instance) and its netdev's MTU from before us survive a save
+ * and a load; records without them (older versions) keep their shape. */
+static void test_vf_identity_and_mtu(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char *text;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	build_state(&a);
+	snprintf(a.eps[0].vf_instance, sizeof(a.eps[0].vf_instance), "6f1c0e4a-0c0b-4b1e-9a57-1b2c3d4e5f60/4242");
+	a.eps[0].saved_mtu = 1500;
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"vf_instance\": \"6f1c0e4a-0c0b-4b1e-9a57-1b2c3d4e5f60/4242\""));
+	CHECK(text && strstr(text, "\"mtu\": 1500"));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.ep_count == 2);
+	if (b.ep_count == 2) {
+		CHECK_STR_EQ(b.eps[0].vf_instance, a.eps[0].vf_instance);
+		CHECK(b.eps[0].saved_mtu == 1500 && b.eps[1].saved_mtu == 0 && !b.eps[1].vf_instance[0]);
+	}
+	free(text);
+	state_free(&b);
+	a.eps[0].vf_instance[0] = '\0';
+	a.eps[0].saved_mtu = 0;
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "vf_instance") && !strstr(text, "\"mtu\": 0"));
+	free(text);
+	state_free(&a);
 }
 
 static void expect_corrupt(const char *base, const char *from, const char *to, const char *want);
@@ -901,6 +948,7 @@ int main(void)
 	}
 	test_round_trip();
 	test_released_phase();
+	test_vf_identity_and_mtu();
 	test_unjoined_clock();
 	test_passthrough_records();
 	test_multi_pf_records();
