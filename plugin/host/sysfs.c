@@ -293,19 +293,41 @@ int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_erro
 	return 0;
 }
 
-int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err)
+int sysfs_pci_driver_override(const char *root, const char *pci, char out[SYSFS_DRIVER_MAX], sr_error *err)
+{
+	char path[PATH_MAX];
+	out[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
+		return -1;
+	if (access(path, F_OK) < 0)
+		return 0; /* a kernel without it (before 3.16) */
+	if (small_file_read(path, out, SYSFS_DRIVER_MAX, err) < 0)
+		return -1;
+	if (!strcmp(out, "(null)"))
+		out[0] = '\0';
+	return 0;
+}
+
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *from, sr_error *err)
 {
 	char path[PATH_MAX];
 	char driver[SYSFS_DRIVER_MAX];
 	if (sysfs_pci_driver(root, pci, driver, err) < 0)
 		return -1;
+	if (strcmp(driver, from) != 0)
+		return sr_error_set(err, EBUSY, "%s is on %s now, not %s: someone else moved it, not ours to move", pci,
+				    driver[0] ? driver : "no driver", from[0] ? from : "no driver");
+	if (driver[0] && (!strcmp(driver, ".") || !strcmp(driver, "..")))
+		return sr_error_set(err, EINVAL, "%s: driver name '%s'", pci, driver);
 	/* Clear the override first so drivers_probe picks the device's own driver, not vfio-pci again. */
 	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
 		return -1;
 	if (access(path, F_OK) == 0 && small_file_write(path, "\n", err) < 0)
 		return sr_error_wrap(err, "clear driver_override of %s", pci);
 	if (driver[0]) {
-		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0)
+		if (build_path(path, sizeof(path), err, "%s/bus/pci/drivers/%s/unbind", root, driver) < 0)
 			return -1;
 		if (small_file_write(path, pci, err) < 0)
 			return sr_error_wrap(err, "unbind %s from %s", pci, driver);

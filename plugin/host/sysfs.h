@@ -54,8 +54,14 @@ enum sysfs_instance_match sysfs_instance_compare(const char *recorded, const cha
 int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER_MAX], sr_error *err);
 /* IOMMU group number, -1 when none. */
 int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err);
-/* Unbind from the current driver (if any), clear driver_override, and let the
- * kernel probe the device's own driver (drivers_probe). */
-int sysfs_pci_rebind_host_driver(const char *root, const char *pci, sr_error *err);
+/* driver_override ("" when none: the kernel shows "(null)"). */
+int sysfs_pci_driver_override(const char *root, const char *pci, char out[SYSFS_DRIVER_MAX], sr_error *err);
+/* Unbind from driver `from` (the one the caller saw it on and may move it from; "" = none),
+ * clear driver_override, and let the kernel probe the device's own driver (drivers_probe).
+ * The driver is read again right before: a device someone bound elsewhere since the caller
+ * looked (libvirt, driverctl, DPDK binding it to vfio-pci) is theirs, refused with EBUSY and
+ * left untouched; and the unbind goes through `from`'s own unbind file, which the kernel
+ * refuses for a device bound to another driver by then. */
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *from, sr_error *err);
 
 #endif

@@ -119,8 +119,8 @@ int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config
 		return -1;
 	if (!has_mac && !adopted) {
 		sr_error_clear(err);
-		if (sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, err) < 0)
-			return sr_error_wrap(err, "VF %d", t->vf);
+		if (vf_rebind_host(h, t->vf, t->vf_pci, NULL, err) < 0)
+			return -1;
 		host_step_done(h, "rebind VF driver");
 		if (vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
