@@ -32,7 +32,7 @@ PARTS=(
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
 	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh'"
 	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=1800 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-vfio.sh t-kata.sh t-ops.sh'"
-	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh'"
+	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh t-vfreuse.sh'"
 	"guest-reboot|bash tests/testbed/host-reboot.sh"
 	"deb|$MAKE check-deb"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"

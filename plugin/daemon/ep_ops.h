@@ -26,6 +26,9 @@ struct ep_op {
 	const char *what; /* "created", "deleted", "joined", "reclaimed": for "endpoint X is being ..." */
 	char pf_pci[STATE_PCI_MAX];
 	int vf;   /* -1: no VF claimed (yet) */
+	/* a create's PF, chosen in the same d->lock hold as it counted the PFs' load (pf_choose.c),
+	 * counted as that PF's load until the create claims a VF (then pf_pci is) */
+	char pf_chosen[STATE_PCI_MAX];
 	uint8_t mac[6];
 	bool has_mac;
 };

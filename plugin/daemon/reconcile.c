@@ -71,35 +71,44 @@ static void reconcile_endpoints(struct daemon *d)
  * in between leaves one, and nobody would ever free its VF. */
 #define ORPHAN_GRACE_S 900
 
+/* What one look at an endpoint's SandboxKey found (look_at_sandboxes). */
+struct sandbox_look {
+	char id[SPEC_ID_MAX + 1];
+	char key[SPEC_PATH_MAX];
+	bool looked;  /* joined with a SandboxKey: looked at */
+	bool exists;  /* statfs succeeded... */
+	bool mounted; /* ... on a mounted netns (nsfs) */
+	bool missing; /* ENOENT: no such file */
+};
+
 static bool orphan(const struct ep_record *e)
 {
 	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 &&
 	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
 }
 
-/* true: stale. Marks the sandbox seen when its file exists, and mounted when it is a mounted
- * netns (*changed: the caller saves once per sweep, so a sweep of N endpoints costs one save,
- * not N). dockerd unmounts a sandbox's netns as soon as it destroys the sandbox, but removes the
- * file only in its garbage collection of namespace paths, every 60 s: a file seen mounted and
- * now not is already gone (a plugin that was down during `docker rm` frees the VF a minute
- * sooner). A file never seen mounted (one that dockerd has created but runc not mounted yet, or
- * a mount this process cannot see) counts as there, as before. */
-static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
+/* Under d->lock: true: stale. Marks the sandbox seen when its file exists, and mounted when it is
+ * a mounted netns (*changed: the caller saves once per sweep, so a sweep of N endpoints costs one
+ * save, not N). dockerd unmounts a sandbox's netns as soon as it destroys the sandbox, but
+ * removes the file only in its garbage collection of namespace paths, every 60 s: a file seen
+ * mounted and now not is already gone (a plugin that was down during `docker rm` frees the VF a
+ * minute sooner). A file never seen mounted (one that dockerd has created but runc not mounted
+ * yet, or a mount this process cannot see) counts as there, as before. l: the look at its
+ * SandboxKey, taken without d->lock (look_at_sandboxes). */
+static bool sandbox_gone(struct state *st, struct ep_record *e, const struct sandbox_look *l, bool *changed)
 {
-	struct statfs fs;
-	if (statfs(e->sandbox_key, &fs) == 0) {
-		bool mounted = fs.f_type == NSFS_MAGIC;
-		if (!mounted && e->sandbox_mounted)
+	if (l->exists) {
+		if (!l->mounted && e->sandbox_mounted)
 			return true;
-		if (!e->sandbox_seen || (mounted && !e->sandbox_mounted)) {
+		if (!e->sandbox_seen || (l->mounted && !e->sandbox_mounted)) {
 			e->sandbox_seen = true;
-			e->sandbox_mounted = mounted;
+			e->sandbox_mounted = l->mounted;
 			state_touch_ep(st, e); /* changed in place: the save must know to write it */
 			*changed = true;
 		}
 		return false;
 	}
-	if (errno != ENOENT)
+	if (!l->missing)
 		return false;
 	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
 }
@@ -142,22 +151,72 @@ static int snapshot(struct daemon *d, struct state *snap)
 	return rc;
 }
 
+/* Each joined endpoint's SandboxKey looked at (statfs) on a copy of the state, without d->lock:
+ * a sandbox on a hung mount, or thousands of them at start, must not hold every request. looks[i]
+ * is the copy's i-th record. */
+struct sandbox_looks {
+	struct sandbox_look *looks;
+	size_t count;
+};
+
+static struct sandbox_looks look_at_sandboxes(struct daemon *d)
+{
+	struct sandbox_looks out = {NULL, 0};
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return out;
+	out.looks = calloc(snap.ep_count + 1, sizeof(*out.looks));
+	for (size_t i = 0; out.looks && i < snap.ep_count && !daemon_stop_requested(d); i++) {
+		const struct ep_record *e = &snap.eps[i];
+		struct sandbox_look *l = &out.looks[i];
+		struct statfs fs;
+		out.count = i + 1;
+		memcpy(l->id, e->id, sizeof(l->id));
+		memcpy(l->key, e->sandbox_key, sizeof(l->key));
+		if (!e->joined || !e->sandbox_key[0])
+			continue;
+		daemon_hold_point(d, "sweep-statfs", e->id, e->vf); /* tests: a statfs that takes its time */
+		l->looked = true;
+		if (statfs(e->sandbox_key, &fs) == 0) {
+			l->exists = true;
+			l->mounted = fs.f_type == NSFS_MAGIC;
+		} else {
+			l->missing = errno == ENOENT;
+		}
+	}
+	state_free(&snap);
+	return out;
+}
+
+/* Under d->lock: the look at live record e (the i-th), while it is still the look at e's sandbox;
+ * NULL when the records moved or e rejoined since the copy (looked at again next sweep). */
+static const struct sandbox_look *look_of(const struct sandbox_looks *sl, size_t i, const struct ep_record *e)
+{
+	const struct sandbox_look *l = i < sl->count ? &sl->looks[i] : NULL;
+	if (!l || !l->looked || strcmp(l->id, e->id) != 0 || strcmp(l->key, e->sandbox_key) != 0)
+		return NULL;
+	return l;
+}
+
 /* Under d->lock: the stale candidates (joined with the sandbox gone, or orphans; no request
  * working on them), each entered in d->ops so that no request touches it while its VF is reset. */
-static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *seen)
+static size_t stale_candidates(struct daemon *d, const struct sandbox_looks *sl, struct ep_record **out,
+			       bool *seen)
 {
 	size_t n = 0;
 	sr_error err = {0};
 	*out = NULL;
 	for (size_t i = d->state.ep_count; i-- > 0;) {
 		struct ep_record *e = &d->state.eps[i];
+		const struct sandbox_look *l;
 		struct ep_op *op;
 		/* a stop during a long start-up takes effect at once, with nothing more to save */
 		if (daemon_stop_requested(d))
 			break;
 		if (ep_ops_find(d, e->id))
 			continue;
-		if (!orphan(e) && (!e->joined || !e->sandbox_key[0] || !sandbox_gone(&d->state, e, seen)))
+		l = look_of(sl, i, e);
+		if (!orphan(e) && (!e->joined || !e->sandbox_key[0] || !l || !sandbox_gone(&d->state, e, l, seen)))
 			continue;
 		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
 		if (!grown)
@@ -183,9 +242,11 @@ int reconcile_stale_endpoints(struct daemon *d)
 		bool reset, home;
 	} *done;
 	sr_error save_err = {0};
+	struct sandbox_looks looks = look_at_sandboxes(d);
 	pthread_mutex_lock(&d->lock);
-	n = stale_candidates(d, &stale, &seen);
+	n = stale_candidates(d, &looks, &stale, &seen);
 	pthread_mutex_unlock(&d->lock);
+	free(looks.looks);
 	done = calloc(n + 1, sizeof(*done));
 	for (size_t i = 0; i < n && done; i++) {
 		struct ep_record *e = &stale[i];

@@ -168,6 +168,32 @@ def test_spread(env, r):
     r.check(len(owners) == 14, "status: 14 VFs owned", owners)
 
 
+def test_spread_burst(env, r):
+    """Two CreateEndpoints at once on a spread network with no endpoint yet: each counts the PFs'
+    load and enters its choice in one hold of the state lock, so the second sees the first's
+    choice and takes the other PF (counted in one hold and claimed in another, a burst piles onto
+    one PF). Both are held at create-chosen, right after choosing, then released together."""
+    from test_concurrency import Background, Hold
+    seed(env, [])
+    env.stop()
+    hold = Hold(env, "create-chosen")
+    env.start(extra=hold.args())
+    calls = [Background(env, "NetworkDriver.CreateEndpoint",
+                        endpoint_body(NET_A, ep_id(40 + i), address="10.9.0.%d/16" % (40 + i))) for i in range(2)]
+    both = hold.wait_inside(2)
+    r.check(both, "both CreateEndpoints chose a PF and are held", (hold.inside(), env.log()[-600:]))
+    hold.release()
+    pfs = []
+    for c in calls:
+        x = c.wait()
+        m = re.search(r"read VF (\d+) of (\w+)", (x.err or "") if x else "")
+        pfs.append(m.group(2) if m else x)
+    r.check(sorted(str(p) for p in pfs) == MPF, "a burst of two spreads over both PFs", pfs)
+    hold.rearm()
+    env.stop()
+    env.start()
+
+
 def test_fill(env, r):
     x = env.call("NetworkDriver.CreateNetwork",
                  network_body(NET_F, {"pf_iface": "mpf0,mpf1", "vlanid": "20", "pf_policy": "fill"}))
@@ -350,6 +376,7 @@ def run_all(r):
         env.start()
         test_create(env, r)
         test_spread(env, r)
+        test_spread_burst(env, r)
         test_fill(env, r)
         test_vfs_per_pf(env, r)
         test_pf_gone(env, r)

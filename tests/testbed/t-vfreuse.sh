@@ -23,8 +23,9 @@ tb_check "$PF: 7 VFs with netdevs" tb_enable_vfs "$PF" 7
 VF0_MAC=$(tb_vf_get "$PF" 0 mac)
 VF0_MTU=$(ip -j link show "$(tb_vf_netdev "$PF" 0)" | jq -r '.[0].mtu')
 tb_log "VF 0 before: admin MAC $VF0_MAC, netdev MTU $VF0_MTU"
-tb_check "plugin started (a sweep every 2 s)" tb_start_plugin --log-level debug --reclaim-interval 2 || exit 1
-tb_check "dockerd started" tb_start_dockerd || exit 1
+# (not in tb_check: its $(...) subshell would keep the PIDs these set)
+tb_start_plugin --log-level debug --reclaim-interval 2 || { tb_fail "plugin started"; tb_summary; exit 1; }
+tb_start_dockerd || { tb_fail "dockerd started"; tb_summary; exit 1; }
 tb_check "busybox image" tb_import_busybox
 
 cpid() { $D inspect -f '{{.State.Pid}}' "$1"; }
@@ -79,7 +80,7 @@ tb_check "VF 0 clean again" tb_wait 30 vf0_clean
 tb_check "networks removed" $D network rm trusted plain
 
 tb_log "--- 2. a network's MTU does not stay with the VF"
-tb_check "network jumbo-ish: mtu=1400 on VF 0" $D network create -d sriov --internal \
+tb_check "network small: mtu=1400 on VF 0" $D network create -d sriov --internal \
 	--opt pf_iface="$PF" --opt vlanid=300 --opt mtu=1400 --opt vfs=0 --subnet=192.168.72.0/24 small
 tb_check "docker run m1" $D run -d --name m1 --net=small --ip=192.168.72.10 bb sleep 900
 tb_check_eq "m1's eth0 MTU 1400" 1400 "$(ct_mtu m1)"
