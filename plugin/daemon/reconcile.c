@@ -496,6 +496,24 @@ static bool released_home(struct daemon *d, const struct ep_record *e)
 	return home;
 }
 
+/* Under d->lock: released record e (a copy) entered in d->ops, as every request on an endpoint is,
+ * so that a DeleteNetwork, a CreateEndpoint taking its VF back or a new passthrough endpoint on
+ * its NIC waits for the sweep's restore rather than racing it. false: it changed, or someone
+ * works on it (the next sweep looks again). */
+static bool claim_released(struct daemon *d, const struct ep_record *e)
+{
+	struct ep_op *op;
+	sr_error err = {0};
+	if (!live_if_unchanged(d, e) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
+		return false;
+	op = ep_ops_begin(d, e->id, e->network_id, "restored by the sweep", &err);
+	if (!op)
+		return false;
+	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", e->pf_pci);
+	op->vf = e->vf;
+	return true;
+}
+
 static void drop_released_home(struct daemon *d)
 {
 	struct state snap;
@@ -504,11 +522,20 @@ static void drop_released_home(struct daemon *d)
 	for (size_t i = snap.ep_count; i-- > 0;) {
 		const struct ep_record *e = &snap.eps[i];
 		sr_error err = {0};
-		bool removed;
-		if (e->phase != EP_RELEASED || !released_home(d, e))
+		bool claimed, home, removed = false;
+		if (e->phase != EP_RELEASED)
 			continue;
 		pthread_mutex_lock(&d->lock);
-		removed = remove_if_unchanged(d, e, &err);
+		claimed = claim_released(d, e);
+		pthread_mutex_unlock(&d->lock);
+		if (!claimed)
+			continue;
+		daemon_hold_point(d, "sweep-restore", e->id, e->vf);
+		home = released_home(d, e);
+		pthread_mutex_lock(&d->lock);
+		ep_ops_end(d, e->id);
+		if (home)
+			removed = remove_if_unchanged(d, e, &err);
 		pthread_mutex_unlock(&d->lock);
 		if (removed && e->passthrough)
 			sr_log_msg(&d->log, SR_LOG_INFO, "NIC %s of released endpoint %.12s is home again, as %s",

@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import signal
+import time
 
 from hostlib import PF, PF_PCI, PLAIN, Env, endpoint_body, hexid, network_body, run, vf_pci
 
@@ -207,6 +208,44 @@ def test_delete_network(env, r):
     host_as_before(env, r, "DeleteNetwork")
 
 
+def test_sweep_restore_claimed(r):
+    """The sweep's restore of a released NIC is an operation on its endpoint, as a request's is: a
+    DeleteNetwork arriving while the sweep is restoring (held at sweep-restore) waits for it, then
+    deletes the network; the record stays until the NIC is back, and is restored then."""
+    from test_concurrency import Background, Hold
+    with Env() as env:
+        make_nic(env)
+        hold = Hold(env, "sweep-restore")
+        env.start(extra=hold.args() + ("--reclaim-interval", "1"))
+        r.check(env.call("NetworkDriver.CreateNetwork", network_body(NET_P, PT)).status == 200, "passthrough network")
+        r.check(env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_P, EP_1)).status == 200, "its endpoint")
+        away = Away(env)
+        d = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_P, "EndpointID": EP_1})
+        r.check(d.status == 200 and (ep_record(env, EP_1) or {}).get("phase") == "released",
+                "deleted while the NIC is away: released", d)
+        if not r.check(hold.wait_inside(1), "the sweep is held restoring the released NIC", env.log()[-800:]):
+            hold.release()
+            return
+        n = Background(env, "NetworkDriver.DeleteNetwork", {"NetworkID": NET_P})
+        want = "network %s: waiting for its endpoint operations in flight" % NET_P[:12]
+        deadline = time.monotonic() + 30
+        while want not in env.log() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        r.check(want in env.log() and not n.done(), "DeleteNetwork waits for the sweep's restore", env.log()[-800:])
+        hold.release()
+        x = n.wait()
+        r.check(x is not None and x.status == 200 and env.state()["networks"] == [], "then deletes the network", x)
+        r.check((ep_record(env, EP_1) or {}).get("phase") == "released", "the NIC's record stays until it is back",
+                env.state())
+        away.come_back()
+        deadline = time.monotonic() + 15
+        while ep_record(env, EP_1) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        host_as_before(env, r, "network deleted first, NIC back later")
+        r.check(ep_record(env, EP_1) is None, "its record dropped once restored")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def run_all(r):
     with Env() as env:
         make_nic(env)
@@ -217,3 +256,4 @@ def run_all(r):
         test_delete_network(env, r)
         rc = env.stop()
         r.check(rc == 0, "SIGTERM exit status 0 (passthrough env)", rc)
+    test_sweep_restore_claimed(r)
