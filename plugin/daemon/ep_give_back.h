@@ -10,9 +10,9 @@
 #include "daemon.h"
 #include "state.h"
 
-/* *home: the VF is on its host driver with its netdev here, or the NIC's netdev is here; false
- * means the record must stay (released) until it is. -1: a step failed (err; the record's fate
- * still follows *home). */
+/* *home: the VF is on its host driver with its netdev here, or the NIC's netdev is here and every
+ * step of its restore succeeded; false means the record must stay (released) until it is. -1: a
+ * step failed (err; the record's fate still follows *home). */
 int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_error *err);
 /* Whether what the endpoint holds is back in our namespace, before giving it back: a VF with
  * its netdev here or on no driver at all, a NIC with its netdev here. */

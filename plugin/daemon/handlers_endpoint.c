@@ -138,7 +138,8 @@ static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint 
 	struct ep_op *op;
 	for (size_t i = 0; i < d->state.ep_count; i++) {
 		const struct ep_record *o = &d->state.eps[i];
-		if (strcmp(o->network_id, n->id) != 0)
+		/* this network's endpoint, or a released one of a network deleted since, on this NIC */
+		if (strcmp(o->network_id, n->id) != 0 && !(o->passthrough && !strcmp(o->pf_pci, n->pf_pci[0])))
 			continue;
 		if (o->phase == EP_RELEASED)
 			return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
@@ -258,6 +259,9 @@ static int create_nic(struct daemon *d, const struct net_record *net, struct ep_
 						 net->cfg.pf_spec[0], net->pf_pci[0], net->id);
 		return -1;
 	}
+	/* the host may have given it addresses since the network was created */
+	if (nic_check_host_use(&ep->host, net->cfg.pf_spec[0], net->cfg.host_nic_allow, err) < 0)
+		return sr_error_kind(err, SR_CONFLICT);
 	ep->passthrough = true;
 	ep->vf = -1;
 	ep->saved.vf = -1;
@@ -699,8 +703,8 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 		return -1;
 	if (kept && copy.passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO,
-			   "endpoint %.12s deleted; its NIC %s is not back in this namespace yet: it stays recorded, "
-			   "and is restored as %s when it comes back",
+			   "endpoint %.12s deleted; its NIC %s is not back in this namespace (or not fully restored) "
+			   "yet: it stays recorded, and the sweep restores it as %s",
 			   copy.id, copy.pf_pci, copy.host.name);
 	else if (copy.passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,

@@ -129,6 +129,56 @@ static int check_one_pf_free(const struct net_record *rec, unsigned i, const str
 	return 0;
 }
 
+/* Under d->lock: the passthrough network whose NIC spec names (as given to it, by its PCI
+ * address, or by the name its endpoint's netdev had on the host), or NULL. A NIC in a container
+ * has no netdev here, so resolving spec fails before check_pf_free could name the network. */
+static const struct net_record *nic_holder(struct daemon *d, const char *spec)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *n = &d->state.nets[i];
+		if (n->cfg.mode == NET_MODE_PASSTHROUGH && (!strcmp(n->cfg.pf_spec[0], spec) || !strcmp(n->pf_pci[0], spec)))
+			return n;
+	}
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *e = &d->state.eps[i];
+		if (e->passthrough && !strcmp(e->host.name, spec))
+			return state_find_net(&d->state, e->network_id);
+	}
+	return NULL;
+}
+
+/* A pf_iface that did not resolve (err, ENODEV): when a passthrough network holds that NIC (in a
+ * container now), the refusal names it, as check_pf_free does for a NIC that is here. */
+static int name_nic_holder(struct daemon *d, struct net_record *rec, sr_error *err)
+{
+	int rc = -1;
+	if (err->code != ENODEV)
+		return -1;
+	pthread_mutex_lock(&d->lock);
+	for (unsigned i = 0; i < rec->cfg.pf_count && rc < 0; i++) {
+		const struct net_record *o = nic_holder(d, rec->cfg.pf_spec[i]);
+		if (!o)
+			continue;
+		snprintf(rec->pf_pci[i], sizeof(rec->pf_pci[i]), "%s", o->pf_pci[0]);
+		sr_error_clear(err);
+		check_one_pf_free(rec, i, o, err);
+		rc = -2;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* A passthrough NIC the host uses (global addresses, routes through it, its default route) is
+ * refused unless host_nic=allow: the container would take the host's own connectivity with it. */
+static int check_nic_host_use(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	struct nic_saved now;
+	if (nic_read(&d->host, rec->pf_pci[0], &now, err) < 0 ||
+	    nic_check_host_use(&now, rec->cfg.pf_spec[0], rec->cfg.host_nic_allow, err) < 0)
+		return sr_error_kind(err, SR_CONFLICT);
+	return 0;
+}
+
 static int check_pf_free(struct daemon *d, const struct net_record *rec, sr_error *err)
 {
 	for (size_t n = 0; n < d->state.net_count; n++) {
@@ -165,7 +215,8 @@ static bool same_network(const struct net_record *a, const struct net_record *b)
 	       x->link_state_set == y->link_state_set && (!x->link_state_set || x->link_state == y->link_state) &&
 	       x->rate_set == y->rate_set && x->min_tx_rate == y->min_tx_rate && x->max_tx_rate == y->max_tx_rate &&
 	       x->mtu == y->mtu && x->numvfs == y->numvfs && x->vfs_set == y->vfs_set &&
-	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
+	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix) &&
+	       x->host_nic_allow == y->host_nic_allow;
 }
 
 /* Each PF's VFs enabled now, so the first endpoint does not wait for them. */
@@ -219,8 +270,11 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if (resolve_pfs(d, &rec, err) < 0)
+	if (resolve_pfs(d, &rec, err) < 0) {
+		if (name_nic_holder(d, &rec, err) == -2)
+			goto fail; /* a conflict, naming the network that holds the NIC */
 		goto invalid;
+	}
 	pthread_mutex_lock(&d->lock);
 	const struct net_record *found = state_find_net(&d->state, req.network_id);
 	bool existing = found != NULL, same = found && same_network(found, &rec);
@@ -245,6 +299,8 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	int pf_taken = check_pf_free(d, &rec, err);
 	pthread_mutex_unlock(&d->lock);
 	if (pf_taken < 0) /* a conflict (check_pf_free says so) */
+		goto fail;
+	if (rec.cfg.mode == NET_MODE_PASSTHROUGH && check_nic_host_use(d, &rec, err) < 0)
 		goto fail;
 	/* a passthrough NIC is left as it is: its endpoint saves and restores what the host had */
 	if (rec.cfg.mode == NET_MODE_SRIOV && prepare_pfs(d, &rec, err) < 0)

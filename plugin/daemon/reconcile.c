@@ -129,8 +129,8 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e, bool ho
 	state_mark_released(&d->state, rec);
 	if (e->passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO,
-			   "NIC %s of endpoint %.12s is not back in this namespace: kept as released, restored as %s "
-			   "when it is",
+			   "NIC %s of endpoint %.12s is not back in this namespace (or not fully restored): kept as "
+			   "released, restored as %s by the sweep",
 			   e->pf_pci, e->id, e->host.name);
 	else
 		sr_log_msg(&d->log, SR_LOG_INFO,

@@ -12,6 +12,7 @@
 #include "../../common/atomic_file.h"
 #include "../../common/obj_dir.h"
 #include "json_mac.h"
+#include "state_ipconf.h"
 #include "state_pfs.h"
 
 #define STATE_VERSION 1   /* the whole state in state.json */
@@ -407,7 +408,9 @@ static json_t *net_to_json(const struct net_record *n)
 	}
 	/* only a passthrough network says its mode: an sriov one's file is what older versions wrote */
 	if (o && n->cfg.mode == NET_MODE_PASSTHROUGH &&
-	    json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0) {
+	    (json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0 ||
+	     (n->cfg.host_nic_allow &&
+	      json_object_set_new(json_object_get(o, "config"), "host_nic", json_string("allow")) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -448,8 +451,13 @@ static json_t *ep_common_to_json(const struct ep_record *e);
 
 static json_t *nic_saved_to_json(const struct nic_saved *n)
 {
-	return json_pack("{s:s, s:o, s:I, s:b}", "name", n->name, "mac", json_mac(n->mac), "mtu", (json_int_t)n->mtu,
-			 "up", n->up);
+	json_t *o = json_pack("{s:s, s:o, s:I, s:b}", "name", n->name, "mac", json_mac(n->mac), "mtu",
+			      (json_int_t)n->mtu, "up", n->up);
+	if (o && state_ipconf_to_json(&n->ip, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *ep_to_json(const struct ep_record *e)
@@ -765,6 +773,10 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 					       strcmp(json_string_value(mode), "sriov") != 0)))
 		return sr_error_set(err, EINVAL, "network %s: config.mode is not \"sriov\" or \"passthrough\"", n->id);
 	cfg->mode = mode && !strcmp(json_string_value(mode), "passthrough") ? NET_MODE_PASSTHROUGH : NET_MODE_SRIOV;
+	json_t *host_nic = json_object_get(c, "host_nic");
+	if (host_nic && (!json_is_string(host_nic) || strcmp(json_string_value(host_nic), "allow") != 0))
+		return sr_error_set(err, EINVAL, "network %s: config.host_nic is not \"allow\"", n->id);
+	cfg->host_nic_allow = host_nic != NULL;
 	if (cfg->vfs_set && net_config_parse_vf_list(vfs, cfg->vfs_mask, err) < 0)
 		return -1;
 	if (state_pfs_from_json(o, n, err) < 0)
@@ -809,7 +821,7 @@ static int nic_from_json(json_t *o, struct ep_record *e, sr_error *err)
 		return sr_error_set(err, EINVAL, "%s: field host missing or not an object", w);
 	if (get_str(host, "name", e->host.name, sizeof(e->host.name), w, err) < 0 ||
 	    get_mac(host, "mac", e->host.mac, w, err) < 0 || get_uint(host, "mtu", &e->host.mtu, w, err) < 0 ||
-	    get_bool(host, "up", &e->host.up, w, err) < 0)
+	    get_bool(host, "up", &e->host.up, w, err) < 0 || state_ipconf_from_json(host, &e->host.ip, err) < 0)
 		return -1;
 	if (!nlk_ifname_valid(e->host.name))
 		return sr_error_set(err, EINVAL, "%s: name '%s' is not an interface name", w, e->host.name);

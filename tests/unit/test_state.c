@@ -464,6 +464,34 @@ static void test_passthrough_records(void)
 		CHECK(b.eps[1].phase == EP_RELEASED);
 	}
 	state_free(&b);
+	/* host_nic=allow: the network says so, the endpoint's host settings hold the host's address
+	 * and routes (a default route and one through a gateway) and read back the same */
+	a.nets[1].cfg.host_nic_allow = true;
+	CHECK(nlk_ip_parse("10.77.0.5/24", &a.eps[1].host.ip.addrs[0]) == 0);
+	CHECK(nlk_ip_parse("fd00::5/64", &a.eps[1].host.ip.addrs[1]) == 0);
+	a.eps[1].host.ip.addr_count = 2;
+	CHECK(nlk_ip_parse("0.0.0.0/0", &a.eps[1].host.ip.routes[0].dst) == 0);
+	CHECK(nlk_ip_parse("10.77.0.1", &a.eps[1].host.ip.routes[0].gateway) == 0);
+	a.eps[1].host.ip.routes[0].table = 254;
+	a.eps[1].host.ip.routes[0].priority = 50;
+	a.eps[1].host.ip.routes[0].protocol = 4;
+	a.eps[1].host.ip.route_count = 1;
+	free(text);
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"host_nic\": \"allow\"") && strstr(text, "\"10.77.0.5/24\"") &&
+	      strstr(text, "\"fd00::5/64\"") && strstr(text, "\"dst\": \"0.0.0.0/0\"") && strstr(text, "\"via\": \"10.77.0.1\""));
+	memset(&b, 0, sizeof(b));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.ep_count == 2);
+	if (b.ep_count == 2) {
+		CHECK(b.nets[1].cfg.host_nic_allow && !b.nets[0].cfg.host_nic_allow);
+		CHECK(!memcmp(&b.eps[1].host.ip, &a.eps[1].host.ip, sizeof(b.eps[1].host.ip)));
+	}
+	state_free(&b);
+	a.nets[1].cfg.host_nic_allow = false;
+	memset(&a.eps[1].host.ip, 0, sizeof(a.eps[1].host.ip));
+	free(text);
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "host_nic") && !strstr(text, "addresses") && !strstr(text, "routes"));
 	/* a wrong kind, a kind without its host settings, an unknown mode: refused, named */
 	bad = text ? strdup(text) : NULL;
 	char *k = bad ? strstr(bad, "\"nic\"") : NULL;
