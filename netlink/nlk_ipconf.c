@@ -76,7 +76,7 @@ int nlk_ip_parse(const char *text, struct nlk_ip *out)
 	if (!slash)
 		return 0;
 	prefix = strtoul(slash + 1, &end, 10);
-	if (end == slash + 1 || *end || prefix > ip_len(out) * 8)
+	if (end == slash + 1 || *end || prefix > (unsigned long)ip_len(out) * 8)
 		return -1;
 	out->prefixlen = (uint8_t)prefix;
 	return 0;

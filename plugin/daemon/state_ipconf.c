@@ -78,7 +78,7 @@ int state_ipconf_from_json(json_t *host, struct nlk_ipconf *c, sr_error *err)
 	}
 	json_array_foreach(routes, i, v) {
 		struct nlk_ip_route *r = &c->routes[c->route_count];
-		unsigned table, metric, protocol, scope;
+		unsigned table = 0, metric = 0, protocol = 0, scope = 0;
 		if (!json_is_object(v) || ip_from(json_object_get(v, "dst"), false, &r->dst, "route dst", err) < 0 ||
 		    ip_from(json_object_get(v, "via"), true, &r->gateway, "route via", err) < 0 ||
 		    ip_from(json_object_get(v, "src"), true, &r->pref_src, "route src", err) < 0 ||

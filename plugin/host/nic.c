@@ -70,7 +70,7 @@ static int read_link(const struct host *h, const char *pci, struct nic_saved *no
 
 int nic_read(const struct host *h, const char *pci, struct nic_saved *now, sr_error *err)
 {
-	int ifindex;
+	int ifindex = 0;
 	if (read_link(h, pci, now, &ifindex, err) < 0)
 		return -1;
 	if (nlk_link_ipconf_get(h->nl, ifindex, &now->ip, err) < 0)
@@ -165,7 +165,7 @@ int nic_restore(const struct host *h, const char *pci, const struct nic_saved *s
 	struct nic_saved now;
 	char failed[SR_ERROR_MSG_MAX] = "";
 	sr_error step = {0};
-	int ifindex;
+	int ifindex = 0;
 	*home = false;
 	if (read_link(h, pci, &now, &ifindex, err) < 0) {
 		if (err->code != ENODEV)

@@ -206,14 +206,20 @@ static void test_round_trip(void)
 
 /* "released, VF not home yet" survives a save and a load: it is the proof that a VF left on
  * vfio-pci is ours to take back. */
+/* a: the usual state; b: empty, to load into */
+static void fresh_pair(struct state *a, struct state *b)
+{
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	build_state(a);
+}
+
 static void test_released_phase(void)
 {
 	struct state a, b;
 	sr_error err = {0};
 	char *text;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	build_state(&a);
+	fresh_pair(&a, &b);
 	a.eps[1].phase = EP_RELEASED;
 	text = state_to_json(&a);
 	CHECK(text && strstr(text, "\"released\"") != NULL);
@@ -249,9 +255,7 @@ static void test_vf_identity_and_mtu(void)
 	struct state a, b;
 	sr_error err = {0};
 	char *text;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	build_state(&a);
+	fresh_pair(&a, &b);
 	snprintf(a.eps[0].vf_instance, sizeof(a.eps[0].vf_instance), "6f1c0e4a-0c0b-4b1e-9a57-1b2c3d4e5f60/4242");
 	a.eps[0].saved_mtu = 1500;
 	text = state_to_json(&a);
