@@ -276,8 +276,10 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 		goto invalid;
 	}
 	pthread_mutex_lock(&d->lock);
-	const struct net_record *found = state_find_net(&d->state, req.network_id);
+	struct net_record *found = state_find_net(&d->state, req.network_id);
 	bool existing = found != NULL, same = found && same_network(found, &rec);
+	if (same) /* Docker has it again: a delete left pending (network_delete) is off */
+		found->delete_pending = false;
 	pthread_mutex_unlock(&d->lock);
 	if (same) {
 		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
