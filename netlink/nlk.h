@@ -11,6 +11,7 @@
 #define NLK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/sr_error.h"
@@ -44,6 +45,40 @@ int nlk_link_set_mtu(struct nlk *nl, const char *ifname, unsigned mtu, sr_error 
 int nlk_link_rename(struct nlk *nl, const char *ifname, const char *new_name, sr_error *err);
 /* Number of IPv4/IPv6 addresses on the link (any scope except link-local IPv6). */
 int nlk_link_address_count(struct nlk *nl, int ifindex, int *count, sr_error *err);
+
+/* A link's IP configuration as the host gave it: its global-scope addresses and the routes
+ * through it that are not the kernel's own (a prefix route of an address, the local table: those
+ * come back with the addresses). Moving a netdev to another namespace flushes both; mode=
+ * passthrough saves them with a NIC allowed to carry them and adds them back when it is home. */
+#define NLK_IPCONF_MAX 8
+struct nlk_ip {
+	uint8_t family; /* AF_INET or AF_INET6; 0 = none */
+	uint8_t bytes[16];
+	uint8_t prefixlen;
+};
+struct nlk_ip_route {
+	struct nlk_ip dst;      /* prefixlen 0: a default route */
+	struct nlk_ip gateway;  /* family 0: none (on-link) */
+	struct nlk_ip pref_src; /* family 0: none */
+	uint32_t table, priority;
+	uint8_t protocol, scope;
+};
+struct nlk_ipconf {
+	unsigned addr_count, route_count;
+	struct nlk_ip addrs[NLK_IPCONF_MAX];
+	struct nlk_ip_route routes[NLK_IPCONF_MAX];
+	bool more; /* more than NLK_IPCONF_MAX of either, or a multipath route: not all of it is here */
+};
+int nlk_link_ipconf_get(struct nlk *nl, int ifindex, struct nlk_ipconf *out, sr_error *err);
+/* Adds c's addresses, then its routes, on link ifindex; one that exists already is fine. Carries
+ * on past a failure and reports the first ("add route default via 10.1.0.1 on link index 7: ..."). */
+int nlk_link_ipconf_add(struct nlk *nl, int ifindex, const struct nlk_ipconf *c, sr_error *err);
+/* "10.1.0.5/24" (with_prefix) or "10.1.0.5"; "" for none. */
+void nlk_ip_format(const struct nlk_ip *ip, bool with_prefix, char *out, size_t size);
+/* "10.1.0.5/24", "fd00::5/64" or a plain address (a full-length prefix); -1 when not one. */
+int nlk_ip_parse(const char *text, struct nlk_ip *out);
+/* "default via 10.1.0.1", "10.2.0.0/16 via 10.1.0.1", "10.3.0.0/16" */
+void nlk_route_format(const struct nlk_ip_route *r, char *out, size_t size);
 
 /* VF settings as read from / written to the PF (IFLA_VFINFO_LIST). */
 enum nlk_vf_link_state { NLK_VF_LINK_AUTO = 0, NLK_VF_LINK_ENABLE = 1, NLK_VF_LINK_DISABLE = 2 };

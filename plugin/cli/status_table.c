@@ -119,6 +119,25 @@ static void print_options(FILE *out, const json_t *options)
 	}
 }
 
+/* A passthrough network's endpoint: the NIC itself, where it is now and what it goes back as
+ * (its netdev is not on the host while a container has it: that is no fault). */
+static void print_nic_endpoints(FILE *out, const json_t *n)
+{
+	size_t i;
+	const json_t *ep;
+	json_array_foreach(json_object_get(n, "endpoint_list"), i, ep) {
+		const char *state = str(ep, "pf_state");
+		char id[13];
+		short_id(str(ep, "id"), id);
+		fprintf(out, "    endpoint %s: NIC %s passed through, %s; given back as %s%s\n", id, str(ep, "pf_pci"),
+			!strcmp(state, "ok")	       ? "its netdev on the host" :
+			!strcmp(state, "no netdev") ? "its netdev in the container's namespace" :
+							"PCI device gone",
+			dash(str(ep, "host_name")),
+			!strcmp(str(ep, "phase"), "released") ? " (deleted; restored when it comes back)" : "");
+	}
+}
+
 /* A network over several PFs, or one whose PF is not there: each PF, and each endpoint whose VF
  * came from a PF that is not there (its VF cannot be read: no PF entry above shows it). */
 static void print_network_pfs(FILE *out, const json_t *n)
@@ -127,6 +146,10 @@ static void print_network_pfs(FILE *out, const json_t *n)
 	const json_t *pf, *ep;
 	const json_t *pfs = json_object_get(n, "pfs");
 	bool all_ok = true;
+	if (!strcmp(str(json_object_get(n, "options"), "mode"), "passthrough")) {
+		print_nic_endpoints(out, n);
+		return;
+	}
 	json_array_foreach(pfs, i, pf)
 		all_ok = all_ok && !strcmp(str(pf, "state"), "ok");
 	if (json_array_size(pfs) < 2 && all_ok)
@@ -173,6 +196,32 @@ static void print_networks(FILE *out, const json_t *nets)
 	}
 }
 
+/* Endpoints Docker deleted whose device is not home yet: kept as the proof it is ours. */
+static void print_released(FILE *out, const json_t *list)
+{
+	size_t i;
+	const json_t *r;
+	if (json_array_size(list) == 0)
+		return;
+	fputs("RELEASED (deleted by Docker; each record is the proof that its device is ours, kept until it is home "
+	      "and reset)\n",
+	      out);
+	json_array_foreach(list, i, r) {
+		char ep[13], net[13];
+		short_id(str(r, "endpoint"), ep);
+		short_id(str(r, "network"), net);
+		if (!strcmp(str(r, "kind"), "nic"))
+			fprintf(out, "  endpoint %s network %s%s: NIC %s, driver %s", ep, net,
+				json_is_true(json_object_get(r, "network_deleted")) ? " (deleted)" : "", str(r, "pci"),
+				dash(str(r, "driver")));
+		else
+			fprintf(out, "  endpoint %s network %s%s: VF %lld (%s) of PF %s, driver %s", ep, net,
+				json_is_true(json_object_get(r, "network_deleted")) ? " (deleted)" : "", num(r, "vf"),
+				str(r, "pci"), str(r, "pf_pci"), dash(str(r, "driver")));
+		fprintf(out, "; waiting for %s\n", str(r, "waiting_for"));
+	}
+}
+
 void status_table_print(FILE *out, const json_t *view)
 {
 	size_t i;
@@ -188,4 +237,5 @@ void status_table_print(FILE *out, const json_t *view)
 	}
 	if (json_array_size(nets) > 0)
 		print_networks(out, nets);
+	print_released(out, json_object_get(view, "released"));
 }

@@ -24,8 +24,9 @@ void cmd_serve_usage(FILE *out)
 		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
-		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-reserved,\n"
-		"                         create-recorded, join-claimed, delete-marked) until DIR/release exists\n"
+		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-chosen,\n"
+		"                         create-reserved, create-recorded, join-claimed, delete-marked, sweep-statfs,\n"
+		"                         sweep-restore) until DIR/release exists\n"
 		"  --test-hold-dir DIR    test: where held operations say so (STEP.<endpoint>.vf<N>)\n"
 		"  --help, --version\n");
 }

@@ -10,11 +10,12 @@
 #include "daemon.h"
 #include "state.h"
 
-/* *home: the VF is on its host driver with its netdev here, or the NIC's netdev is here; false
- * means the record must stay (released) until it is. A VF left on vfio-pci (a VM that died) or
- * on no driver is reset through its PF and rebound to its host driver, unless a process still
- * holds its VFIO group: then the live record's `pending` says so (status) and the sweep tries
- * again. -1: a step failed (err; the record's fate still follows *home). Takes d->lock briefly. */
+/* *home: the VF is on its host driver with its netdev here, or the NIC's netdev is here and every
+ * step of its restore succeeded; false means the record must stay (released) until it is. A VF
+ * left on vfio-pci (a VM that died) or on no driver is reset through its PF and rebound to its host
+ * driver, unless a process still holds its VFIO group: then the live record's `pending` says so
+ * (status) and the sweep tries again. -1: a step failed (err; the record's fate still follows
+ * *home). Takes d->lock briefly. */
 int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_error *err);
 /* Whether what the endpoint holds can be given back now: a VF with its netdev here, on no driver
  * or on a user-space one (vfio-pci: no netdev will come back by itself), a NIC with its netdev

@@ -84,19 +84,27 @@ static void wait_a_while(struct daemon *d)
 	pthread_cond_timedwait(&d->ops_done, &d->lock, &until);
 }
 
-bool ep_ops_network_busy(struct daemon *d, const char *network_id)
+/* The operation that keeps network_id busy (or NULL): one of its endpoints', or a claim on the
+ * VF of one of its released endpoints. */
+static const struct ep_op *network_op(struct daemon *d, const char *network_id)
 {
 	for (size_t i = 0; i < d->ops.count; i++)
 		if (!strcmp(d->ops.ops[i].network_id, network_id))
-			return true;
+			return &d->ops.ops[i];
 	/* a released endpoint's VF may be claimed by a CreateEndpoint of another network on the
 	 * same PF (the pool takes it back) */
 	for (size_t i = 0; i < d->state.ep_count; i++) {
 		const struct ep_record *e = &d->state.eps[i];
-		if (!strcmp(e->network_id, network_id) && ep_ops_vf_claimed(d, e->pf_pci, e->vf))
-			return true;
+		for (size_t j = 0; !strcmp(e->network_id, network_id) && j < d->ops.count; j++)
+			if (d->ops.ops[j].vf == e->vf && !strcmp(d->ops.ops[j].pf_pci, e->pf_pci))
+				return &d->ops.ops[j];
 	}
-	return false;
+	return NULL;
+}
+
+bool ep_ops_network_busy(struct daemon *d, const char *network_id)
+{
+	return network_op(d, network_id) != NULL;
 }
 
 int ep_ops_wait_vf(struct daemon *d, const char *pf_pci, int vf, sr_error *err)
@@ -127,13 +135,20 @@ int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err)
 				 op->what, EP_OPS_WAIT_S);
 }
 
-void ep_ops_wait_network_idle(struct daemon *d, const char *network_id)
+int ep_ops_wait_network_idle(struct daemon *d, const char *network_id, int seconds, sr_error *err)
 {
-	if (ep_ops_network_busy(d, network_id))
-		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: waiting for its endpoint operations in flight",
-			   network_id);
-	while (ep_ops_network_busy(d, network_id) && !atomic_load(&d->stop_signal))
+	const struct ep_op *op = network_op(d, network_id);
+	time_t deadline = time(NULL) + seconds;
+	if (!op)
+		return 0;
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: waiting for its endpoint operations in flight", network_id);
+	while ((op = network_op(d, network_id)) && time(NULL) < deadline && !atomic_load(&d->stop_signal))
 		wait_a_while(d);
+	if (!op)
+		return 0;
+	return sr_error_set_kind(err, SR_BUSY, EBUSY,
+				 "network %.12s: endpoint %.12s is still being %s by another request after %d s",
+				 network_id, op->id, op->what, seconds);
 }
 
 void ep_ops_free(struct ep_ops *t)

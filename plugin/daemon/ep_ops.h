@@ -26,6 +26,9 @@ struct ep_op {
 	const char *what; /* "created", "deleted", "joined", "reclaimed": for "endpoint X is being ..." */
 	char pf_pci[STATE_PCI_MAX];
 	int vf;   /* -1: no VF claimed (yet) */
+	/* a create's PF, chosen in the same d->lock hold as it counted the PFs' load (pf_choose.c),
+	 * counted as that PF's load until the create claims a VF (then pf_pci is) */
+	char pf_chosen[STATE_PCI_MAX];
 	uint8_t mac[6];
 	bool has_mac;
 };
@@ -59,9 +62,11 @@ bool ep_ops_network_busy(struct daemon *d, const char *network_id);
 int ep_ops_wait_idle(struct daemon *d, const char *id, sr_error *err);
 /* The same for a VF: until no operation claims it. */
 int ep_ops_wait_vf(struct daemon *d, const char *pf_pci, int vf, sr_error *err);
-/* Waits, the same way and unbounded but for daemon stop, until no operation works on an
- * endpoint of the network. */
-void ep_ops_wait_network_idle(struct daemon *d, const char *network_id);
+/* Waits, the same way but at most `seconds`, until no operation works on an endpoint of the
+ * network (nor claims the VF of one). -1 (EBUSY) names the operation still in flight: the
+ * caller holds net_lock meanwhile, so an operation stuck in the kernel must not hold every
+ * network change with it. */
+int ep_ops_wait_network_idle(struct daemon *d, const char *network_id, int seconds, sr_error *err);
 
 void ep_ops_free(struct ep_ops *t);
 

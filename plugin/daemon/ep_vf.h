@@ -7,6 +7,6 @@
 #include "../host/vf_setup.h"
 #include "state.h"
 
-#define EP_VF(ep) (&(struct vf_target){(ep)->vf, (ep)->vf_pci, (ep)->mac, &(ep)->saved})
+#define EP_VF(ep) (&(struct vf_target){(ep)->vf, (ep)->vf_pci, (ep)->mac, &(ep)->saved, (ep)->saved_mtu})
 
 #endif

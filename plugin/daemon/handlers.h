@@ -31,6 +31,10 @@ int handle_ipam_request_address(struct daemon *d, const char *body, size_t len,
 int handle_ipam_release_address(struct daemon *d, const char *body, size_t len,
 				struct http_response *resp, sr_error *err);
 
+/* A DeleteNetwork that gave up waiting for the network's endpoint operations (Docker forgets the
+ * network whatever the answer) leaves it marked; the sweep deletes it here once it is idle. */
+void network_finish_pending_deletes(struct daemon *d);
+
 int handle_status(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err);
 
 #endif

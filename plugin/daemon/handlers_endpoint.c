@@ -130,7 +130,8 @@ static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint 
 	struct ep_op *op;
 	for (size_t i = 0; i < d->state.ep_count; i++) {
 		const struct ep_record *o = &d->state.eps[i];
-		if (strcmp(o->network_id, n->id) != 0)
+		/* this network's endpoint, or a released one of a network deleted since, on this NIC */
+		if (strcmp(o->network_id, n->id) != 0 && !(o->passthrough && !strcmp(o->pf_pci, n->pf_pci[0])))
 			continue;
 		if (o->phase == EP_RELEASED)
 			return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
@@ -176,7 +177,7 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 	n = state_find_net(&d->state, req->network_id);
 	if (!n)
 		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s not found", req->network_id);
-	if (!strcmp(d->deleting_net, n->id))
+	if (!strcmp(d->deleting_net, n->id) || n->delete_pending)
 		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s is being deleted", req->network_id);
 	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
@@ -250,6 +251,9 @@ static int create_nic(struct daemon *d, const struct net_record *net, struct ep_
 						 net->cfg.pf_spec[0], net->pf_pci[0], net->id);
 		return -1;
 	}
+	/* the host may have given it addresses since the network was created */
+	if (nic_check_host_use(&ep->host, net->cfg.pf_spec[0], net->cfg.host_nic_allow, err) < 0)
+		return sr_error_kind(err, SR_CONFLICT);
 	ep->passthrough = true;
 	ep->vf = -1;
 	ep->saved.vf = -1;
@@ -328,11 +332,22 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci[pick.pf]);
 	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", pick.vf.vf_pci);
 	ep.vf = pick.vf.vf;
+	/* the VF's identity for the sweep (reconcile.c vf_lost); without it the next sweep takes it */
+	if (sysfs_pci_instance(d->cfg.sysfs_root, ep.vf_pci, ep.vf_instance, err) < 0)
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: %s", ep.id, err->msg);
+	sr_error_clear(err);
 	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
 	/* the VF is on its host driver now (checked free): named when it is taken back from vfio-pci */
 	if (sysfs_pci_driver(d->cfg.sysfs_root, ep.vf_pci, ep.vf_driver, err) < 0 ||
 	    nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
 		goto fail;
+	/* the netdev's MTU too, put back at reset: the next network may leave MTU alone */
+	struct nlk_link_info vf_link;
+	sr_error no_link = {0};
+	if (nlk_link_get(d->host.nl, pick.vf.netdev, &vf_link, &no_link) == 0)
+		ep.saved_mtu = vf_link.mtu;
+	else
+		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: VF netdev MTU not saved: %s", ep.id, no_link.msg);
 	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
 	ep.phase = EP_CREATING;
 	if (create_record(d, &ep, err) < 0)
@@ -638,8 +653,8 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 		return -1;
 	if (kept && copy.passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO,
-			   "endpoint %.12s deleted; its NIC %s is not back in this namespace yet: it stays recorded, "
-			   "and is restored as %s when it comes back",
+			   "endpoint %.12s deleted; its NIC %s is not back in this namespace (or not fully restored) "
+			   "yet: it stays recorded, and the sweep restores it as %s",
 			   copy.id, copy.pf_pci, copy.host.name);
 	else if (copy.passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,

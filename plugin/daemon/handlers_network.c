@@ -129,6 +129,56 @@ static int check_one_pf_free(const struct net_record *rec, unsigned i, const str
 	return 0;
 }
 
+/* Under d->lock: the passthrough network whose NIC spec names (as given to it, by its PCI
+ * address, or by the name its endpoint's netdev had on the host), or NULL. A NIC in a container
+ * has no netdev here, so resolving spec fails before check_pf_free could name the network. */
+static const struct net_record *nic_holder(struct daemon *d, const char *spec)
+{
+	for (size_t i = 0; i < d->state.net_count; i++) {
+		const struct net_record *n = &d->state.nets[i];
+		if (n->cfg.mode == NET_MODE_PASSTHROUGH && (!strcmp(n->cfg.pf_spec[0], spec) || !strcmp(n->pf_pci[0], spec)))
+			return n;
+	}
+	for (size_t i = 0; i < d->state.ep_count; i++) {
+		const struct ep_record *e = &d->state.eps[i];
+		if (e->passthrough && !strcmp(e->host.name, spec))
+			return state_find_net(&d->state, e->network_id);
+	}
+	return NULL;
+}
+
+/* A pf_iface that did not resolve (err, ENODEV): when a passthrough network holds that NIC (in a
+ * container now), the refusal names it, as check_pf_free does for a NIC that is here. */
+static int name_nic_holder(struct daemon *d, struct net_record *rec, sr_error *err)
+{
+	int rc = -1;
+	if (err->code != ENODEV)
+		return -1;
+	pthread_mutex_lock(&d->lock);
+	for (unsigned i = 0; i < rec->cfg.pf_count && rc < 0; i++) {
+		const struct net_record *o = nic_holder(d, rec->cfg.pf_spec[i]);
+		if (!o)
+			continue;
+		snprintf(rec->pf_pci[i], sizeof(rec->pf_pci[i]), "%s", o->pf_pci[0]);
+		sr_error_clear(err);
+		check_one_pf_free(rec, i, o, err);
+		rc = -2;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* A passthrough NIC the host uses (global addresses, routes through it, its default route) is
+ * refused unless host_nic=allow: the container would take the host's own connectivity with it. */
+static int check_nic_host_use(struct daemon *d, const struct net_record *rec, sr_error *err)
+{
+	struct nic_saved now;
+	if (nic_read(&d->host, rec->pf_pci[0], &now, err) < 0 ||
+	    nic_check_host_use(&now, rec->cfg.pf_spec[0], rec->cfg.host_nic_allow, err) < 0)
+		return sr_error_kind(err, SR_CONFLICT);
+	return 0;
+}
+
 static int check_pf_free(struct daemon *d, const struct net_record *rec, sr_error *err)
 {
 	for (size_t n = 0; n < d->state.net_count; n++) {
@@ -165,7 +215,8 @@ static bool same_network(const struct net_record *a, const struct net_record *b)
 	       x->link_state_set == y->link_state_set && (!x->link_state_set || x->link_state == y->link_state) &&
 	       x->rate_set == y->rate_set && x->min_tx_rate == y->min_tx_rate && x->max_tx_rate == y->max_tx_rate &&
 	       x->mtu == y->mtu && x->numvfs == y->numvfs && x->vfs_set == y->vfs_set &&
-	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix);
+	       (!x->vfs_set || !memcmp(x->vfs_mask, y->vfs_mask, sizeof(x->vfs_mask))) && !strcmp(x->prefix, y->prefix) &&
+	       x->host_nic_allow == y->host_nic_allow;
 }
 
 /* Each PF's VFs enabled now, so the first endpoint does not wait for them. */
@@ -219,11 +270,16 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	}
 	pthread_mutex_lock(&d->net_lock);
 	locked = true;
-	if (resolve_pfs(d, &rec, err) < 0)
+	if (resolve_pfs(d, &rec, err) < 0) {
+		if (name_nic_holder(d, &rec, err) == -2)
+			goto fail; /* a conflict, naming the network that holds the NIC */
 		goto invalid;
+	}
 	pthread_mutex_lock(&d->lock);
-	const struct net_record *found = state_find_net(&d->state, req.network_id);
+	struct net_record *found = state_find_net(&d->state, req.network_id);
 	bool existing = found != NULL, same = found && same_network(found, &rec);
+	if (same) /* Docker has it again: a delete left pending (network_delete) is off */
+		found->delete_pending = false;
 	pthread_mutex_unlock(&d->lock);
 	if (same) {
 		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
@@ -245,6 +301,8 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 	int pf_taken = check_pf_free(d, &rec, err);
 	pthread_mutex_unlock(&d->lock);
 	if (pf_taken < 0) /* a conflict (check_pf_free says so) */
+		goto fail;
+	if (rec.cfg.mode == NET_MODE_PASSTHROUGH && check_nic_host_use(d, &rec, err) < 0)
 		goto fail;
 	/* a passthrough NIC is left as it is: its endpoint saves and restores what the host had */
 	if (rec.cfg.mode == NET_MODE_SRIOV && prepare_pfs(d, &rec, err) < 0)
@@ -279,23 +337,25 @@ fail:
 
 /* Under d->lock, the network marked as being deleted (so no new CreateEndpoint starts on it) and
  * its operations in flight finished: every endpoint of it is marked DELETING and entered in
- * d->ops, copies in *out. Docker's forced cleanup may delete a network that still has some. */
-static size_t take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out)
+ * d->ops, copies in *out (and room for what reset_endpoints finds in *home). Docker's forced
+ * cleanup may delete a network that still has some. -1: out of memory, nothing changed. */
+static int take_network_endpoints(struct daemon *d, const char *network_id, struct ep_record **out, bool **home,
+				  size_t *count, sr_error *err)
 {
 	size_t n = 0;
-	sr_error err = {0};
-	*out = NULL;
+	sr_error save_err = {0};
 	for (size_t i = 0; i < d->state.ep_count; i++)
 		n += !strcmp(d->state.eps[i].network_id, network_id);
-	if (!n)
-		return 0;
-	*out = calloc(n, sizeof(**out));
-	if (!*out) {
-		sr_log_msg(&d->log, SR_LOG_ERROR, "network %.12s: out of memory: its %zu endpoints are left as they are",
-			   network_id, n);
-		return 0;
+	*count = 0;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	*home = calloc(n ? n : 1, sizeof(**home));
+	if (!*out || !*home) {
+		free(*out);
+		free(*home);
+		*out = NULL;
+		*home = NULL;
+		return sr_error_set_errno(err, ENOMEM, "network %.12s: its %zu endpoints", network_id, n);
 	}
-	n = 0;
 	for (size_t i = 0; i < d->state.ep_count; i++) {
 		struct ep_record *ep = &d->state.eps[i];
 		struct ep_op *op;
@@ -304,75 +364,100 @@ static size_t take_network_endpoints(struct daemon *d, const char *network_id, s
 		/* marked first, as DeleteEndpoint does: a crash during the resets is finished at start */
 		ep->phase = EP_DELETING;
 		state_touch_ep(&d->state, ep); /* changed in place: the save must write it */
-		(*out)[n++] = *ep;
-		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &err);
+		(*out)[(*count)++] = *ep;
+		op = ep_ops_begin(d, ep->id, network_id, "deleted with its network", &save_err);
 		if (op) {
 			snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", ep->pf_pci);
 			op->vf = ep->vf;
 		}
 	}
-	if (state_save(&d->state, &err) < 0)
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id, err.msg);
-	return n;
+	if (*count && state_save(&d->state, &save_err) < 0)
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteNetwork %.12s: mark endpoints deleting: %s", network_id,
+			   save_err.msg);
+	return 0;
 }
 
-/* Without d->lock: each VF reset, each NIC given back. The records go with their network: a NIC
- * not back in our namespace by now comes back later under the kernel's name, unrestored (the
- * log says what it was). Docker deletes a network only after its endpoints, but for a forced
+/* Without d->lock: each VF reset, each NIC given back; home[i]: endpoint i's VF (or NIC) is back
+ * on the host as it was. Docker deletes a network only after its endpoints, but for a forced
  * clean-up. */
-static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n)
+static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_t n, bool *home)
 {
 	for (size_t i = 0; i < n; i++) {
 		sr_error err = {0};
-		bool home = false;
-		char mac[18];
-		if (ep_give_back(d, &eps[i], &home, &err) < 0)
+		home[i] = false;
+		if (ep_give_back(d, &eps[i], &home[i], &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s %s %s: %s", eps[i].id,
 				   eps[i].passthrough ? "NIC" : "VF", eps[i].passthrough ? eps[i].pf_pci : eps[i].vf_pci,
 				   err.msg);
-		if (!eps[i].passthrough || home)
-			continue;
-		nlk_mac_format(eps[i].host.mac, mac);
-		sr_log_msg(&d->log, SR_LOG_WARN,
-			   "network deleted while NIC %s of endpoint %.12s is not back in this namespace: it will come "
-			   "back unrestored; it was %s, MAC %s, MTU %u, %s",
-			   eps[i].pf_pci, eps[i].id, eps[i].host.name, mac, eps[i].host.mtu, eps[i].host.up ? "up" : "down");
 	}
 }
 
-int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+/* Under d->lock: the records go with their network, but for those whose VF is not home (left on
+ * vfio-pci by a Kata VM that died, unbound, still in a namespace) or whose NIC is not back: those
+ * stay as released, the proof that the VF is ours (a VF on vfio-pci without one is someone else's
+ * and would leave the pool for good) and what the NIC is to be given back as. They outlive their
+ * network: the pool takes such a VF back, the sweep drops the record once it is home, and status
+ * lists it. A record already released stays as it is. */
+static void drop_network_endpoints(struct daemon *d, const struct ep_record *eps, size_t n, const bool *home)
 {
-	struct spec_network_ref req;
+	for (size_t i = 0; i < n; i++) {
+		struct ep_record *rec = state_find_ep(&d->state, eps[i].id);
+		if (rec && !home[i]) {
+			state_mark_released(&d->state, rec);
+			sr_log_msg(&d->log, SR_LOG_INFO,
+				   "endpoint %.12s released with its network; its %s %s is not %s yet: kept as released "
+				   "until it is",
+				   eps[i].id, eps[i].passthrough ? "NIC" : "VF", eps[i].passthrough ? eps[i].pf_pci : eps[i].vf_pci,
+				   eps[i].passthrough ? "back in this namespace (restored as it was when it is)" :
+							"on its host driver");
+		} else {
+			state_remove_ep(&d->state, eps[i].id);
+			sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
+		}
+		ep_ops_end(d, eps[i].id);
+	}
+}
+
+/* DeleteNetwork's work (see handle_delete_network); wait_s bounds the wait for the network's
+ * endpoint operations in flight. 1: no such network. */
+static int network_delete(struct daemon *d, const char *network_id, int wait_s, sr_error *err)
+{
 	struct ep_record *eps = NULL;
+	struct net_record *net;
+	bool *home = NULL;
 	size_t n;
 	int saved;
-	if (spec_decode_network_ref(body, len, &req, err) < 0)
-		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->net_lock);
 	pthread_mutex_lock(&d->lock);
-	if (!state_find_net(&d->state, req.network_id)) {
+	if (!state_find_net(&d->state, network_id)) {
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_unlock(&d->net_lock);
-		respond_empty(resp); /* Docker repeats and replays deletes */
-		return 0;
+		return 1;
 	}
-	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", req.network_id);
-	ep_ops_wait_network_idle(d, req.network_id);
-	n = take_network_endpoints(d, req.network_id, &eps);
+	snprintf(d->deleting_net, sizeof(d->deleting_net), "%s", network_id);
+	if (ep_ops_wait_network_idle(d, network_id, wait_s, err) < 0 ||
+	    take_network_endpoints(d, network_id, &eps, &home, &n, err) < 0) {
+		/* Docker forgets the network whatever we answer: the sweep deletes it once it is idle */
+		net = state_find_net(&d->state, network_id);
+		if (net)
+			net->delete_pending = true;
+		d->deleting_net[0] = '\0';
+		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_unlock(&d->net_lock);
+		return sr_error_wrap(err, "network %.12s not deleted yet (deleted by the plugin's sweep once it can be)",
+				     network_id);
+	}
 	pthread_mutex_unlock(&d->lock);
 	if (n)
 		daemon_fault_point(d, "mark network endpoints deleting");
-	reset_endpoints(d, eps, n);
+	reset_endpoints(d, eps, n, home);
 	if (n)
 		daemon_fault_point(d, "reset network endpoints");
 	pthread_mutex_lock(&d->lock);
-	for (size_t i = 0; i < n; i++) {
-		state_remove_ep(&d->state, eps[i].id);
-		ep_ops_end(d, eps[i].id);
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s released with its network", eps[i].id);
-	}
-	/* the endpoints first: no save ever holds an endpoint of a network it does not list */
-	state_remove_net(&d->state, req.network_id);
+	drop_network_endpoints(d, eps, n, home);
+	/* the endpoints first: no save ever holds an endpoint of a network it does not list, but for
+	 * released ones (above) */
+	state_remove_net(&d->state, network_id);
 	d->deleting_net[0] = '\0';
 	/* Docker deletes the network on its side whatever we answer and never retries: a failed
 	 * save keeps the delete pending (written as soon as the disk allows), never undone, so
@@ -381,15 +466,47 @@ int handle_delete_network(struct daemon *d, const char *body, size_t len, struct
 	pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&d->net_lock);
 	free(eps);
-	if (saved < 0) {
-		sr_error_wrap(err, "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
-			      req.network_id);
+	free(home);
+	if (saved < 0)
+		return sr_error_wrap(err,
+				     "network %s deleted, but not yet saved (pending, written as soon as the disk allows)",
+				     network_id);
+	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", network_id);
+	return 0;
+}
+
+int handle_delete_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
+{
+	struct spec_network_ref req;
+	if (spec_decode_network_ref(body, len, &req, err) < 0)
+		return sr_error_kind(err, SR_INVALID);
+	/* Docker repeats and replays deletes: an unknown network answers {} */
+	if (network_delete(d, req.network_id, EP_OPS_WAIT_S, err) < 0) {
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteNetwork %.12s: %s", req.network_id, err->msg);
 		return -1;
 	}
-	sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s deleted", req.network_id);
 	respond_empty(resp);
 	return 0;
+}
+
+void network_finish_pending_deletes(struct daemon *d)
+{
+	for (;;) {
+		char id[SPEC_ID_MAX + 1] = "";
+		sr_error err = {0};
+		pthread_mutex_lock(&d->lock);
+		for (size_t i = 0; i < d->state.net_count && !id[0]; i++)
+			if (d->state.nets[i].delete_pending && !ep_ops_network_busy(d, d->state.nets[i].id))
+				snprintf(id, sizeof(id), "%s", d->state.nets[i].id);
+		pthread_mutex_unlock(&d->lock);
+		if (!id[0] || daemon_stop_requested(d))
+			return;
+		sr_log_msg(&d->log, SR_LOG_INFO, "network %.12s: its endpoint operations are done: deleting it now", id);
+		if (network_delete(d, id, 0, &err) < 0) {
+			sr_log_msg(&d->log, SR_LOG_ERROR, "sweep: %s", err.msg);
+			return; /* busy again, or a save to retry: the next sweep */
+		}
+	}
 }
 
 int handle_allocate_network(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)

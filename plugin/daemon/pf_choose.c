@@ -8,7 +8,7 @@
 #include "daemon.h"
 
 /* Under d->lock: this network's endpoints on the PF, counting creates in flight (their VF is
- * claimed before their record exists), so that concurrent creates spread too. */
+ * claimed, or their PF chosen, before their record exists), so that concurrent creates spread too. */
 static unsigned endpoints_on(struct daemon *d, const struct net_record *net, const char *pf_pci)
 {
 	unsigned count = 0;
@@ -19,15 +19,26 @@ static unsigned endpoints_on(struct daemon *d, const struct net_record *net, con
 	}
 	for (size_t i = 0; i < d->ops.count; i++) {
 		const struct ep_op *op = &d->ops.ops[i];
-		if (op->vf >= 0 && !strcmp(op->network_id, net->id) && !strcmp(op->pf_pci, pf_pci) &&
+		if (!strcmp(op->network_id, net->id) && !strcmp(op->vf >= 0 ? op->pf_pci : op->pf_chosen, pf_pci) &&
 		    !state_find_ep(&d->state, op->id))
 			count++;
 	}
 	return count;
 }
 
-/* The order the PFs are tried in (see pf_choose.h). Takes d->lock. */
-static void try_order(struct daemon *d, const struct net_record *net, unsigned order[NET_MAX_PFS])
+/* Under d->lock: PF pf_pci is the one ep_id's create tries now. */
+static void note_choice(struct daemon *d, const char *ep_id, const char *pf_pci)
+{
+	struct ep_op *op = ep_ops_find(d, ep_id);
+	if (op)
+		snprintf(op->pf_chosen, sizeof(op->pf_chosen), "%s", pf_pci);
+}
+
+/* The order the PFs are tried in (see pf_choose.h), the first entered as ep_id's choice in the
+ * same hold of d->lock as the load is counted: a create counting before another entered its
+ * choice would see the same loads and pick the same PF (a burst of `docker run` all on one).
+ * Takes d->lock. */
+static void try_order(struct daemon *d, const struct net_record *net, const char *ep_id, unsigned order[NET_MAX_PFS])
 {
 	unsigned load[NET_MAX_PFS] = {0};
 	unsigned n = net->cfg.pf_count;
@@ -38,13 +49,14 @@ static void try_order(struct daemon *d, const struct net_record *net, unsigned o
 	pthread_mutex_lock(&d->lock);
 	for (unsigned i = 0; i < n; i++)
 		load[i] = endpoints_on(d, net, net->pf_pci[i]);
-	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 1; i < n; i++) { /* insertion sort: stable, so ties keep list order */
 		unsigned v = order[i], j = i;
 		for (; j > 0 && load[order[j - 1]] > load[v]; j--)
 			order[j] = order[j - 1];
 		order[j] = v;
 	}
+	note_choice(d, ep_id, net->pf_pci[order[0]]);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* PF number pf ready to give VFs: its netdev in pf. */
@@ -88,10 +100,16 @@ int pf_choose_vf(struct daemon *d, const struct net_record *net, const char *ep_
 	int code = ENOSPC, kind = SR_INTERNAL;
 	if (n == 0)
 		return sr_error_set(err, EINVAL, "network %.12s has no PF", net->id);
-	try_order(d, net, order);
+	try_order(d, net, ep_id, order);
+	daemon_hold_point(d, "create-chosen", ep_id, -1);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned pf = order[k];
 		sr_error why = {0};
+		if (k > 0 && net->cfg.pf_policy == NET_PF_SPREAD) { /* the one before could not give a VF */
+			pthread_mutex_lock(&d->lock);
+			note_choice(d, ep_id, net->pf_pci[pf]);
+			pthread_mutex_unlock(&d->lock);
+		}
 		if (pf_ready(d, net, pf, out->ifname, &why) == 0 &&
 		    vf_pool_take(d, net, pf, out->ifname, ep_id, &out->vf, &why) == 0) {
 			out->pf = pf;

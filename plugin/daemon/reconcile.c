@@ -15,6 +15,7 @@
 #include "../host/vf_setup.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
+#include "handlers.h"
 
 /* Each PF of each network prepared; a PF that is gone takes only its own VFs out of the pool
  * (its network's other PFs still serve it). */
@@ -70,35 +71,44 @@ static void reconcile_endpoints(struct daemon *d)
  * in between leaves one, and nobody would ever free its VF. */
 #define ORPHAN_GRACE_S 900
 
+/* What one look at an endpoint's SandboxKey found (look_at_sandboxes). */
+struct sandbox_look {
+	char id[SPEC_ID_MAX + 1];
+	char key[SPEC_PATH_MAX];
+	bool looked;  /* joined with a SandboxKey: looked at */
+	bool exists;  /* statfs succeeded... */
+	bool mounted; /* ... on a mounted netns (nsfs) */
+	bool missing; /* ENOENT: no such file */
+};
+
 static bool orphan(const struct ep_record *e)
 {
 	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 &&
 	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
 }
 
-/* true: stale. Marks the sandbox seen when its file exists, and mounted when it is a mounted
- * netns (*changed: the caller saves once per sweep, so a sweep of N endpoints costs one save,
- * not N). dockerd unmounts a sandbox's netns as soon as it destroys the sandbox, but removes the
- * file only in its garbage collection of namespace paths, every 60 s: a file seen mounted and
- * now not is already gone (a plugin that was down during `docker rm` frees the VF a minute
- * sooner). A file never seen mounted (one that dockerd has created but runc not mounted yet, or
- * a mount this process cannot see) counts as there, as before. */
-static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
+/* Under d->lock: true: stale. Marks the sandbox seen when its file exists, and mounted when it is
+ * a mounted netns (*changed: the caller saves once per sweep, so a sweep of N endpoints costs one
+ * save, not N). dockerd unmounts a sandbox's netns as soon as it destroys the sandbox, but
+ * removes the file only in its garbage collection of namespace paths, every 60 s: a file seen
+ * mounted and now not is already gone (a plugin that was down during `docker rm` frees the VF a
+ * minute sooner). A file never seen mounted (one that dockerd has created but runc not mounted
+ * yet, or a mount this process cannot see) counts as there, as before. l: the look at its
+ * SandboxKey, taken without d->lock (look_at_sandboxes). */
+static bool sandbox_gone(struct state *st, struct ep_record *e, const struct sandbox_look *l, bool *changed)
 {
-	struct statfs fs;
-	if (statfs(e->sandbox_key, &fs) == 0) {
-		bool mounted = fs.f_type == NSFS_MAGIC;
-		if (!mounted && e->sandbox_mounted)
+	if (l->exists) {
+		if (!l->mounted && e->sandbox_mounted)
 			return true;
-		if (!e->sandbox_seen || (mounted && !e->sandbox_mounted)) {
+		if (!e->sandbox_seen || (l->mounted && !e->sandbox_mounted)) {
 			e->sandbox_seen = true;
-			e->sandbox_mounted = mounted;
+			e->sandbox_mounted = l->mounted;
 			state_touch_ep(st, e); /* changed in place: the save must know to write it */
 			*changed = true;
 		}
 		return false;
 	}
-	if (errno != ENOENT)
+	if (!l->missing)
 		return false;
 	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
 }
@@ -119,8 +129,8 @@ static void drop_or_release(struct daemon *d, const struct ep_record *e, bool ho
 	state_mark_released(&d->state, rec);
 	if (e->passthrough)
 		sr_log_msg(&d->log, SR_LOG_INFO,
-			   "NIC %s of endpoint %.12s is not back in this namespace: kept as released, restored as %s "
-			   "when it is",
+			   "NIC %s of endpoint %.12s is not back in this namespace (or not fully restored): kept as "
+			   "released, restored as %s by the sweep",
 			   e->pf_pci, e->id, e->host.name);
 	else
 		sr_log_msg(&d->log, SR_LOG_INFO,
@@ -141,22 +151,72 @@ static int snapshot(struct daemon *d, struct state *snap)
 	return rc;
 }
 
+/* Each joined endpoint's SandboxKey looked at (statfs) on a copy of the state, without d->lock:
+ * a sandbox on a hung mount, or thousands of them at start, must not hold every request. looks[i]
+ * is the copy's i-th record. */
+struct sandbox_looks {
+	struct sandbox_look *looks;
+	size_t count;
+};
+
+static struct sandbox_looks look_at_sandboxes(struct daemon *d)
+{
+	struct sandbox_looks out = {NULL, 0};
+	struct state snap;
+	if (snapshot(d, &snap) < 0)
+		return out;
+	out.looks = calloc(snap.ep_count + 1, sizeof(*out.looks));
+	for (size_t i = 0; out.looks && i < snap.ep_count && !daemon_stop_requested(d); i++) {
+		const struct ep_record *e = &snap.eps[i];
+		struct sandbox_look *l = &out.looks[i];
+		struct statfs fs;
+		out.count = i + 1;
+		memcpy(l->id, e->id, sizeof(l->id));
+		memcpy(l->key, e->sandbox_key, sizeof(l->key));
+		if (!e->joined || !e->sandbox_key[0])
+			continue;
+		daemon_hold_point(d, "sweep-statfs", e->id, e->vf); /* tests: a statfs that takes its time */
+		l->looked = true;
+		if (statfs(e->sandbox_key, &fs) == 0) {
+			l->exists = true;
+			l->mounted = fs.f_type == NSFS_MAGIC;
+		} else {
+			l->missing = errno == ENOENT;
+		}
+	}
+	state_free(&snap);
+	return out;
+}
+
+/* Under d->lock: the look at live record e (the i-th), while it is still the look at e's sandbox;
+ * NULL when the records moved or e rejoined since the copy (looked at again next sweep). */
+static const struct sandbox_look *look_of(const struct sandbox_looks *sl, size_t i, const struct ep_record *e)
+{
+	const struct sandbox_look *l = i < sl->count ? &sl->looks[i] : NULL;
+	if (!l || !l->looked || strcmp(l->id, e->id) != 0 || strcmp(l->key, e->sandbox_key) != 0)
+		return NULL;
+	return l;
+}
+
 /* Under d->lock: the stale candidates (joined with the sandbox gone, or orphans; no request
  * working on them), each entered in d->ops so that no request touches it while its VF is reset. */
-static size_t stale_candidates(struct daemon *d, struct ep_record **out, bool *seen)
+static size_t stale_candidates(struct daemon *d, const struct sandbox_looks *sl, struct ep_record **out,
+			       bool *seen)
 {
 	size_t n = 0;
 	sr_error err = {0};
 	*out = NULL;
 	for (size_t i = d->state.ep_count; i-- > 0;) {
 		struct ep_record *e = &d->state.eps[i];
+		const struct sandbox_look *l;
 		struct ep_op *op;
 		/* a stop during a long start-up takes effect at once, with nothing more to save */
 		if (daemon_stop_requested(d))
 			break;
 		if (ep_ops_find(d, e->id))
 			continue;
-		if (!orphan(e) && (!e->joined || !e->sandbox_key[0] || !sandbox_gone(&d->state, e, seen)))
+		l = look_of(sl, i, e);
+		if (!orphan(e) && (!e->joined || !e->sandbox_key[0] || !l || !sandbox_gone(&d->state, e, l, seen)))
 			continue;
 		struct ep_record *grown = realloc(*out, (n + 1) * sizeof(*grown));
 		if (!grown)
@@ -182,9 +242,11 @@ int reconcile_stale_endpoints(struct daemon *d)
 		bool reset, home;
 	} *done;
 	sr_error save_err = {0};
+	struct sandbox_looks looks = look_at_sandboxes(d);
 	pthread_mutex_lock(&d->lock);
-	n = stale_candidates(d, &stale, &seen);
+	n = stale_candidates(d, &looks, &stale, &seen);
 	pthread_mutex_unlock(&d->lock);
+	free(looks.looks);
 	done = calloc(n + 1, sizeof(*done));
 	for (size_t i = 0; i < n && done; i++) {
 		struct ep_record *e = &stale[i];
@@ -270,28 +332,47 @@ static void finish_interrupted_endpoints(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Whether the VF an endpoint was given is still that VF: VFs re-created under us (someone
- * wrote sriov_numvfs) are new devices with no admin MAC, and an index above numvfs is gone. */
-static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size_t size)
+/* Whether the VF an endpoint was given is still that VF, judged by what cannot change under a
+ * container: the VF index below sriov_numvfs, its PCI address, and that PCI device's instance
+ * (VFs re-created under us, sriov_numvfs written, are new devices at the same addresses). Never
+ * by the MAC: a trusted VF (trust=on, privileged=1; bonding, keepalived, a VM in the container)
+ * changes its own, and the PF then reports that one. *now: the VF's instance when the record has
+ * none from this boot (an older record, or one from before a reboot), for the caller to record. */
+static bool vf_lost(struct daemon *d, const struct ep_record *e, char now[SYSFS_INSTANCE_MAX], char *why,
+		    size_t size)
 {
-	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX], mac[18];
-	struct nlk_vf_config now;
+	char vf_pci[SYSFS_PCI_MAX], pf[SYSFS_IFNAME_MAX];
 	int numvfs = -1;
 	sr_error err = {0};
+	now[0] = '\0';
 	if (pf_ifname(&d->host, e->pf_pci, pf, &err) < 0)
 		return false; /* PF absent: reconcile_networks says so; nothing to compare against */
-	sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err);
+	if (sysfs_pf_numvfs(d->cfg.sysfs_root, e->pf_pci, &numvfs, &err) == 0 && e->vf >= numvfs) {
+		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
+		return true;
+	}
 	if (sysfs_vf_pci(d->cfg.sysfs_root, e->pf_pci, e->vf, vf_pci, &err) < 0) {
 		snprintf(why, size, "VF %d of %s no longer exists (sriov_numvfs is now %d)", e->vf, pf, numvfs);
 		return true;
 	}
-	if (nlk_vf_get(d->host.nl, pf, e->vf, &now, &err) < 0)
-		return false;
-	if (memcmp(now.mac, e->mac, 6) != 0) {
-		nlk_mac_format(now.mac, mac);
-		snprintf(why, size, "VF %d of %s was re-created (admin MAC now %s; sriov_numvfs is %d)", e->vf, pf, mac,
-			 numvfs);
+	if (strcmp(vf_pci, e->vf_pci) != 0) {
+		snprintf(why, size, "VF %d of %s is now PCI device %s, not %s (sriov_numvfs is %d)", e->vf, pf, vf_pci,
+			 e->vf_pci, numvfs);
 		return true;
+	}
+	if (sysfs_pci_instance(d->cfg.sysfs_root, vf_pci, now, &err) < 0)
+		return false; /* cannot tell: the next sweep looks again */
+	switch (sysfs_instance_compare(e->vf_instance, now)) {
+	case SYSFS_INSTANCE_OTHER:
+		snprintf(why, size, "VF %d of %s was re-created (%s is a new PCI device since the endpoint got it; "
+			 "sriov_numvfs is %d)", e->vf, pf, vf_pci, numvfs);
+		now[0] = '\0';
+		return true;
+	case SYSFS_INSTANCE_SAME:
+		now[0] = '\0';
+		return false;
+	case SYSFS_INSTANCE_UNKNOWN:
+		break;
 	}
 	return false;
 }
@@ -332,6 +413,18 @@ static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool los
 	return true;
 }
 
+/* Under d->lock: the VF instance a record lacked, written down (with the next save: a crash
+ * losing it only means the sweep after the restart takes it again). */
+static bool note_instance(struct daemon *d, const struct ep_record *e, const char *instance)
+{
+	struct ep_record *rec = live_if_unchanged(d, e);
+	if (!rec || !strcmp(rec->vf_instance, instance))
+		return false;
+	snprintf(rec->vf_instance, sizeof(rec->vf_instance), "%s", instance);
+	state_touch_ep(&d->state, rec);
+	return true;
+}
+
 /* VFs re-created by someone else: every endpoint that had one has lost it (its netdev went with
  * the old VF, wherever it was). Say which, and drop them so the pool hands the new VFs out.
  * Only when two sweeps in a row find it so: a PF whose driver is being unbound (igb_remove) or
@@ -341,11 +434,12 @@ static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool los
 static void drop_lost_endpoints(struct daemon *d)
 {
 	struct state snap;
+	bool noted = false;
 	if (snapshot(d, &snap) < 0)
 		return;
 	for (size_t i = snap.ep_count; i-- > 0;) {
 		const struct ep_record *e = &snap.eps[i];
-		char why[200];
+		char why[200], instance[SYSFS_INSTANCE_MAX];
 		sr_error err = {0};
 		bool removed;
 		/* Only endpoints in use: a released VF was reset (admin MAC back to what it was before
@@ -353,10 +447,12 @@ static void drop_lost_endpoints(struct daemon *d)
 		 * finds it. */
 		if (e->phase != EP_READY || e->passthrough)
 			continue;
-		if (!vf_lost(d, e, why, sizeof(why))) {
-			if (e->vf_lost_once) {
+		if (!vf_lost(d, e, instance, why, sizeof(why))) {
+			if (e->vf_lost_once || instance[0]) {
 				pthread_mutex_lock(&d->lock);
 				mark_lost_once(d, e, false);
+				if (instance[0])
+					noted = note_instance(d, e, instance) || noted;
 				pthread_mutex_unlock(&d->lock);
 			}
 			continue;
@@ -379,47 +475,46 @@ static void drop_lost_endpoints(struct daemon *d)
 				   e->id, e->network_id, e->sandbox_key[0] ? ", sandbox " : "", e->sandbox_key, why);
 	}
 	state_free(&snap);
+	if (noted) {
+		pthread_mutex_lock(&d->lock);
+		state_save_later(&d->state);
+		pthread_mutex_unlock(&d->lock);
+	}
 }
 
-/* Under d->lock: released record e (as copied) entered in d->ops with its VF claimed, so that no
- * CreateEndpoint takes the VF back from under the sweep; false when it changed or is busy. */
+/* A released VF that came home by itself (Kata rebound it) needs no record any more; one still on
+ * vfio-pci or on no driver (a VM that died after its endpoint was deleted, or whose VFIO group
+ * was held then) is reset and taken back to its host driver once its group is free. A released
+ * NIC that came home (its namespace finally went) is put back as the host had it first. The
+ * caller has claimed the record (claim_released). */
+static bool released_home(struct daemon *d, const struct ep_record *e)
+{
+	sr_error err = {0};
+	bool home = false;
+	if (!e->passthrough && vf_is_home(&d->host, e->vf_pci))
+		return true;
+	if (ep_give_back(d, e, &home, &err) < 0)
+		sr_log_msg(&d->log, SR_LOG_ERROR, "%s %s of released endpoint %.12s is back but not as it was: %s",
+			   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci, e->id, err.msg);
+	return home;
+}
+
+/* Under d->lock: released record e (a copy) entered in d->ops, as every request on an endpoint is,
+ * so that a DeleteNetwork, a CreateEndpoint taking its VF back or a new passthrough endpoint on
+ * its NIC waits for the sweep's restore rather than racing it. false: it changed, or someone
+ * works on it (the next sweep looks again). */
 static bool claim_released(struct daemon *d, const struct ep_record *e)
 {
 	struct ep_op *op;
 	sr_error err = {0};
 	if (!live_if_unchanged(d, e) || ep_ops_vf_claimed(d, e->pf_pci, e->vf))
 		return false;
-	op = ep_ops_begin(d, e->id, e->network_id, "taken back", &err);
+	op = ep_ops_begin(d, e->id, e->network_id, "restored by the sweep", &err);
 	if (!op)
 		return false;
 	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", e->pf_pci);
 	op->vf = e->vf;
 	return true;
-}
-
-/* A released VF that came home by itself (Kata rebound it) needs no record any more; one still on
- * vfio-pci or on no driver (a VM that died after its endpoint was deleted, or whose VFIO group
- * was held then) is reset and taken back to its host driver once its group is free. A released
- * NIC that came home (its namespace finally went) is put back as the host had it first. */
-static bool released_home(struct daemon *d, const struct ep_record *e)
-{
-	sr_error err = {0};
-	bool home = false, claimed;
-	if (!e->passthrough && vf_is_home(&d->host, e->vf_pci))
-		return true;
-	if (!e->passthrough) {
-		pthread_mutex_lock(&d->lock);
-		claimed = claim_released(d, e);
-		pthread_mutex_unlock(&d->lock);
-		if (!claimed)
-			return false;
-	}
-	if (ep_give_back(d, e, &home, &err) < 0)
-		sr_log_msg(&d->log, SR_LOG_ERROR, "%s %s of released endpoint %.12s is back but not as it was: %s",
-			   e->passthrough ? "NIC" : "VF", e->passthrough ? e->pf_pci : e->vf_pci, e->id, err.msg);
-	if (!e->passthrough)
-		ep_ops_end_locking(d, e->id);
-	return home;
 }
 
 static void drop_released_home(struct daemon *d)
@@ -430,11 +525,20 @@ static void drop_released_home(struct daemon *d)
 	for (size_t i = snap.ep_count; i-- > 0;) {
 		const struct ep_record *e = &snap.eps[i];
 		sr_error err = {0};
-		bool removed;
-		if (e->phase != EP_RELEASED || !released_home(d, e))
+		bool claimed, home, removed = false;
+		if (e->phase != EP_RELEASED)
 			continue;
 		pthread_mutex_lock(&d->lock);
-		removed = remove_if_unchanged(d, e, &err);
+		claimed = claim_released(d, e);
+		pthread_mutex_unlock(&d->lock);
+		if (!claimed)
+			continue;
+		daemon_hold_point(d, "sweep-restore", e->id, e->vf);
+		home = released_home(d, e);
+		pthread_mutex_lock(&d->lock);
+		ep_ops_end(d, e->id);
+		if (home)
+			removed = remove_if_unchanged(d, e, &err);
 		pthread_mutex_unlock(&d->lock);
 		if (removed && e->passthrough)
 			sr_log_msg(&d->log, SR_LOG_INFO, "NIC %s of released endpoint %.12s is home again, as %s",
@@ -490,6 +594,8 @@ void reconcile_sweep(struct daemon *d)
 	retry_networks(d);
 	drop_released_home(d);
 	reconcile_stale_endpoints(d);
+	network_finish_pending_deletes(d);
+	sr_log_msg(&d->log, SR_LOG_DEBUG, "sweep done"); /* tests count sweeps by it */
 }
 
 void reconcile_at_start(struct daemon *d)

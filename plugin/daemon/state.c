@@ -12,6 +12,7 @@
 #include "../../common/atomic_file.h"
 #include "../../common/obj_dir.h"
 #include "json_mac.h"
+#include "state_ipconf.h"
 #include "state_pfs.h"
 
 #define STATE_VERSION 1   /* the whole state in state.json */
@@ -407,7 +408,9 @@ static json_t *net_to_json(const struct net_record *n)
 	}
 	/* only a passthrough network says its mode: an sriov one's file is what older versions wrote */
 	if (o && n->cfg.mode == NET_MODE_PASSTHROUGH &&
-	    json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0) {
+	    (json_object_set_new(json_object_get(o, "config"), "mode", json_string("passthrough")) < 0 ||
+	     (n->cfg.host_nic_allow &&
+	      json_object_set_new(json_object_get(o, "config"), "host_nic", json_string("allow")) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -448,8 +451,13 @@ static json_t *ep_common_to_json(const struct ep_record *e);
 
 static json_t *nic_saved_to_json(const struct nic_saved *n)
 {
-	return json_pack("{s:s, s:o, s:I, s:b}", "name", n->name, "mac", json_mac(n->mac), "mtu", (json_int_t)n->mtu,
-			 "up", n->up);
+	json_t *o = json_pack("{s:s, s:o, s:I, s:b}", "name", n->name, "mac", json_mac(n->mac), "mtu",
+			      (json_int_t)n->mtu, "up", n->up);
+	if (o && state_ipconf_to_json(&n->ip, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *ep_to_json(const struct ep_record *e)
@@ -477,7 +485,10 @@ static json_t *ep_common_to_json(const struct ep_record *e)
 			 phase_names[e->phase >= EP_READY && e->phase <= EP_RELEASED ? e->phase : EP_READY]);
 	/* only when set: a record of a sandbox never seen mounted keeps its shape */
 	if (o && ((e->sandbox_mounted && json_object_set_new(o, "sandbox_mounted", json_true()) < 0) ||
-		  (e->vf_driver[0] && json_object_set_new(o, "vf_driver", json_string(e->vf_driver)) < 0))) {
+		  (e->vf_driver[0] && json_object_set_new(o, "vf_driver", json_string(e->vf_driver)) < 0) ||
+		  (e->vf_instance[0] && json_object_set_new(o, "vf_instance", json_string(e->vf_instance)) < 0) ||
+		  (e->saved_mtu && json_object_set_new(json_object_get(o, "saved"), "mtu",
+						       json_integer((json_int_t)e->saved_mtu)) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
@@ -763,6 +774,10 @@ static int net_from_json(json_t *o, struct net_record *n, sr_error *err)
 					       strcmp(json_string_value(mode), "sriov") != 0)))
 		return sr_error_set(err, EINVAL, "network %s: config.mode is not \"sriov\" or \"passthrough\"", n->id);
 	cfg->mode = mode && !strcmp(json_string_value(mode), "passthrough") ? NET_MODE_PASSTHROUGH : NET_MODE_SRIOV;
+	json_t *host_nic = json_object_get(c, "host_nic");
+	if (host_nic && (!json_is_string(host_nic) || strcmp(json_string_value(host_nic), "allow") != 0))
+		return sr_error_set(err, EINVAL, "network %s: config.host_nic is not \"allow\"", n->id);
+	cfg->host_nic_allow = host_nic != NULL;
 	if (cfg->vfs_set && net_config_parse_vf_list(vfs, cfg->vfs_mask, err) < 0)
 		return -1;
 	if (state_pfs_from_json(o, n, err) < 0)
@@ -807,7 +822,7 @@ static int nic_from_json(json_t *o, struct ep_record *e, sr_error *err)
 		return sr_error_set(err, EINVAL, "%s: field host missing or not an object", w);
 	if (get_str(host, "name", e->host.name, sizeof(e->host.name), w, err) < 0 ||
 	    get_mac(host, "mac", e->host.mac, w, err) < 0 || get_uint(host, "mtu", &e->host.mtu, w, err) < 0 ||
-	    get_bool(host, "up", &e->host.up, w, err) < 0)
+	    get_bool(host, "up", &e->host.up, w, err) < 0 || state_ipconf_from_json(host, &e->host.ip, err) < 0)
 		return -1;
 	if (!nlk_ifname_valid(e->host.name))
 		return sr_error_set(err, EINVAL, "%s: name '%s' is not an interface name", w, e->host.name);
@@ -850,6 +865,12 @@ static int ep_from_json(json_t *o, struct ep_record *e, sr_error *err)
 	e->sandbox_seen = seen && json_is_true(seen);
 	e->sandbox_mounted = e->sandbox_seen && mounted && json_is_true(mounted);
 	if (json_object_get(o, "vf_driver") && get_str(o, "vf_driver", e->vf_driver, sizeof(e->vf_driver), w, err) < 0)
+		return -1;
+	if (json_object_get(o, "vf_instance") &&
+	    get_str(o, "vf_instance", e->vf_instance, sizeof(e->vf_instance), w, err) < 0)
+		return -1;
+	if (json_object_get(json_object_get(o, "saved"), "mtu") &&
+	    get_uint(json_object_get(o, "saved"), "mtu", &e->saved_mtu, "saved VF settings", err) < 0)
 		return -1;
 	e->phase = -1;
 	for (int i = EP_READY; i <= EP_RELEASED; i++)
@@ -932,10 +953,13 @@ static int check_unique(const struct state *st, sr_error *err)
 			goto out;
 		}
 	}
-	/* every endpoint's network, looked up in the sorted list */
+	/* every endpoint's network, looked up in the sorted list; a released record outlives its
+	 * network (DeleteNetwork keeps the proof that a VF not home yet is ours) */
 	for (size_t i = 0; i < st->ep_count; i++) {
 		struct net_record wanted;
 		const struct net_key key = {&wanted};
+		if (st->eps[i].phase == EP_RELEASED)
+			continue;
 		memcpy(wanted.id, st->eps[i].network_id, sizeof(wanted.id));
 		if (!bsearch(&key, nets, st->net_count, sizeof(*nets), by_net_id)) {
 			sr_error_set(err, EINVAL, "endpoint %s names unknown network %s", st->eps[i].id,

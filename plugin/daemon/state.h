@@ -47,6 +47,9 @@ struct net_record {
 	char gateway6[SPEC_CIDR_MAX];
 	char pool4[SPEC_CIDR_MAX];
 	char pool6[SPEC_CIDR_MAX];
+	/* memory only, never saved: a DeleteNetwork gave up waiting for its endpoint operations;
+	 * the sweep deletes it once they are done, and no new endpoint starts on it */
+	bool delete_pending;
 };
 
 /* An endpoint is written down before its VF is touched (CREATING) and marked before its
@@ -55,7 +58,9 @@ struct net_record {
  * its VF was not back on a host network driver (left on vfio-pci by a Kata VM, unbound, or
  * still in another namespace); the VF is reset but the record stays as proof that the VF
  * is ours to take back. The pool reclaims such a VF and drops the record; a VF on vfio-pci
- * or on no driver without such a record belongs to someone else and is never touched. */
+ * or on no driver without such a record belongs to someone else and is never touched. A
+ * released record outlives its network (DeleteNetwork keeps it until the VF is home and reset):
+ * it is the one record that may name a network the state no longer has. */
 enum ep_phase { EP_READY = 0, EP_CREATING = 1, EP_DELETING = 2, EP_RELEASED = 3 };
 
 /* A passthrough endpoint (its network's mode=passthrough) owns a whole NIC rather than a VF:
@@ -69,6 +74,10 @@ struct ep_record {
 	char pf_pci[STATE_PCI_MAX];
 	int vf;
 	char vf_pci[STATE_PCI_MAX];
+	/* which instance of that PCI device the endpoint got (sysfs_pci_instance; "" in records of
+	 * older versions, filled in by the next sweep): VFs re-created under a container are new
+	 * devices at the same PCI address. Never the MAC: a trusted VF may change its own. */
+	char vf_instance[SYSFS_INSTANCE_MAX];
 	uint8_t mac[6];
 	char address4[SPEC_CIDR_MAX];
 	char address6[SPEC_CIDR_MAX];
@@ -81,6 +90,8 @@ struct ep_record {
 	bool sandbox_seen;   /* its SandboxKey file existed at some sweep: missing later means gone */
 	bool sandbox_mounted; /* ... and was a mounted netns (nsfs): not mounted later means gone */
 	struct nlk_vf_config saved; /* the VF's settings before we touched it */
+	unsigned saved_mtu;         /* ... and its netdev's MTU (0: not known, older records); on disk
+				     * in "saved" as "mtu" */
 	int phase;                  /* enum ep_phase */
 	bool passthrough;           /* owns the NIC pf_pci, not a VF */
 	struct nic_saved host;      /* passthrough: the NIC as the host had it */

@@ -284,11 +284,14 @@ static json_t *network_eps_json(struct builder *b, struct state *st, const struc
 				pf = &seen[p];
 		o = json_object();
 		put(b, o, "id", json_string(e->id));
+		put(b, o, "kind", json_string(e->passthrough ? "nic" : "vf"));
 		put(b, o, "pf", json_string(pf ? pf->name : ""));
 		put(b, o, "pf_pci", json_string(e->pf_pci));
 		put(b, o, "pf_state", json_string(pf ? pf->state : "not the network's"));
 		put(b, o, "vf", json_integer(e->vf));
 		put(b, o, "vf_pci", json_string(e->vf_pci));
+		if (e->passthrough) /* the NIC itself: where it is, what it goes back as */
+			put(b, o, "host_name", json_string(e->host.name));
 		put(b, o, "phase", json_string(phase_name(e->phase)));
 		append(b, list, o);
 	}
@@ -334,6 +337,42 @@ static bool pf_listed_before(struct state *st, size_t i, unsigned p)
 	return false;
 }
 
+/* Every released record (Docker deleted the endpoint; the VF is not home yet, or the NIC not
+ * back): the proof that the device is ours, kept until it is home and reset, also when its
+ * network is deleted (then no PF of a network may list it). */
+static json_t *released_json(struct builder *b, struct daemon *d, struct state *st)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < st->ep_count && !b->failed; i++) {
+		const struct ep_record *e = &st->eps[i];
+		char driver[SYSFS_DRIVER_MAX] = "";
+		sr_error err = {0};
+		json_t *o;
+		if (e->phase != EP_RELEASED)
+			continue;
+		o = json_object();
+		if (sysfs_pci_driver(d->cfg.sysfs_root, e->vf_pci, driver, &err) < 0)
+			put(b, o, "error", json_string(err.msg));
+		put(b, o, "endpoint", json_string(e->id));
+		put(b, o, "network", json_string(e->network_id));
+		put(b, o, "network_deleted", json_boolean(state_find_net(st, e->network_id) == NULL));
+		put(b, o, "kind", json_string(e->passthrough ? "nic" : "vf"));
+		put(b, o, "pf_pci", json_string(e->pf_pci));
+		put(b, o, "vf", json_integer(e->vf));
+		put(b, o, "pci", json_string(e->vf_pci));
+		put(b, o, "driver", json_string(driver));
+		put(b, o, "waiting_for",
+		    json_string(e->passthrough ? "the NIC back in this namespace, to restore it" :
+						 "the VF on its host driver (the pool or the sweep takes it back)"));
+		if (e->pending[0]) /* why the last attempt left it there */
+			put(b, o, "pending", json_string(e->pending));
+		if (e->passthrough)
+			put(b, o, "host_name", json_string(e->host.name));
+		append(b, list, o);
+	}
+	return list;
+}
+
 json_t *status_view_build(struct daemon *d, struct state *st)
 {
 	struct builder b = {false};
@@ -348,6 +387,7 @@ json_t *status_view_build(struct daemon *d, struct state *st)
 		append(&b, nets, network_json(&b, d, st, &st->nets[i]));
 	put(&b, view, "pfs", pfs);
 	put(&b, view, "networks", nets);
+	put(&b, view, "released", released_json(&b, d, st));
 	if (b.failed) {
 		json_decref(view);
 		return NULL;

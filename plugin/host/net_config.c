@@ -10,7 +10,7 @@
 
 static const char accepted_keys[] =
 	"pf_iface, netdevice, vlanid, vlan, vlan_qos, vlan_proto, spoofchk, trust, privileged, link_state, "
-	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix, mode, pf_policy";
+	"min_tx_rate, max_tx_rate, mtu, numvfs, vfs, prefix, mode, pf_policy, host_nic";
 
 const char *net_config_mode_name(unsigned mode)
 {
@@ -199,7 +199,7 @@ static int parse_vlan_proto(const char *text, struct net_config *cfg, sr_error *
 
 struct parse_flags {
 	bool vlan_seen, spoofchk_seen, trust_seen, privileged;
-	bool mode_seen;
+	bool mode_seen, host_nic_seen;
 	const char *vfs; /* parsed once the PFs are known (it may name them) */
 	const char *vf_key; /* the first option given that only means something for VFs */
 };
@@ -245,7 +245,7 @@ static int check_passthrough(const struct parse_flags *f, sr_error *err)
 				    f->vf_key);
 	return sr_error_set(err, EINVAL,
 			    "%s: a VF option, refused in mode=passthrough (the container gets the NIC itself, no VF; "
-			    "accepted there: pf_iface, netdevice, mtu, prefix)",
+			    "accepted there: pf_iface, netdevice, mtu, prefix, host_nic)",
 			    f->vf_key);
 }
 
@@ -301,6 +301,13 @@ static int parse_one(const char *key, const char *value, struct net_config *cfg,
 		return parse_policy(value, cfg, err);
 	if (!strcmp(key, "prefix"))
 		return parse_prefix(value, cfg->prefix, err);
+	if (!strcmp(key, "host_nic")) {
+		f->host_nic_seen = true;
+		if (strcmp(value, "allow") != 0 && strcmp(value, "refuse") != 0)
+			return sr_error_set(err, EINVAL, "host_nic '%s' is not allow or refuse", value);
+		cfg->host_nic_allow = !strcmp(value, "allow");
+		return 0;
+	}
 	return sr_error_set(err, EINVAL, "unknown option '%s' (accepted: %s)", key, accepted_keys);
 }
 
@@ -340,6 +347,10 @@ int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_
 		*out = cfg;
 		return 0;
 	}
+	if (flags.host_nic_seen)
+		return sr_error_set(err, EINVAL,
+				    "host_nic: a mode=passthrough option (whether a NIC the host uses may be passed "
+				    "through); an sriov network never takes the PF's own netdev");
 	if (flags.privileged) {
 		if ((flags.trust_seen && !cfg.trust) || (flags.spoofchk_seen && cfg.spoofchk))
 			return sr_error_set(err, EINVAL,

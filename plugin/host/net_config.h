@@ -19,9 +19,12 @@
  *   prefix                 interface name prefix in the container (default "eth")
  *   mode                   sriov (default: a VF per endpoint) | passthrough (the NIC's own
  *                          netdev to one endpoint; no SR-IOV needed)
+ *   host_nic               passthrough only: refuse (default: a NIC the host uses, with global
+ *                          addresses or routes through it, is refused) | allow (it goes with
+ *                          them; they are saved and put back when it comes home)
  *
- * Every VF option applies on each PF. In mode=passthrough only pf_iface/netdevice (one NIC), mtu (set on the NIC while a container has it) and
- * prefix apply: the VF options are refused by name, VLAN ones with their own reason (the
+ * Every VF option applies on each PF. In mode=passthrough only pf_iface/netdevice (one NIC), mtu (set on the NIC while a container has it),
+ * prefix and host_nic apply: the VF options are refused by name, VLAN ones with their own reason (the
  * container owns the whole port, tags included). */
 #ifndef NET_CONFIG_H
 #define NET_CONFIG_H
@@ -58,6 +61,7 @@ struct net_config {
 	bool pf_vfs_set[NET_MAX_PFS]; /* vfs named this PF ("name#..."): its own mask only */
 	uint64_t pf_vfs_mask[NET_MAX_PFS][NET_MAX_VFS / 64];
 	char prefix[NET_PREFIX_MAX + 1];
+	bool host_nic_allow; /* passthrough: host_nic=allow */
 };
 
 int net_config_parse(const struct spec_map *generic, struct net_config *out, sr_error *err);

@@ -242,6 +242,34 @@ int sysfs_pci_driver(const char *root, const char *pci, char driver[SYSFS_DRIVER
 	return small_file_link_base(path, driver, SYSFS_DRIVER_MAX, err);
 }
 
+/* The kernel's boot ID: an inode number means something only within one boot. */
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+
+int sysfs_pci_instance(const char *root, const char *pci, char out[SYSFS_INSTANCE_MAX], sr_error *err)
+{
+	char path[PATH_MAX], boot[40];
+	struct stat sb;
+	out[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s", root, pci) < 0)
+		return -1;
+	if (stat(path, &sb) < 0)
+		return sr_error_set_errno(err, errno, "PCI device %s", pci);
+	if (small_file_read(BOOT_ID_PATH, boot, sizeof(boot), err) < 0)
+		return -1;
+	snprintf(out, SYSFS_INSTANCE_MAX, "%s/%llu", boot, (unsigned long long)sb.st_ino);
+	return 0;
+}
+
+enum sysfs_instance_match sysfs_instance_compare(const char *recorded, const char *now)
+{
+	const char *a = strchr(recorded, '/'), *b = strchr(now, '/');
+	if (!a || !b || a - recorded != b - now || strncmp(recorded, now, (size_t)(a - recorded)) != 0)
+		return SYSFS_INSTANCE_UNKNOWN;
+	return strcmp(a, b) == 0 ? SYSFS_INSTANCE_SAME : SYSFS_INSTANCE_OTHER;
+}
+
 int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_error *err)
 {
 	char path[PATH_MAX];
@@ -265,7 +293,25 @@ int sysfs_pci_iommu_group(const char *root, const char *pci, int *group, sr_erro
 	return 0;
 }
 
-int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *host_driver, sr_error *err)
+int sysfs_pci_driver_override(const char *root, const char *pci, char out[SYSFS_DRIVER_MAX], sr_error *err)
+{
+	char path[PATH_MAX];
+	out[0] = '\0';
+	if (check_pci(pci, err) < 0)
+		return -1;
+	if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
+		return -1;
+	if (access(path, F_OK) < 0)
+		return 0; /* a kernel without it (before 3.16) */
+	if (small_file_read(path, out, SYSFS_DRIVER_MAX, err) < 0)
+		return -1;
+	if (!strcmp(out, "(null)"))
+		out[0] = '\0';
+	return 0;
+}
+
+int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *from, const char *host_driver,
+				 sr_error *err)
 {
 	char path[PATH_MAX], override[PATH_MAX];
 	char driver[SYSFS_DRIVER_MAX];
@@ -273,21 +319,25 @@ int sysfs_pci_rebind_host_driver(const char *root, const char *pci, const char *
 	int rc = 0;
 	if (sysfs_pci_driver(root, pci, driver, err) < 0)
 		return -1;
+	if (strcmp(driver, from) != 0)
+		return sr_error_set(err, EBUSY, "%s is on %s now, not %s: someone else moved it, not ours to move", pci,
+				    driver[0] ? driver : "no driver", from[0] ? from : "no driver");
+	if (driver[0] && (!strcmp(driver, ".") || !strcmp(driver, "..")))
+		return sr_error_set(err, EINVAL, "%s: driver name '%s'", pci, driver);
 	if (build_path(override, sizeof(override), err, "%s/bus/pci/devices/%s/driver_override", root, pci) < 0)
 		return -1;
 	has_override = access(override, F_OK) == 0;
 	if (host_driver[0] && !has_override)
 		return sr_error_set(err, ENOTSUP, "cannot name %s's driver for %s: no driver_override (kernel before 3.16?)",
 				    host_driver, pci);
-	/* the override first, so that nothing else binds the device between the unbind and the probe */
+	/* the override first (cleared, or naming the host driver), so that drivers_probe picks the
+	 * device's own driver, not vfio-pci again */
 	if (has_override && small_file_write(override, host_driver[0] ? host_driver : "\n", err) < 0)
 		return sr_error_wrap(err, "set driver_override of %s", pci);
-	if (driver[0]) {
-		if (build_path(path, sizeof(path), err, "%s/bus/pci/devices/%s/driver/unbind", root, pci) < 0 ||
-		    small_file_write(path, pci, err) < 0) {
-			sr_error_wrap(err, "unbind %s from %s", pci, driver);
-			rc = -1;
-		}
+	if (driver[0] && (build_path(path, sizeof(path), err, "%s/bus/pci/drivers/%s/unbind", root, driver) < 0 ||
+			  small_file_write(path, pci, err) < 0)) {
+		sr_error_wrap(err, "unbind %s from %s", pci, driver);
+		rc = -1;
 	}
 	if (rc == 0 && (build_path(path, sizeof(path), err, "%s/bus/pci/drivers_probe", root) < 0 ||
 			small_file_write(path, pci, err) < 0)) {

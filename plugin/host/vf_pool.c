@@ -139,6 +139,30 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 	return -1;
 }
 
+int vf_rebind_host(const struct host *h, int vf, const char *vf_pci, const char *released_from,
+		   const char *host_driver, sr_error *err)
+{
+	char driver[SYSFS_DRIVER_MAX], override[SYSFS_DRIVER_MAX];
+	const char *name;
+	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, err) < 0 ||
+	    sysfs_pci_driver_override(h->sysfs_root, vf_pci, override, err) < 0)
+		return sr_error_wrap(err, "VF %d", vf);
+	if (!released_from && (!driver[0] || vf_driver_is_userspace(driver)))
+		return sr_error_set(err, EBUSY, "VF %d (%s) is on %s now: someone else's, not ours to move", vf, vf_pci,
+				    driver[0] ? driver : "no driver");
+	if (!released_from && override[0] && strcmp(override, driver) != 0)
+		return sr_error_set(err, EBUSY,
+				    "VF %d (%s): its driver_override is %s now (someone is moving it off %s): not ours to "
+				    "move",
+				    vf, vf_pci, override, driver);
+	/* named: a vfio-pci given this VF's ID (Kata's new_id) would take it otherwise */
+	name = host_driver && host_driver[0] ? host_driver : !released_from ? driver : "";
+	/* re-read inside, against what the caller saw: the last look before the unbind */
+	if (sysfs_pci_rebind_host_driver(h->sysfs_root, vf_pci, released_from ? released_from : driver, name, err) < 0)
+		return sr_error_wrap(err, "VF %d", vf);
+	return 0;
+}
+
 int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *owner_id, const char *host_driver,
 		 sr_error *why)
 {
@@ -155,7 +179,7 @@ int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *o
 			return sr_error_set(why, EBUSY, "on %s, released by endpoint %.12s, but %s", driver, owner_id,
 					    reason);
 	}
-	if (sysfs_pci_rebind_host_driver(h->sysfs_root, vf_pci, host_driver ? host_driver : "", why) < 0 ||
+	if (vf_rebind_host(h, vf, vf_pci, driver, host_driver, why) < 0 ||
 	    sysfs_pci_driver(h->sysfs_root, vf_pci, now, why) < 0)
 		return -1;
 	if (!now[0] || vf_driver_is_userspace(now))

@@ -48,6 +48,18 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 enum vfio_group_use { VFIO_GROUP_FREE, VFIO_GROUP_HELD, VFIO_GROUP_UNKNOWN };
 enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size);
 
+/* Rebinds VF vf_pci to its host network driver (a new netdev), its driver read again right before
+ * and moved only from where the caller may move it: released_from NULL, a host network driver
+ * (the caller's endpoint owns the VF, the free-VF check saw it there) and no driver_override
+ * naming another one; else from released_from exactly, the user-space driver (or "" = none) the
+ * VF was seen on when a released record proved it ours. Anything else is refused (EBUSY) and left
+ * untouched: between the check and the rebind (seconds in a burst) libvirt, driverctl or DPDK may
+ * have bound the VF to vfio-pci (or set its driver_override to), and an unbind of an open VFIO
+ * device can block. The probe names the host driver (sysfs_pci_rebind_host_driver): host_driver,
+ * the one the VF was handed out on ("" or NULL: not known), or, moved off its host driver, that one. */
+int vf_rebind_host(const struct host *h, int vf, const char *vf_pci, const char *released_from,
+		   const char *host_driver, sr_error *err);
+
 /* The VF is on a host network driver with its netdev in this namespace. */
 bool vf_is_home(const struct host *h, const char *vf_pci);
 

@@ -118,14 +118,9 @@ int vf_sync_netdev(const struct host *h, const char *pf, const struct net_config
 	if (ready && !has_mac && adopt_admin_mac(h, pf, cfg, t, netdev, &adopted, err) < 0)
 		return -1;
 	if (!has_mac && !adopted) {
-		char driver[SYSFS_DRIVER_MAX];
 		sr_error_clear(err);
-		/* back on the same driver by name: a vfio-pci given this VF's ID (Kata's new_id for
-		 * another VF) would take it otherwise */
-		if (sysfs_pci_driver(h->sysfs_root, t->vf_pci, driver, err) < 0 ||
-		    sysfs_pci_rebind_host_driver(h->sysfs_root, t->vf_pci, vf_driver_is_userspace(driver) ? "" : driver,
-						 err) < 0)
-			return sr_error_wrap(err, "VF %d", t->vf);
+		if (vf_rebind_host(h, t->vf, t->vf_pci, NULL, NULL, err) < 0)
+			return -1;
 		host_step_done(h, "rebind VF driver");
 		if (vf_wait_netdev(h, t->vf_pci, netdev, &info, err) < 0)
 			return sr_error_wrap(err, "VF %d", t->vf);
@@ -266,12 +261,35 @@ static void ctx_retrying(void *p, const sr_error *err)
 	sr_log_msg(c->h->log, SR_LOG_WARN, "%s; configuring it again", err->msg);
 }
 
+/* The VF netdev's MTU back to what it was before us, when the netdev is in this namespace: a
+ * network's mtu would otherwise stay with the VF into the next network, which may leave MTU
+ * alone. A netdev in a container or on vfio-pci is left: the driver's next probe gives a new one
+ * at its default. */
+static int restore_mtu(const struct host *h, const struct vf_target *t, sr_error *err)
+{
+	char netdev[SYSFS_IFNAME_MAX];
+	struct nlk_link_info info;
+	bool found = false;
+	sr_error e = {0};
+	if (!t->saved_mtu || !t->vf_pci || sysfs_pci_netdev(h->sysfs_root, t->vf_pci, netdev, &found, &e) < 0 ||
+	    !found || nlk_link_get(h->nl, netdev, &info, &e) < 0 || info.mtu == t->saved_mtu)
+		return 0;
+	if (nlk_link_set_mtu(h->nl, netdev, t->saved_mtu, err) < 0)
+		return sr_error_wrap(err, "VF %d netdev MTU back to %u", t->vf, t->saved_mtu);
+	return 0;
+}
+
 int vf_apply(const struct host *h, const char *pf_ifname, const struct net_config *cfg, const struct vf_target *t,
 	     sr_error *err)
 {
 	struct apply_ctx c = {h, pf_ifname, cfg, t};
 	struct vf_steps steps = {ctx_apply, ctx_finish, ctx_undo, ctx_retrying, STEP_COUNT, &c, ctx_apply_all};
-	return vf_steps_run(&steps, err);
+	sr_error e = {0};
+	if (vf_steps_run(&steps, err) == 0)
+		return 0;
+	if (restore_mtu(h, t, &e) < 0) /* the finish step may have set it */
+		sr_log_msg(h->log, SR_LOG_WARN, "undo on %s: %s", pf_ifname, e.msg);
+	return -1;
 }
 
 /* The fields of a VF that differ from its reset state (`now` as read from the PF); NULL (the VF
@@ -300,7 +318,7 @@ static unsigned reset_fields(const struct nlk_vf_config *s, const struct nlk_vf_
  * that one request fails (a driver without one of the hooks, a field refused), the fields are
  * set one by one, to tolerate what may be missing and name what failed. A VF that cannot be
  * read is reset field by field, blind. */
-int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
+static int reset_through_pf(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
 {
 	const struct nlk_vf_config *s = t->saved;
 	struct nlk_vf_config now, reset = {.vf = t->vf, .vlan_proto = NLK_VLAN_8021Q, .spoofchk = true,
@@ -345,4 +363,17 @@ int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target
 		RESET_STEP(-1);
 #undef RESET_STEP
 	return failed ? -1 : 0;
+}
+
+int vf_reset(const struct host *h, const char *pf_ifname, const struct vf_target *t, sr_error *err)
+{
+	sr_error e = {0};
+	int rc = reset_through_pf(h, pf_ifname, t, err);
+	if (restore_mtu(h, t, &e) < 0) {
+		sr_log_msg(h->log, SR_LOG_WARN, "reset: %s", e.msg);
+		if (rc == 0)
+			*err = e;
+		rc = -1;
+	}
+	return rc;
 }

@@ -7,8 +7,9 @@
  * names the step, PF, VF index and the kernel's reason.
  * vf_reset puts the VF back (MAC as before us, VLAN 0/QoS 0, spoof check on,
  * trust off, rates 0, link state auto) wherever its netdev is, even when it is
- * bound to vfio-pci, setting only what differs from that (one read of the VF first);
- * it carries on past failures and reports the first. */
+ * bound to vfio-pci, setting only what differs from that (one read of the VF first),
+ * and its netdev's MTU as before us when the netdev is in this namespace (the next
+ * network may leave MTU alone); it carries on past failures and reports the first. */
 #ifndef VF_SETUP_H
 #define VF_SETUP_H
 
@@ -24,6 +25,7 @@ struct vf_target {
 	const char *vf_pci;
 	const uint8_t *mac;
 	const struct nlk_vf_config *saved;
+	unsigned saved_mtu; /* its netdev's MTU before us; 0 = unknown (left as it is) */
 };
 
 /* The engine of vf_apply, a seam for tests: apply steps 0..count-1 in order, then finish;

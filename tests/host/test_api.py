@@ -460,6 +460,69 @@ def test_orphan_reclaimed(env, r):
     r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def vf_to(env, vf, driver):
+    """As the kernel shows a VF on `driver` in the fake sysfs: vfio-pci (a Kata VM's, no netdev) or
+    igbvf (home, with its netdev)."""
+    dev = os.path.join(env.sysfs, "bus", "pci", "devices", vf_pci(vf))
+    os.unlink(os.path.join(dev, "driver"))
+    os.symlink("../../drivers/" + driver, os.path.join(dev, "driver"))
+    net = os.path.join(dev, "net", vf_netdev(vf))
+    if driver == "igbvf":
+        os.makedirs(net, exist_ok=True)
+    elif os.path.isdir(net):
+        os.rmdir(net)
+
+
+def test_released_outlives_network(env, r):
+    """A Kata VM died and left its VF on vfio-pci; docker rm (DeleteEndpoint keeps it as released),
+    then docker network rm: the record stays, the proof that the VF is ours, and says so in status;
+    it loads at the next start; so does one of an endpoint the network took with it (a forced
+    clean-up) whose VF is on vfio-pci. Once a VF is home the sweep drops its record."""
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    seed_endpoint(env, NET_A, EP_S, 2, mac="02:42:0a:09:00:72", joined=True, sandbox="/nonexistent/sandbox-s")
+    seed_endpoint(env, NET_A, EP_T, 3, mac="02:42:0a:09:00:73")
+    vf_to(env, 2, "vfio-pci")
+    vf_to(env, 3, "vfio-pci")
+    env.start()
+    env.call("NetworkDriver.Leave", {"NetworkID": NET_A, "EndpointID": EP_S})
+    x = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_A, "EndpointID": EP_S})
+    eps = {e["id"]: e for e in env.state()["endpoints"]}
+    r.check(x.status == 200 and eps.get(EP_S, {}).get("phase") == "released",
+            "DeleteEndpoint with the VF on vfio-pci: kept as released", (x, eps.get(EP_S)))
+    x = env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_A})
+    st = env.state()
+    eps = {e["id"]: e for e in st["endpoints"]}
+    r.check(x.status == 200 and st["networks"] == [], "DeleteNetwork deletes the network", (x, st["networks"]))
+    r.check(eps.get(EP_S, {}).get("phase") == "released", "the released record outlives its network", eps)
+    r.check(eps.get(EP_T, {}).get("phase") == "released",
+            "an endpoint deleted with its network whose VF is on vfio-pci: kept as released", eps)
+    v = (env.call("SriovPlugin.Status").json or {}).get("released", [])
+    mine = {e.get("endpoint"): e for e in v}
+    r.check(set(mine) == {EP_S, EP_T} and all(e.get("network_deleted") and e.get("driver") == "vfio-pci" and
+                                                e.get("network") == NET_A for e in v),
+            "status lists both, network deleted, on vfio-pci", v)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    env.start(extra=("--reclaim-interval", "1"))
+    r.check(sorted(e["id"] for e in env.state()["endpoints"]) == sorted([EP_S, EP_T]),
+            "a start loads released records whose network is gone", env.log()[-600:])
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "100",
+                                                                     "vfs": "2-3"}))
+    r.check(x.status == 200, "a new network on those VFs", x)
+    x = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_B, EP_1))
+    r.check(x.status != 200 and x.err and "released by endpoint" in x.err,
+            "its CreateEndpoint tries to take them back as ours (the fake sysfs cannot rebind)", x)
+    vf_to(env, 2, "igbvf")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and EP_S in [e["id"] for e in env.state()["endpoints"]]:
+        time.sleep(0.1)
+    ids = [e["id"] for e in env.state()["endpoints"]]
+    r.check(EP_S not in ids and EP_T in ids, "VF 2 home: the sweep drops its record; VF 3's stays", ids)
+    vf_to(env, 3, "igbvf")
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_numvfs_option(env, r):
     x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "numvfs": "2"}))
     r.check(x.status == 200 and env.numvfs() == "2", "numvfs=2 writes 2 to sriov_numvfs", (x, env.numvfs()))
@@ -557,6 +620,10 @@ def run_all(r):
         env.start()
         test_state_dir_lock(env, r)
         r.check(env.stop() == 0, "SIGTERM exits 0 (lock env)")
+        check_valgrind(env, r)
+    with Env() as env:
+        env.start()
+        test_released_outlives_network(env, r)
         check_valgrind(env, r)
     with Env() as env:
         env.start(extra=("--default-pools", "10.77.0.0/24,10.78.0.0/24"))

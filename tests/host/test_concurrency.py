@@ -410,6 +410,42 @@ def test_join_racing_delete(env, r, hold):
     hold.rearm()
 
 
+def test_sweep_statfs_unlocked(env, r, hold):
+    """The sweep looks at each joined endpoint's SandboxKey (statfs) on a copy of the state, without
+    the state lock: held there (as by a sandbox on a hung mount), requests that need the lock are
+    answered, and the sweep goes on once the look returns."""
+    rc = env.stop()
+    r.check(rc == 0, "SIGTERM exit status 0", rc)
+    ep = ep_id(11)
+    seed_endpoint(env, NET_A, ep, 3, mac="02:42:0a:09:00:65")
+    env.start(extra=hold.args() + ("--reclaim-interval", "1"))
+    sandbox = os.path.join(env.tmp, "sandbox-statfs")
+    open(sandbox, "w").close()
+    x = env.call("NetworkDriver.Join", {"NetworkID": NET_A, "EndpointID": ep, "SandboxKey": sandbox, "Options": {}})
+    r.check(x.status == 200, "Join (the next sweep looks at its sandbox)", x)
+    if not r.check(hold.wait_inside(1), "the sweep is held at its look at the sandbox", env.log()[-800:]):
+        hold.release()
+        return
+    answers = []
+    for method, body in (("SriovPlugin.Status", None),
+                         ("NetworkDriver.EndpointOperInfo", {"NetworkID": NET_A, "EndpointID": ep}),
+                         ("NetworkDriver.Leave", {"NetworkID": NET_A, "EndpointID": hexid("7")})):
+        try:
+            answers.append((method, env.call(method, body, timeout=5 * SLOW).status))
+        except OSError as e:
+            answers.append((method, repr(e)))
+    r.check(answers == [("SriovPlugin.Status", 200), ("NetworkDriver.EndpointOperInfo", 200),
+                        ("NetworkDriver.Leave", 200)], "requests that take the state lock are answered meanwhile",
+            answers)
+    hold.release()
+    deadline = time.monotonic() + HOLD_WAIT
+    while time.monotonic() < deadline and not [e for e in env.state()["endpoints"] if e.get("sandbox_seen")]:
+        time.sleep(0.05)
+    r.check([e["id"] for e in env.state()["endpoints"] if e.get("sandbox_seen")] == [ep],
+            "the sweep then marks the sandbox seen", env.state()["endpoints"])
+    hold.rearm()
+
+
 def run_all(r):
     from hostlib import Env
     with Env() as env:
@@ -426,6 +462,8 @@ def run_all(r):
         test_delete_racing_join(env, r, hold)
         hold.step = "delete-marked"
         test_join_racing_delete(env, r, hold)
+        hold.step = "sweep-statfs"
+        test_sweep_statfs_unlocked(env, r, hold)
         r.check(env.stop() == 0, "SIGTERM exits 0")
         if env.valgrind:
             r.check(all(rc == 0 for _, rc in env.exit_codes), "valgrind: every SIGTERM stop exited 0",

@@ -10,6 +10,7 @@ test_api.py does. The choice itself, with real takes, is unit-tested (test_pf_ch
 import json
 import os
 import re
+import shutil
 import time
 
 from hostlib import FAKESYS, PF, PLAIN, Env, endpoint_body, hexid, network_body, run
@@ -167,6 +168,32 @@ def test_spread(env, r):
     r.check(len(owners) == 14, "status: 14 VFs owned", owners)
 
 
+def test_spread_burst(env, r):
+    """Two CreateEndpoints at once on a spread network with no endpoint yet: each counts the PFs'
+    load and enters its choice in one hold of the state lock, so the second sees the first's
+    choice and takes the other PF (counted in one hold and claimed in another, a burst piles onto
+    one PF). Both are held at create-chosen, right after choosing, then released together."""
+    from test_concurrency import Background, Hold
+    seed(env, [])
+    env.stop()
+    hold = Hold(env, "create-chosen")
+    env.start(extra=hold.args())
+    calls = [Background(env, "NetworkDriver.CreateEndpoint",
+                        endpoint_body(NET_A, ep_id(40 + i), address="10.9.0.%d/16" % (40 + i))) for i in range(2)]
+    both = hold.wait_inside(2)
+    r.check(both, "both CreateEndpoints chose a PF and are held", (hold.inside(), env.log()[-600:]))
+    hold.release()
+    pfs = []
+    for c in calls:
+        x = c.wait()
+        m = re.search(r"read VF (\d+) of (\w+)", (x.err or "") if x else "")
+        pfs.append(m.group(2) if m else x)
+    r.check(sorted(str(p) for p in pfs) == MPF, "a burst of two spreads over both PFs", pfs)
+    hold.rearm()
+    env.stop()
+    env.start()
+
+
 def test_fill(env, r):
     x = env.call("NetworkDriver.CreateNetwork",
                  network_body(NET_F, {"pf_iface": "mpf0,mpf1", "vlanid": "20", "pf_policy": "fill"}))
@@ -274,6 +301,40 @@ def test_vfs_vanish(env, r):
     seed(env, placed)
 
 
+def test_vf_recreated(env, r):
+    """The sweep knows a VF by its index, its PCI address and that device's instance (its sysfs
+    folder), never by its MAC (a trusted VF changes its own: the guest suite t-vfreuse.sh shows that).
+    Records of an older version get their VF's instance at the first sweep; a VF whose device is
+    re-created at the same PCI address (sriov_numvfs written 0, then 7) is lost, and its endpoint
+    dropped when two sweeps in a row find it so; the others stay."""
+    placed = [(NET_A, 0, 0), (NET_A, 1, 0), (NET_A, 1, 1)]
+    seed(env, placed)
+    env.stop()
+    env.start(extra=("--reclaim-interval", "1"))
+
+    def instances():
+        return {e["id"]: e.get("vf_instance", "") for e in env.state()["endpoints"]}
+    r.check(wait_for(lambda: all(instances().values()), 15), "the first sweeps record each VF's instance",
+            instances())
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    dev = os.path.join(env.sysfs, "bus", "pci", "devices", mvf_pci(1, 1))
+    r.check(instances().get(ep_id(2)) == "%s/%d" % (boot, os.stat(dev).st_ino),
+            "an instance is the boot ID and the VF's sysfs folder's inode", instances())
+    time.sleep(3)
+    r.check(len(env.state()["endpoints"]) == 3 and "lost its VF" not in env.log(),
+            "sweeps with every VF as it was drop nothing", env.log()[-600:])
+    fresh = dev + ".new"  # the same PCI address, a new device: a new folder
+    shutil.copytree(dev, fresh, symlinks=True)
+    shutil.rmtree(dev)
+    os.rename(fresh, dev)
+    dropped = "endpoint %.12s (network %.12s) lost its VF: VF 1 of mpf1 was re-created" % (ep_id(2), NET_A)
+    r.check(wait_for(lambda: dropped in env.log(), 15), "a VF re-created at its PCI address: its endpoint dropped",
+            env.log()[-600:])
+    r.check(sorted(instances()) == sorted([ep_id(0), ep_id(1)]), "the other endpoints stay", instances())
+    seed(env, placed)
+
+
 def test_restart(env, r):
     before = {n: net_file(env, n) for n in (NET_A, NET_F, NET_V)}
     env.stop()
@@ -315,10 +376,12 @@ def run_all(r):
         env.start()
         test_create(env, r)
         test_spread(env, r)
+        test_spread_burst(env, r)
         test_fill(env, r)
         test_vfs_per_pf(env, r)
         test_pf_gone(env, r)
         test_vfs_vanish(env, r)
+        test_vf_recreated(env, r)
         test_restart(env, r)
         rc = env.stop()
         r.check(rc == 0, "SIGTERM exit status 0 (multi-PF env)", rc)

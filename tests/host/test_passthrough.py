@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import signal
+import time
 
 from hostlib import PF, PF_PCI, PLAIN, Env, endpoint_body, hexid, network_body, run, vf_pci
 
@@ -207,6 +208,196 @@ def test_delete_network(env, r):
     host_as_before(env, r, "DeleteNetwork")
 
 
+def nic_addrs(env, name):
+    p = env.ns_run("ip", "-j", "addr", "show", "dev", name, check=False)
+    if p.returncode != 0:
+        return None
+    return sorted("%s/%d" % (a["local"], a["prefixlen"]) for a in json.loads(p.stdout)[0].get("addr_info", [])
+                  if a.get("scope") == "global")
+
+
+def default_routes(env):
+    p = env.ns_run("ip", "-j", "route", "show", "default")
+    return [(x.get("gateway"), x.get("dev")) for x in json.loads(p.stdout)]
+
+
+def test_partial_restore(r):
+    """The saved name is taken by another link when the NIC comes back: every other step is done
+    (MAC, MTU, up), the record stays released and the log says what could not be; the sweep
+    finishes the job once the name is free, and only then drops the record."""
+    with Env() as env:
+        make_nic(env)
+        env.start(extra=("--reclaim-interval", "1"))
+        r.check(env.call("NetworkDriver.CreateNetwork", network_body(NET_P, PT)).status == 200, "passthrough network")
+        r.check(env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_P, EP_1)).status == 200, "its endpoint")
+        away = Away(env)
+        env.ns_run("ip", "link", "add", PLAIN, "type", "veth", "peer", "name", "squat0")  # takes the NIC's name
+        away.come_back()
+        d = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_P, "EndpointID": EP_1})
+        r.check(d.status == 200, "DeleteEndpoint answers", d)
+        link = env.link("dev7") or {}
+        r.check(link.get("address") == HOST_MAC and link.get("mtu") == HOST_MTU and "UP" in link.get("flags", []),
+                "the name taken: MAC, MTU and up restored all the same (on dev7)", link)
+        r.check((ep_record(env, EP_1) or {}).get("phase") == "released", "the record stays (released)",
+                ep_record(env, EP_1))
+        r.check("rename dev7 back to %s: another interface" % PLAIN in env.log(), "the log says what could not be",
+                env.log()[-800:])
+        env.ns_run("ip", "link", "del", PLAIN)  # the name is free again
+        deadline = time.monotonic() + 15
+        while ep_record(env, EP_1) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        sysfs_rename(env, "dev7", PLAIN)
+        host_as_before(env, r, "the sweep, once the name is free")
+        r.check(ep_record(env, EP_1) is None, "the record dropped once all of it is restored", env.state())
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
+def test_host_nic(r):
+    """A NIC the host uses (a global address, its default route) is refused by name unless
+    host_nic=allow; allowed, its addresses and routes are saved with it and put back when it comes
+    home. A network whose NIC the host starts using later refuses the endpoint. A network on a NIC
+    in a container names the network that holds it."""
+    with Env() as env:
+        make_nic(env)
+        env.ns_run("ip", "link", "set", PLAIN + "p", "up")
+        env.ns_run("ip", "addr", "add", "10.77.0.5/24", "dev", PLAIN)
+        env.ns_run("ip", "route", "add", "default", "via", "10.77.0.1", "dev", PLAIN, "metric", "50")
+        env.ns_run("ip", "route", "add", "10.88.0.0/16", "via", "10.77.0.9", "dev", PLAIN)
+        env.start()
+        before = env.snapshot()
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_P, PT))
+        r.check(x.status == 409 and x.err and "the host uses %s (address 10.77.0.5/24" % PLAIN in x.err and
+                "route default via 10.77.0.1 (the host's default route)" in x.err and "host_nic=allow" in x.err,
+                "a NIC with the host's address and default route: refused, naming them", x)
+        r.check(env.snapshot() == before, "the refusal changed nothing")
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_S, {"pf_iface": PF, "host_nic": "allow"}))
+        r.check(x.status == 400 and x.err and "host_nic: a mode=passthrough option" in x.err,
+                "host_nic on an sriov network: refused", x)
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_P, dict(PT, host_nic="maybe")))
+        r.check(x.status == 400 and x.err and "host_nic 'maybe' is not allow or refuse" in x.err, "host_nic=maybe", x)
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_P, dict(PT, host_nic="allow")))
+        r.check(x.status == 200, "host_nic=allow: accepted", x)
+        net = [n for n in env.state()["networks"] if n["id"] == NET_P]
+        r.check(net and net[0]["config"].get("host_nic") == "allow", "saved with the network", net)
+        c = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_P, EP_1))
+        host = (ep_record(env, EP_1) or {}).get("host", {})
+        r.check(c.status == 200 and host.get("addresses") == ["10.77.0.5/24"] and
+                sorted((x["dst"], x["via"]) for x in host.get("routes", [])) ==
+                [("0.0.0.0/0", "10.77.0.1"), ("10.88.0.0/16", "10.77.0.9")],
+                "the endpoint's record holds the host's address and routes", (c, host))
+        # the netns is the "host": what the NIC takes with it is gone from it while it is away
+        away = Away(env)
+        r.check(default_routes(env) == [], "the NIC away: the host has no default route", default_routes(env))
+        away.come_back()
+        d = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_P, "EndpointID": EP_1})
+        r.check(d.status == 200 and ep_record(env, EP_1) is None, "DeleteEndpoint: restored and dropped", d)
+        sysfs_rename(env, "dev7", PLAIN)
+        host_as_before(env, r, "host_nic=allow")
+        r.check(nic_addrs(env, PLAIN) == ["10.77.0.5/24"], "its address is back", nic_addrs(env, PLAIN))
+        r.check(default_routes(env) == [("10.77.0.1", PLAIN)], "the host's default route is back",
+                default_routes(env))
+        p = env.ns_run("ip", "-j", "route", "show", "10.88.0.0/16")
+        r.check([(x.get("gateway"), x.get("dev")) for x in json.loads(p.stdout)] == [("10.77.0.9", PLAIN)],
+                "and its other route", p.stdout)
+        # a network made while the NIC was unused; the host gives it an address later
+        r.check(env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_P}).status == 200, "network deleted")
+        env.ns_run("ip", "route", "flush", "dev", PLAIN)
+        env.ns_run("ip", "addr", "flush", "dev", PLAIN)
+        r.check(env.call("NetworkDriver.CreateNetwork", network_body(NET_Q, PT)).status == 200,
+                "a NIC the host does not use: no option needed")
+        env.ns_run("ip", "addr", "add", "10.77.0.6/24", "dev", PLAIN)
+        x = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_Q, EP_2))
+        r.check(x.status == 409 and x.err and "the host uses %s (address 10.77.0.6/24)" % PLAIN in x.err and
+                ep_record(env, EP_2) is None, "the host took it meanwhile: the endpoint is refused, nothing recorded",
+                x)
+        env.ns_run("ip", "addr", "flush", "dev", PLAIN)
+        c = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_Q, EP_2))
+        r.check(c.status == 200, "free again: the endpoint is created", c)
+        away = Away(env)
+        for spec in (PLAIN, PLAIN_PCI):
+            x = env.call("NetworkDriver.CreateNetwork", network_body(NET_S, {"pf_iface": spec, "mode": "passthrough"}))
+            r.check(x.status == 409 and x.err and "already used by network " + NET_Q in x.err,
+                    "a passthrough network on the NIC in a container (%s): names the network holding it" % spec, x)
+        away.come_back()
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
+def test_crash_in_restore(r):
+    """Every step of giving a NIC back is a fault point (--fault-after-step): a crash after any of
+    them (the record marked deleting, the name, MAC, MTU, up/down back) leaves a record the next
+    start finishes, and the NIC ends as the host had it."""
+    with Env() as env:
+        make_nic(env)
+        env.start()
+        r.check(env.call("NetworkDriver.CreateNetwork", network_body(NET_P, PT)).status == 200, "passthrough network")
+        crashes = []
+        for step in range(1, 8):
+            c = env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_P, EP_1))
+            r.check(c.status == 200, "endpoint (round %d)" % step, c)
+            env.stop()
+            env.start(extra=("--fault-after-step", str(step)))
+            Away(env).come_back()
+            try:
+                d = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_P, "EndpointID": EP_1})
+                crashed = False
+            except OSError:
+                d, crashed = None, True
+            rc = env.proc.wait(timeout=10) if crashed else None
+            crashes.append(rc)
+            if not crashed:
+                r.check(d.status == 200, "past the last step: DeleteEndpoint answers", d)
+                env.stop()
+            for _ in range(2):  # the fake sysfs follows a rename the daemon made, before and at the restart
+                if os.path.isdir(netdev_dir(env, "dev7")) and env.link(PLAIN):
+                    sysfs_rename(env, "dev7", PLAIN)
+                if _ == 0:
+                    env.start()
+            host_as_before(env, r, "crash after step %d of the restore, restart" % step)
+            r.check(ep_record(env, EP_1) is None, "crash after step %d: the record is finished" % step,
+                    env.state()["endpoints"])
+        r.check(crashes[:6] == [99] * 6 and crashes[6] is None,
+                "steps 1-6 (marked deleting, name, MAC, MTU, up, done) each a fault point", crashes)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
+def test_sweep_restore_claimed(r):
+    """The sweep's restore of a released NIC is an operation on its endpoint, as a request's is: a
+    DeleteNetwork arriving while the sweep is restoring (held at sweep-restore) waits for it, then
+    deletes the network; the record stays until the NIC is back, and is restored then."""
+    from test_concurrency import Background, Hold
+    with Env() as env:
+        make_nic(env)
+        hold = Hold(env, "sweep-restore")
+        env.start(extra=hold.args() + ("--reclaim-interval", "1"))
+        r.check(env.call("NetworkDriver.CreateNetwork", network_body(NET_P, PT)).status == 200, "passthrough network")
+        r.check(env.call("NetworkDriver.CreateEndpoint", endpoint_body(NET_P, EP_1)).status == 200, "its endpoint")
+        away = Away(env)
+        d = env.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET_P, "EndpointID": EP_1})
+        r.check(d.status == 200 and (ep_record(env, EP_1) or {}).get("phase") == "released",
+                "deleted while the NIC is away: released", d)
+        if not r.check(hold.wait_inside(1), "the sweep is held restoring the released NIC", env.log()[-800:]):
+            hold.release()
+            return
+        n = Background(env, "NetworkDriver.DeleteNetwork", {"NetworkID": NET_P})
+        want = "network %s: waiting for its endpoint operations in flight" % NET_P[:12]
+        deadline = time.monotonic() + 30
+        while want not in env.log() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        r.check(want in env.log() and not n.done(), "DeleteNetwork waits for the sweep's restore", env.log()[-800:])
+        hold.release()
+        x = n.wait()
+        r.check(x is not None and x.status == 200 and env.state()["networks"] == [], "then deletes the network", x)
+        r.check((ep_record(env, EP_1) or {}).get("phase") == "released", "the NIC's record stays until it is back",
+                env.state())
+        away.come_back()
+        deadline = time.monotonic() + 15
+        while ep_record(env, EP_1) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        host_as_before(env, r, "network deleted first, NIC back later")
+        r.check(ep_record(env, EP_1) is None, "its record dropped once restored")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def run_all(r):
     with Env() as env:
         make_nic(env)
@@ -217,3 +408,7 @@ def run_all(r):
         test_delete_network(env, r)
         rc = env.stop()
         r.check(rc == 0, "SIGTERM exit status 0 (passthrough env)", rc)
+    test_sweep_restore_claimed(r)
+    test_partial_restore(r)
+    test_host_nic(r)
+    test_crash_in_restore(r)

@@ -15,13 +15,33 @@
 #      tasks on both nodes hold VFs with the admin MAC and VLAN 100 and ping across the wire,
 #      and every step leaves exactly as many VFs in use on a node as it runs tasks.
 # Swarm only takes managed (v2) plugins ("legacy plugin ... is not supported in swarm mode"),
-# so the plugin is build/managed-plugin, created as `sriov:latest` on each node.
+# so the plugin is build/managed-plugin. Its creation and the Swarm networks are made with the
+# README's own commands (its "Several hosts, Docker Swarm" block, read from README.md and run as
+# written but for the PF, each node's --ip-range and the plugin folder's path), so a README whose
+# commands do not work fails here.
 # Run: make managed-plugin && make check-guest-pair SUITE=tests/testbed/t-pair.sh [SUITE_ARGS=26]
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MP=$TB_REPO/build/managed-plugin
-# A managed plugin's driver name carries its tag: `-d sriov` does not find `sriov:latest`.
-DRV=sriov:latest
+# The README's Swarm block, continuation lines joined, comments dropped.
+README_SWARM=$(awk '/^## Several hosts, Docker Swarm/ {s = 1; next} s && /^```/ {n++; next} s && n == 1 {print}
+	s && n >= 2 {exit}' "$TB_REPO/README.md" | sed -e ':a' -e '/\\$/N; s/\\\n[[:space:]]*/ /; ta' |
+	sed -e 's/[[:space:]]*#.*$//' -e '/^$/d')
+# readme_cmd REGEX: the README's Swarm command matching REGEX (one line).
+readme_cmd() { grep -E -m1 -- "$1" <<<"$README_SWARM"; }
+# readme_run REGEX [FROM TO]...: runs that command as written, with Docker as $D and each FROM
+# text replaced by TO (what this test bed has instead of the README's example values).
+readme_run() {
+	local cmd
+	cmd=$(readme_cmd "$1") || { echo "README.md has no Swarm command matching '$1'" >&2; return 2; }
+	shift
+	while [ $# -ge 2 ]; do cmd=${cmd//"$1"/"$2"}; shift 2; done
+	echo "+ $cmd" >&2
+	eval "\"\$D\" ${cmd#docker }"
+}
+# The driver name the README's swarm network uses (a managed plugin's full name, tag included).
+DRV=$(readme_cmd '^docker network create -d' | sed -E 's/.* -d ([^ ]+) .*/\1/')
+PLUGIN=$(readme_cmd '^docker plugin enable' | awk '{print $4}')
 D=$TB_DOCKER
 VERSIONS=${*:-20 26}
 T0=$(date +%s)
@@ -59,7 +79,8 @@ node_up() {
 	tb_use_docker "$1" || return 1
 	tb_start_dockerd || { tb_log "dockerd did not start; once more"; tb_stop_dockerd; tb_start_dockerd; } || return 1
 	tb_import_busybox || return 1
-	"$D" plugin create sriov "$MP" >/dev/null && "$D" plugin enable sriov >/dev/null
+	readme_run '^docker plugin create' build/managed-plugin "$MP" >/dev/null &&
+		readme_run '^docker plugin enable' >/dev/null
 }
 # node_down: nothing of ours left, dockerd stopped (the managed plugin stops with it).
 node_down() {
@@ -67,8 +88,8 @@ node_down() {
 	# shellcheck disable=SC2046 # one argument per container ID
 	"$D" rm -f $("$D" ps -aq) >/dev/null 2>&1
 	"$D" network prune -f >/dev/null 2>&1
-	"$D" plugin disable -f sriov >/dev/null 2>&1
-	"$D" plugin rm -f sriov >/dev/null 2>&1
+	"$D" plugin disable -f "$PLUGIN" >/dev/null 2>&1
+	"$D" plugin rm -f "$PLUGIN" >/dev/null 2>&1
 	tb_stop_dockerd
 }
 kata_net() { # NAME VLAN SUBNET
@@ -76,9 +97,8 @@ kata_net() { # NAME VLAN SUBNET
 }
 kata_run() { "$D" run -d --name "$1" --net="$2" --ip="$3" bb sleep 3600 >/dev/null && vf_ok "$1" "$4"; }
 ct_addr_add() { nsenter -t "$(ct_pid "$1")" -n ip addr add "$2" dev eth0; }
-config_only() { # RANGE
-	"$D" network create --config-only --opt pf_iface="$PF" --opt vlanid=100 --subnet="$NET.0/24" \
-		--ip-range="$1" vfcfg >/dev/null
+config_only() { # RANGE: the README's --config-only line on this node's PF and range
+	readme_run '--config-only' enp1s0f0 "$PF" 192.168.100.64/27 "$1" >/dev/null
 }
 # keep_logs VERSION: dockerd's log (with the managed plugin's) to TESTBED_OUT for a look later.
 keep_logs() { [ -w /hostout ] && cp "$TB_DOCKERD_LOG" "/hostout/dockerd-$1.log"; }
@@ -232,8 +252,8 @@ swarm_test() {
 	tb_check "two nodes ready" tb_wait 120 sh -c "[ \$('$D' node ls --format '{{.Status}}' | grep -c Ready) = 2 ]"
 	tb_check "a: config-only vfcfg ($NET.64/27)" config_only "$NET.64/27"
 	tb_check "b: config-only vfcfg ($NET.96/27)" on_b config_only "$NET.96/27"
-	tb_check "manager: --scope swarm --config-from vfcfg vfnet" \
-		"$D" network create -d "$DRV" --scope swarm --config-from vfcfg vfnet
+	tb_check "manager: the README's --scope swarm --config-from vfcfg vfnet (-d $DRV)" \
+		readme_run '^docker network create -d .*--scope swarm'
 	tb_check_eq "vfnet is swarm-scoped" swarm "$("$D" network inspect -f '{{.Scope}}' vfnet 2>&1)"
 	tb_check "docker service create --network vfnet --replicas 2" \
 		"$D" service create --detach --no-resolve-image --name s1 --network vfnet --replicas 2 \
@@ -300,6 +320,10 @@ swarm_leave() {
 # ---- main --------------------------------------------------------------------------------------
 
 section "two hosts, role $TB_ROLE"
+tb_check "the README's Swarm commands are found (plugin create, enable, config-only, swarm network)" \
+	sh -c "[ -n \"$(readme_cmd '^docker plugin create')\" ] && [ -n \"$(readme_cmd '^docker plugin enable')\" ] &&
+	[ -n \"$(readme_cmd '--config-only')\" ] && [ -n \"$DRV\" ] && [ -n \"$PLUGIN\" ]"
+tb_log "README's Swarm commands: $(tr '\n' '|' <<<"$README_SWARM")"
 if ! tb_check "build/managed-plugin exists (make managed-plugin)" test -f "$MP/config.json"; then tb_summary; exit 1; fi
 tb_check "modules" tb_load_modules
 PF=$(tb_pfs | head -1)

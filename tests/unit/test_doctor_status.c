@@ -206,6 +206,35 @@ static void test_table(void)
 	free(text);
 	json_decref(view);
 
+	/* A passthrough network's endpoint is the NIC (in its container, or back), never "VF -1 ... VF
+	 * state unknown"; a released record whose network is deleted is listed with what it waits for. */
+	text = NULL;
+	out = open_memstream(&text, &size);
+	view = json_loads(
+		"{\"pfs\":[],\"networks\":[{\"id\":\"pppppppppppp1\",\"pf\":\"enp2s0\",\"pf_pci\":\"0000:02:00.0\","
+		"\"pfs\":[{\"pf\":\"enp2s0\",\"pci\":\"0000:02:00.0\",\"name\":\"\",\"state\":\"no netdev\","
+		"\"endpoints\":1}],\"endpoints\":1,\"endpoint_list\":[{\"id\":\"nnnnnnnnnnnn1\",\"kind\":\"nic\","
+		"\"pf\":\"\",\"pf_pci\":\"0000:02:00.0\",\"pf_state\":\"no netdev\",\"vf\":-1,"
+		"\"vf_pci\":\"0000:02:00.0\",\"host_name\":\"enp2s0\",\"phase\":\"ready\"}],"
+		"\"options\":{\"mode\":\"passthrough\",\"prefix\":\"eth\"}}],"
+		"\"released\":[{\"endpoint\":\"rrrrrrrrrrrr1\",\"network\":\"gggggggggggg1\",\"network_deleted\":true,"
+		"\"kind\":\"vf\",\"pf_pci\":\"0000:01:00.0\",\"vf\":5,\"pci\":\"0000:01:10.5\",\"driver\":\"vfio-pci\","
+		"\"waiting_for\":\"the VF on its host driver\"}]}",
+		0, &jerr);
+	CHECK(view != NULL);
+	status_table_print(out, view);
+	fclose(out);
+	CHECK(text && strstr(text, "    endpoint nnnnnnnnnnnn: NIC 0000:02:00.0 passed through, its netdev in the "
+				   "container's namespace; given back as enp2s0\n"));
+	CHECK(text && !strstr(text, "VF -1") && !strstr(text, "VF state unknown"));
+	CHECK(text && strstr(text, "RELEASED ("));
+	CHECK(text && strstr(text, "  endpoint rrrrrrrrrrrr network gggggggggggg (deleted): VF 5 (0000:01:10.5) of PF "
+				   "0000:01:00.0, driver vfio-pci; waiting for the VF on its host driver\n"));
+	if (text && !strstr(text, "RELEASED"))
+		fputs(text, stderr);
+	free(text);
+	json_decref(view);
+
 	/* An empty view says how to start. */
 	text = NULL;
 	out = open_memstream(&text, &size);

@@ -117,6 +117,26 @@ static void test_wait(struct daemon *d)
 	pthread_join(t, NULL);
 }
 
+/* A DeleteNetwork's wait for its network's operations is bounded: an operation stuck in the
+ * kernel (an unbind of an open VFIO device) must not hold net_lock, and with it every network
+ * change, for ever. The error names the operation; an idle network returns at once. */
+static void test_wait_network_bounded(struct daemon *d)
+{
+	sr_error err = {0};
+	pthread_mutex_lock(&d->lock);
+	CHECK(ep_ops_wait_network_idle(d, "net1", 1, &err) == 0);
+	CHECK(ep_ops_begin(d, "stuck0123456789", "net1", "created", &err) != NULL);
+	CHECK(ep_ops_wait_network_idle(d, "net1", 1, &err) == -1 && err.kind == SR_BUSY);
+	CHECK(strstr(err.msg, "network net1: endpoint stuck0123456 is still being created by another request after 1 s"));
+	if (!strstr(err.msg, "after 1 s"))
+		fprintf(stderr, "  %s\n", err.msg);
+	CHECK(ep_ops_find(d, "stuck0123456789") != NULL); /* still there: nothing was done to it */
+	sr_error_clear(&err);
+	CHECK(ep_ops_wait_network_idle(d, "net2", 1, &err) == 0 && !err.msg[0]);
+	ep_ops_end(d, "stuck0123456789");
+	pthread_mutex_unlock(&d->lock);
+}
+
 int main(void)
 {
 	static struct daemon d;
@@ -125,6 +145,7 @@ int main(void)
 	test_table(&d);
 	test_network_busy_by_vf(&d);
 	test_wait(&d);
+	test_wait_network_bounded(&d);
 	state_free(&d.state);
 	daemon_locks_destroy(&d);
 	return check_summary("ep_ops");

@@ -402,6 +402,15 @@ static void test_mode(void)
 	PARSE_OK("mode", "passthrough", "pf_iface", "0000:02:00.0", "mtu", "9000", "prefix", "nic");
 	CHECK(cfg.mtu == 9000);
 	CHECK_STR_EQ(cfg.prefix, "nic");
+	CHECK(!cfg.host_nic_allow);
+	/* host_nic: passthrough only; allow lets a NIC the host uses go (with its addresses) */
+	PARSE_OK("mode", "passthrough", "pf_iface", "enp2s0", "host_nic", "allow");
+	CHECK(cfg.host_nic_allow);
+	PARSE_OK("mode", "passthrough", "pf_iface", "enp2s0", "host_nic", "refuse");
+	CHECK(!cfg.host_nic_allow);
+	PARSE_FAIL("host_nic 'yes' is not allow or refuse", "mode", "passthrough", "pf_iface", "enp2s0", "host_nic",
+		   "yes");
+	PARSE_FAIL("host_nic: a mode=passthrough option", "pf_iface", "enp1s0f0", "host_nic", "allow");
 	PARSE_OK("mode", "passthrough", "pf_iface", "enp2s0", "mode", "passthrough");
 	/* the option order does not matter: VF options are judged once the mode is known */
 	PARSE_FAIL("vlanid: no VLAN in mode=passthrough: the container owns the whole port", "vlanid", "100",

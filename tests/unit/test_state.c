@@ -206,14 +206,20 @@ static void test_round_trip(void)
 
 /* "released, VF not home yet" survives a save and a load: it is the proof that a VF left on
  * vfio-pci is ours to take back. */
+/* a: the usual state; b: empty, to load into */
+static void fresh_pair(struct state *a, struct state *b)
+{
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	build_state(a);
+}
+
 static void test_released_phase(void)
 {
 	struct state a, b;
 	sr_error err = {0};
 	char *text;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	build_state(&a);
+	fresh_pair(&a, &b);
 	a.eps[1].phase = EP_RELEASED;
 	text = state_to_json(&a);
 	CHECK(text && strstr(text, "\"released\"") != NULL);
@@ -221,8 +227,53 @@ static void test_released_phase(void)
 	CHECK(b.ep_count == 2 && b.eps[1].phase == EP_RELEASED);
 	CHECK(state_find_vf_owner(&b, b.eps[1].pf_pci, b.eps[1].vf) == &b.eps[1]);
 	free(text);
+	state_free(&b);
+	/* its network deleted (DeleteNetwork keeps a record whose VF is not home): it still loads,
+	 * and a record in use without its network is still refused */
+	state_remove_net(&a, NET_B);
+	text = state_to_json(&a);
+	memset(&b, 0, sizeof(b));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.net_count == 1 && b.ep_count == 2);
+	if (err.msg[0])
+		fprintf(stderr, "  %s\n", err.msg);
+	free(text);
+	state_free(&b);
+	a.eps[1].phase = EP_READY;
+	text = state_to_json(&a);
+	memset(&b, 0, sizeof(b));
+	sr_error_clear(&err);
+	CHECK(text && state_from_json(text, &b, &err) == -1 && strstr(err.msg, "names unknown network " NET_B));
+	free(text);
 	state_free(&a);
 	state_free(&b);
+}
+
+/* A VF's identity (its PCI device's instance) and its netdev's MTU from before us survive a save
+ * and a load; records without them (older versions) keep their shape. */
+static void test_vf_identity_and_mtu(void)
+{
+	struct state a, b;
+	sr_error err = {0};
+	char *text;
+	fresh_pair(&a, &b);
+	snprintf(a.eps[0].vf_instance, sizeof(a.eps[0].vf_instance), "6f1c0e4a-0c0b-4b1e-9a57-1b2c3d4e5f60/4242");
+	a.eps[0].saved_mtu = 1500;
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"vf_instance\": \"6f1c0e4a-0c0b-4b1e-9a57-1b2c3d4e5f60/4242\""));
+	CHECK(text && strstr(text, "\"mtu\": 1500"));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.ep_count == 2);
+	if (b.ep_count == 2) {
+		CHECK_STR_EQ(b.eps[0].vf_instance, a.eps[0].vf_instance);
+		CHECK(b.eps[0].saved_mtu == 1500 && b.eps[1].saved_mtu == 0 && !b.eps[1].vf_instance[0]);
+	}
+	free(text);
+	state_free(&b);
+	a.eps[0].vf_instance[0] = '\0';
+	a.eps[0].saved_mtu = 0;
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "vf_instance") && !strstr(text, "\"mtu\": 0"));
+	free(text);
+	state_free(&a);
 }
 
 static void expect_corrupt(const char *base, const char *from, const char *to, const char *want);
@@ -417,6 +468,34 @@ static void test_passthrough_records(void)
 		CHECK(b.eps[1].phase == EP_RELEASED);
 	}
 	state_free(&b);
+	/* host_nic=allow: the network says so, the endpoint's host settings hold the host's address
+	 * and routes (a default route and one through a gateway) and read back the same */
+	a.nets[1].cfg.host_nic_allow = true;
+	CHECK(nlk_ip_parse("10.77.0.5/24", &a.eps[1].host.ip.addrs[0]) == 0);
+	CHECK(nlk_ip_parse("fd00::5/64", &a.eps[1].host.ip.addrs[1]) == 0);
+	a.eps[1].host.ip.addr_count = 2;
+	CHECK(nlk_ip_parse("0.0.0.0/0", &a.eps[1].host.ip.routes[0].dst) == 0);
+	CHECK(nlk_ip_parse("10.77.0.1", &a.eps[1].host.ip.routes[0].gateway) == 0);
+	a.eps[1].host.ip.routes[0].table = 254;
+	a.eps[1].host.ip.routes[0].priority = 50;
+	a.eps[1].host.ip.routes[0].protocol = 4;
+	a.eps[1].host.ip.route_count = 1;
+	free(text);
+	text = state_to_json(&a);
+	CHECK(text && strstr(text, "\"host_nic\": \"allow\"") && strstr(text, "\"10.77.0.5/24\"") &&
+	      strstr(text, "\"fd00::5/64\"") && strstr(text, "\"dst\": \"0.0.0.0/0\"") && strstr(text, "\"via\": \"10.77.0.1\""));
+	memset(&b, 0, sizeof(b));
+	CHECK(text && state_from_json(text, &b, &err) == 0 && b.ep_count == 2);
+	if (b.ep_count == 2) {
+		CHECK(b.nets[1].cfg.host_nic_allow && !b.nets[0].cfg.host_nic_allow);
+		CHECK(!memcmp(&b.eps[1].host.ip, &a.eps[1].host.ip, sizeof(b.eps[1].host.ip)));
+	}
+	state_free(&b);
+	a.nets[1].cfg.host_nic_allow = false;
+	memset(&a.eps[1].host.ip, 0, sizeof(a.eps[1].host.ip));
+	free(text);
+	text = state_to_json(&a);
+	CHECK(text && !strstr(text, "host_nic") && !strstr(text, "addresses") && !strstr(text, "routes"));
 	/* a wrong kind, a kind without its host settings, an unknown mode: refused, named */
 	bad = text ? strdup(text) : NULL;
 	char *k = bad ? strstr(bad, "\"nic\"") : NULL;
@@ -901,6 +980,7 @@ int main(void)
 	}
 	test_round_trip();
 	test_released_phase();
+	test_vf_identity_and_mtu();
 	test_unjoined_clock();
 	test_passthrough_records();
 	test_multi_pf_records();

@@ -104,6 +104,58 @@ static void test_view(struct daemon *d)
 	json_decref(view);
 }
 
+/* A released record whose network was deleted (a Kata VM left its VF on vfio-pci; docker rm, then
+ * docker network rm) is listed under "released" with the driver its VF is on now; a passthrough
+ * endpoint says it is a NIC and what it goes back as, not "VF -1". */
+static void test_released_and_nic(struct daemon *d)
+{
+	struct net_record net;
+	struct ep_record ep;
+	json_t *view, *rel, *nic_net = NULL, *nic_ep;
+	memset(&ep, 0, sizeof(ep));
+	snprintf(ep.id, sizeof(ep.id), "ep9");
+	snprintf(ep.network_id, sizeof(ep.network_id), "deletednet");
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), PF_PCI);
+	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "0000:05:10.0");
+	ep.phase = EP_RELEASED;
+	CHECK(state_add_ep(&d->state, &ep, NULL) != NULL);
+	memset(&net, 0, sizeof(net));
+	snprintf(net.id, sizeof(net.id), "nicnet");
+	net.cfg.pf_count = 1;
+	net.cfg.mode = NET_MODE_PASSTHROUGH;
+	snprintf(net.pf_pci[0], sizeof(net.pf_pci[0]), "0000:09:00.0");
+	snprintf(net.cfg.pf_spec[0], sizeof(net.cfg.pf_spec[0]), "enp9s0");
+	CHECK(state_add_net(&d->state, &net, NULL) != NULL);
+	memset(&ep, 0, sizeof(ep));
+	snprintf(ep.id, sizeof(ep.id), "ep2");
+	snprintf(ep.network_id, sizeof(ep.network_id), "nicnet");
+	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "0000:09:00.0");
+	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "0000:09:00.0");
+	snprintf(ep.host.name, sizeof(ep.host.name), "enp9s0");
+	ep.vf = -1;
+	ep.passthrough = true;
+	CHECK(state_add_ep(&d->state, &ep, NULL) != NULL);
+	view = status_view_build(d, &d->state);
+	CHECK(view != NULL);
+	rel = json_array_get(json_object_get(view, "released"), 0);
+	CHECK(json_array_size(json_object_get(view, "released")) == 1);
+	CHECK_STR_EQ(json_string_value(json_object_get(rel, "endpoint")), "ep9");
+	CHECK_STR_EQ(json_string_value(json_object_get(rel, "network")), "deletednet");
+	CHECK(json_is_true(json_object_get(rel, "network_deleted")));
+	CHECK_STR_EQ(json_string_value(json_object_get(rel, "kind")), "vf");
+	CHECK_STR_EQ(json_string_value(json_object_get(rel, "pci")), "0000:05:10.0");
+	CHECK_STR_EQ(json_string_value(json_object_get(rel, "driver")), "igbvf");
+	for (size_t i = 0; i < json_array_size(json_object_get(view, "networks")); i++) {
+		json_t *n = json_array_get(json_object_get(view, "networks"), i);
+		if (!strcmp(json_string_value(json_object_get(n, "id")), "nicnet"))
+			nic_net = n;
+	}
+	nic_ep = json_array_get(json_object_get(nic_net, "endpoint_list"), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(nic_ep, "kind")), "nic");
+	CHECK_STR_EQ(json_string_value(json_object_get(nic_ep, "host_name")), "enp9s0");
+	json_decref(view);
+}
+
 /* Fails allocation 1, 2, 3, ... until the view builds: every build either returns the whole
  * view (an allocation it could do without, e.g. an owner object for a free VF) or NULL, and
  * frees everything else. */
@@ -154,6 +206,7 @@ int main(void)
 	build_sysfs();
 	fill_state(&d);
 	test_view(&d);
+	test_released_and_nic(&d);
 	test_out_of_memory(&d);
 	state_free(&d.state);
 	fakesys_remove();

@@ -222,7 +222,22 @@ static void test_rebind(void)
 	char text[128];
 	sr_error err = {0};
 	writef("vfio-pci\n", "bus/pci/devices/" VF2 "/driver_override");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF2, "", &err) == 0);
+	CHECK(sysfs_pci_driver_override(root, VF2, text, &err) == 0 && !strcmp(text, "vfio-pci"));
+	/* the caller saw it on igbvf, it is on vfio-pci now (libvirt, driverctl, DPDK took it meanwhile):
+	 * refused, nothing written */
+	CHECK(sysfs_pci_rebind_host_driver(root, VF2, "igbvf", "", &err) == -1 && err.code == EBUSY);
+	CHECK(strstr(err.msg, VF2 " is on vfio-pci now, not igbvf: someone else moved it, not ours to move"));
+	readf(text, sizeof(text), "bus/pci/devices/" VF2 "/driver_override");
+	CHECK_STR_EQ(text, "vfio-pci\n");
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, "");
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, "");
+	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "igbvf", "", &err) == -1 && err.code == EBUSY); /* unbound now */
+	CHECK(strstr(err.msg, VF1 " is on no driver now, not igbvf"));
+	sr_error_clear(&err);
+	/* as seen: moved, through the driver's own unbind file */
+	CHECK(sysfs_pci_rebind_host_driver(root, VF2, "vfio-pci", "", &err) == 0);
 	if (err.msg[0])
 		fprintf(stderr, "  %s\n", err.msg);
 	readf(text, sizeof(text), "bus/pci/devices/" VF2 "/driver_override");
@@ -231,11 +246,13 @@ static void test_rebind(void)
 	CHECK_STR_EQ(text, VF2);
 	readf(text, sizeof(text), "bus/pci/drivers_probe");
 	CHECK_STR_EQ(text, VF2);
+	writef("(null)\n", "bus/pci/devices/" VF2 "/driver_override");
+	CHECK(sysfs_pci_driver_override(root, VF2, text, &err) == 0 && !text[0]); /* the kernel's "none" */
 
 	/* unbound VF: nothing to unbind, only a probe */
 	writef("", "bus/pci/drivers_probe");
 	writef("", "bus/pci/drivers/igbvf/unbind");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", &err) == 0);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", "", &err) == 0);
 	readf(text, sizeof(text), "bus/pci/drivers_probe");
 	CHECK_STR_EQ(text, VF1);
 	readf(text, sizeof(text), "bus/pci/drivers/igbvf/unbind");
@@ -243,21 +260,21 @@ static void test_rebind(void)
 
 	/* no drivers_probe (not a real sysfs): error says which step */
 	removef("bus/pci/drivers_probe");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", &err) == -1);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", "", &err) == -1);
 	CHECK(strstr(err.msg, "probe a driver for " VF1) != NULL);
 	writef("", "bus/pci/drivers_probe");
 	/* a driver without an unbind file */
 	removef("bus/pci/drivers/igbvf/unbind");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF0, "", &err) == -1);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF0, "igbvf", "", &err) == -1);
 	CHECK(strstr(err.msg, "unbind " VF0 " from igbvf") != NULL);
 	writef("", "bus/pci/drivers/igbvf/unbind");
-	CHECK(sysfs_pci_rebind_host_driver(root, "0000:01:10.0/../../x", "", &err) == -1);
-
+	CHECK(sysfs_pci_rebind_host_driver(root, "0000:01:10.0/../../x", "igbvf", "", &err) == -1);
 	/* the host driver named (a VF taken back from vfio-pci that has its ID: Kata's new_id): set
 	 * for the probe, then cleared, so that vfio-pci can take the VF again later */
+	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/" VF2 "/driver");
 	writef("", "bus/pci/drivers_probe");
 	writef("", "bus/pci/drivers/vfio-pci/unbind");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF2, "igbvf", &err) == 0);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF2, "vfio-pci", "igbvf", &err) == 0);
 	readf(text, sizeof(text), "bus/pci/devices/" VF2 "/driver_override");
 	CHECK_STR_EQ(text, "\n"); /* cleared last */
 	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
@@ -267,14 +284,14 @@ static void test_rebind(void)
 	/* a failed probe still clears the override, and says which driver was asked for */
 	removef("bus/pci/drivers_probe");
 	writef("xxxxxxxxxx", "bus/pci/devices/" VF1 "/driver_override");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "igbvf", &err) == -1);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", "igbvf", &err) == -1);
 	CHECK(strstr(err.msg, "probe igbvf for " VF1) != NULL);
 	readf(text, sizeof(text), "bus/pci/devices/" VF1 "/driver_override");
 	CHECK_STR_EQ(text, "\n");
 	writef("", "bus/pci/drivers_probe");
 	/* no driver_override file: a driver cannot be named */
 	removef("bus/pci/devices/" VF1 "/driver_override");
-	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "igbvf", &err) == -1 && err.code == ENOTSUP);
+	CHECK(sysfs_pci_rebind_host_driver(root, VF1, "", "igbvf", &err) == -1 && err.code == ENOTSUP);
 	CHECK(strstr(err.msg, "no driver_override") != NULL);
 	writef("\n", "bus/pci/devices/" VF1 "/driver_override");
 }

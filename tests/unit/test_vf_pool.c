@@ -13,6 +13,7 @@
 #include "../../plugin/daemon/daemon.h"
 #include "../../plugin/daemon/vf_pool_take.h"
 #include "../../plugin/host/vf_pool.h"
+#include "../../plugin/host/vf_setup.h"
 #include "../fakesys/fakesys.h"
 #include "check.h"
 
@@ -295,6 +296,59 @@ static void test_take_home(struct daemon *d)
 	CHECK(vf_take_home(&d->host, 2, vf_pci(2), "ep2", "", &err) == 0);
 }
 
+/* A VF rebound for its endpoint (its netdev refused the admin MAC) is moved only from its host
+ * network driver: one that someone bound to vfio-pci since the free-VF check (libvirt, driverctl,
+ * DPDK), or whose driver_override now names another driver, is refused and left untouched. */
+static void test_rebind_only_ours(struct daemon *d)
+{
+	const uint8_t mac[6] = {0x02, 0x42, 0x0a, 0x09, 0x00, 0x02};
+	struct nlk_vf_config saved;
+	struct net_config cfg;
+	struct vf_target t = {2, vf_pci(2), mac, &saved, 0};
+	sr_error err = {0};
+	char text[64];
+	memset(&saved, 0, sizeof(saved));
+	memset(&cfg, 0, sizeof(cfg));
+	writef("", "bus/pci/drivers_probe");
+	writef("", "bus/pci/drivers/vfio-pci/unbind");
+	writef("", "bus/pci/drivers/igbvf/unbind");
+	/* taken by vfio-pci between the check and the rebind: the netdev went with igbvf */
+	symlinkf("../../drivers/vfio-pci", "bus/pci/devices/%s/driver", vf_pci(2));
+	rmdir_f("bus/pci/devices/%s/net/" PF_NAME "v2", vf_pci(2));
+	CHECK(vf_sync_netdev(&d->host, NULL, &cfg, &t, &err) == -1 && err.code == EBUSY);
+	CHECK(strstr(err.msg, "VF 2 (0000:05:10.2) is on vfio-pci now: someone else's, not ours to move"));
+	if (!strstr(err.msg, "not ours to move"))
+		fprintf(stderr, "  %s\n", err.msg);
+	readf(text, sizeof(text), "bus/pci/drivers/vfio-pci/unbind");
+	CHECK_STR_EQ(text, "");
+	readf(text, sizeof(text), "bus/pci/drivers_probe");
+	CHECK_STR_EQ(text, "");
+	/* unbound meanwhile: the same */
+	removef("bus/pci/devices/%s/driver", vf_pci(2));
+	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), NULL, NULL, &err) == -1 && strstr(err.msg, "is on no driver now"));
+	/* still on igbvf, but driverctl / libvirt set driver_override to move it: refused */
+	symlinkf("../../drivers/igbvf", "bus/pci/devices/%s/driver", vf_pci(2));
+	writef("vfio-pci\n", "bus/pci/devices/%s/driver_override", vf_pci(2));
+	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), NULL, NULL, &err) == -1 && err.code == EBUSY);
+	CHECK(strstr(err.msg, "its driver_override is vfio-pci now (someone is moving it off igbvf)"));
+	readf(text, sizeof(text), "bus/pci/drivers/igbvf/unbind");
+	CHECK_STR_EQ(text, "");
+	readf(text, sizeof(text), "bus/pci/devices/%s/driver_override", vf_pci(2));
+	CHECK_STR_EQ(text, "vfio-pci\n");
+	/* ours on igbvf: rebound through igbvf's own unbind */
+	writef("", "bus/pci/devices/%s/driver_override", vf_pci(2));
+	sr_error_clear(&err);
+	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), NULL, NULL, &err) == 0);
+	readf(text, sizeof(text), "bus/pci/drivers/igbvf/unbind");
+	CHECK_STR_EQ(text, vf_pci(2));
+	/* a released VF seen on vfio-pci, on igbvf by now: not where it was seen, refused */
+	writef("", "bus/pci/drivers/igbvf/unbind");
+	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), "vfio-pci", &err) == -1 && err.code == EBUSY);
+	readf(text, sizeof(text), "bus/pci/drivers/igbvf/unbind");
+	CHECK_STR_EQ(text, "");
+	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v2", vf_pci(2));
+}
+
 static void test_vfio_group_use(void)
 {
 	char why[200] = "", dir[400];
@@ -337,6 +391,7 @@ int main(void)
 		test_udev_wait(&d);
 		test_take(&d);
 		test_take_home(&d);
+		test_rebind_only_ours(&d);
 		nlk_close(d.host.nl);
 	}
 	test_vfio_group_use();
