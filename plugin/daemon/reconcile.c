@@ -111,7 +111,7 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
  * d->lock held; `home` (ep_give_back) was read without it. */
 static void drop_or_release(struct daemon *d, const struct ep_record *e, bool home)
 {
-	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	struct ep_record *rec = state_ep_for_change(&d->state, e->id);
 	if (!rec || home) {
 		state_remove_ep(&d->state, e->id);
 		return;
@@ -298,9 +298,9 @@ static bool vf_lost(struct daemon *d, const struct ep_record *e, char *why, size
 
 /* Under d->lock: the live record of e (a copy from a snapshot) while it is still as it was (same
  * phase and VF) and no request works on it; NULL otherwise. */
-static struct ep_record *live_if_unchanged(struct daemon *d, const struct ep_record *e)
+static const struct ep_record *live_if_unchanged(struct daemon *d, const struct ep_record *e)
 {
-	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	const struct ep_record *rec = state_find_ep(&d->state, e->id);
 	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
 	    ep_ops_find(d, e->id))
 		return NULL;
@@ -325,10 +325,11 @@ static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_
  * or a request works on it. */
 static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool lost)
 {
-	struct ep_record *rec = live_if_unchanged(d, e);
+	const struct ep_record *rec = live_if_unchanged(d, e);
 	if (!rec)
 		return false;
-	rec->vf_lost_once = lost;
+	/* memory only (never saved): changed in place, not marked for the next save */
+	d->state.eps[rec - d->state.eps].vf_lost_once = lost;
 	return true;
 }
 

@@ -279,37 +279,51 @@ static void note_gone(struct state *st, bool ep, const char *id)
 	st->gone_count++;
 }
 
-/* A record handed out may be changed by the caller: the next save compares it with its file. */
-struct net_record *state_find_net(struct state *st, const char *id)
+static size_t net_index(const struct state *st, const char *id)
 {
-	for (size_t i = 0; i < st->net_count; i++)
-		if (!strcmp(st->nets[i].id, id)) {
-			if (st->net_touched) /* a copy (state_copy) is never saved: no flags */
-				st->net_touched[i] = 1;
-			return &st->nets[i];
-		}
-	return NULL;
+	size_t i = 0;
+	while (i < st->net_count && strcmp(st->nets[i].id, id) != 0)
+		i++;
+	return i;
 }
 
-struct ep_record *state_find_ep(struct state *st, const char *id)
+static size_t ep_index(const struct state *st, const char *id)
 {
-	for (size_t i = 0; i < st->ep_count; i++)
-		if (!strcmp(st->eps[i].id, id)) {
-			if (st->ep_touched) /* a copy (state_copy) is never saved: no flags */
-				st->ep_touched[i] = 1;
-			return &st->eps[i];
-		}
-	return NULL;
+	size_t i = 0;
+	while (i < st->ep_count && strcmp(st->eps[i].id, id) != 0)
+		i++;
+	return i;
 }
 
-/* Not marked: its callers only look (status asks for every VF's owner; marking them all would
- * make the next save read every owner's file back). One that changes the owner says so. */
-struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf)
+const struct net_record *state_find_net(const struct state *st, const char *id)
+{
+	size_t i = net_index(st, id);
+	return i < st->net_count ? &st->nets[i] : NULL;
+}
+
+const struct ep_record *state_find_ep(const struct state *st, const char *id)
+{
+	size_t i = ep_index(st, id);
+	return i < st->ep_count ? &st->eps[i] : NULL;
+}
+
+const struct ep_record *state_find_vf_owner(const struct state *st, const char *pf_pci, int vf)
 {
 	for (size_t i = 0; i < st->ep_count; i++)
 		if (st->eps[i].vf == vf && !strcmp(st->eps[i].pf_pci, pf_pci))
 			return &st->eps[i];
 	return NULL;
+}
+
+/* Marked: the next save compares the record with its file (a copy, state_copy, has no flags). */
+struct ep_record *state_ep_for_change(struct state *st, const char *id)
+{
+	size_t i = ep_index(st, id);
+	if (i == st->ep_count)
+		return NULL;
+	if (st->ep_touched)
+		st->ep_touched[i] = 1;
+	return &st->eps[i];
 }
 
 /* Room for one more record in array and its touched flags (both of capacity *cap). */
@@ -378,20 +392,20 @@ static void remove_record(void *array, unsigned char *touched, size_t *count, si
 
 void state_remove_net(struct state *st, const char *id)
 {
-	struct net_record *rec = state_find_net(st, id);
-	if (!rec)
+	size_t i = net_index(st, id);
+	if (i == st->net_count)
 		return;
-	note_gone(st, false, rec->id);
-	remove_record(st->nets, st->net_touched, &st->net_count, sizeof(*rec), (size_t)(rec - st->nets));
+	note_gone(st, false, st->nets[i].id);
+	remove_record(st->nets, st->net_touched, &st->net_count, sizeof(st->nets[0]), i);
 }
 
 void state_remove_ep(struct state *st, const char *id)
 {
-	struct ep_record *rec = state_find_ep(st, id);
-	if (!rec)
+	size_t i = ep_index(st, id);
+	if (i == st->ep_count)
 		return;
-	note_gone(st, true, rec->id);
-	remove_record(st->eps, st->ep_touched, &st->ep_count, sizeof(*rec), (size_t)(rec - st->eps));
+	note_gone(st, true, st->eps[i].id);
+	remove_record(st->eps, st->ep_touched, &st->ep_count, sizeof(st->eps[0]), i);
 }
 
 /* ---- JSON ---- */

@@ -9,10 +9,11 @@
  * (tmp, fsync, rename) and one fsync of each folder touched.
  *
  * What changed is tracked here, so callers keep the old shape (change in memory,
- * state_save, undo on failure): every record handed out by state_find_net,
- * state_find_ep or state_add_* is a candidate, compared with its file at the next
- * save (a record changed through st->eps[i] directly, or through
- * state_find_vf_owner, which is for looking, must be passed to state_touch_ep);
+ * state_save, undo on failure): every record handed out by state_ep_for_change or
+ * state_add_* is a candidate, compared with its file at the
+ * next save (a record changed through st->eps[i] directly must be passed to
+ * state_touch_ep); the state_find_* lookups only look, so a request that reads
+ * (EndpointOperInfo, status, a Join that changes nothing) adds nothing to a save;
  * every removed ID is unlinked unless it is back by then. A crash leaves each file either
  * old or new; the order (networks written, endpoints removed, endpoints written,
  * networks removed) keeps every prefix of a save loadable: no endpoint without its
@@ -137,16 +138,21 @@ int state_save(struct state *st, sr_error *err);
 /* Writes pending changes and those saved later, if any (0 when there are none). */
 int state_flush(struct state *st, sr_error *err);
 
-struct net_record *state_find_net(struct state *st, const char *id);
-struct ep_record *state_find_ep(struct state *st, const char *id);
-struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf);
+/* Lookups, for looking only: NULL when absent. */
+const struct net_record *state_find_net(const struct state *st, const char *id);
+const struct ep_record *state_find_ep(const struct state *st, const char *id);
+const struct ep_record *state_find_vf_owner(const struct state *st, const char *pf_pci, int vf);
+/* The one way to get a record to change: marked, so the next save compares it with its
+ * file (and writes it when it differs). NULL when absent. (A network's record never changes
+ * after CreateNetwork: it is added and removed whole.) */
+struct ep_record *state_ep_for_change(struct state *st, const char *id);
 
 /* Append a copy; returns the stored record or NULL (ENOMEM) with err set. */
 struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err);
 struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err);
 void state_remove_net(struct state *st, const char *id);
 void state_remove_ep(struct state *st, const char *id);
-/* rec (a record of st) was changed without going through state_find_*: save it next. */
+/* rec (a record of st, e.g. st->eps[i]) was changed without state_*_for_change: save it next. */
 void state_touch_ep(struct state *st, const struct ep_record *rec);
 /* Docker is done with rec but its VF is not home: it stays as the proof the VF is ours
  * (EP_RELEASED, out of any sandbox); touched, saved by the next save. */

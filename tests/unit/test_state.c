@@ -472,6 +472,55 @@ static void test_lookups(void)
 	CHECK(st.nets == NULL && st.eps == NULL && st.net_count == 0 && st.ep_count == 0);
 }
 
+/* Lookups only look: a save after any number of them writes only what changed (past the
+ * number of touched records a save reads back, a marked record would be rewritten blind). */
+static void test_lookups_write_nothing(void)
+{
+	enum { N = 100 };
+	struct state st;
+	sr_error err = {0};
+	char dir[512], path[700], id[80];
+	struct net_record n;
+	static ino_t ino[N];
+	struct stat sb;
+	int same = 0;
+	snprintf(dir, sizeof(dir), "%s/lookups", tmpdir);
+	CHECK(state_open(dir, &st, &err) == 0);
+	build_state(&st);
+	for (int i = 0; i < N; i++) {
+		struct ep_record e;
+		snprintf(id, sizeof(id), "look%03d", i);
+		fill_ep(&e, id, NET_B, 100 + i);
+		e.phase = EP_READY;
+		CHECK(state_add_ep(&st, &e, &err) != NULL);
+	}
+	CHECK(state_save(&st, &err) == 0);
+	state_free(&st);
+	CHECK(state_open(dir, &st, &err) == 0 && st.ep_count == N + 2);
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, i);
+		CHECK(stat(path, &sb) == 0);
+		ino[i] = sb.st_ino;
+		snprintf(id, sizeof(id), "look%03d", i);
+		const struct ep_record *e = state_find_ep(&st, id);
+		CHECK(e && state_find_net(&st, e->network_id) && state_find_vf_owner(&st, e->pf_pci, e->vf) == e);
+	}
+	fill_net(&n, "cccc", 300); /* one change: its file alone is written */
+	CHECK(state_add_net(&st, &n, &err) != NULL && state_save(&st, &err) == 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, i);
+		same += stat(path, &sb) == 0 && sb.st_ino == ino[i];
+	}
+	CHECK(same == N);
+	/* a get for change is saved */
+	snprintf(id, sizeof(id), "look%03d", 7);
+	state_ep_for_change(&st, id)->joined = !state_find_ep(&st, id)->joined;
+	CHECK(state_save(&st, &err) == 0);
+	snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, 7);
+	CHECK(stat(path, &sb) == 0 && sb.st_ino != ino[7]);
+	state_free(&st);
+}
+
 static void test_save_reopen(void)
 {
 	struct state a, b;
@@ -716,7 +765,7 @@ static void test_per_object_files(void)
 	free(text);
 	CHECK(stat(ep1, &b1) == 0 && stat(ep2, &b2) == 0 && stat(neta, &bn) == 0);
 	/* Join-like change: only EP_1's file is replaced */
-	state_find_ep(&st, EP_1)->joined = false;
+	state_ep_for_change(&st, EP_1)->joined = false;
 	CHECK(state_save(&st, &err) == 0);
 	CHECK(stat(ep1, &a1) == 0 && stat(ep2, &a2) == 0 && stat(neta, &an) == 0);
 	CHECK(a1.st_ino != b1.st_ino && a2.st_ino == b2.st_ino && an.st_ino == bn.st_ino);
@@ -905,6 +954,7 @@ int main(void)
 	test_passthrough_records();
 	test_multi_pf_records();
 	test_lookups();
+	test_lookups_write_nothing();
 	test_save_reopen();
 	test_corrupt();
 	test_duplicates_rejected();
