@@ -18,8 +18,11 @@
  * old or new; the order (networks written, endpoints removed, endpoints written,
  * networks removed) keeps every prefix of a save loadable: no endpoint without its
  * network. A version 1 state.json (the whole state in one file, before this layout)
- * is loaded as it is and converted by the next save: all files written and made
- * durable first, then the marker replaces it in one rename.
+ * is loaded as it is and converted by the next save: a note (state.json.converting)
+ * written, all files written and made durable, what memory does not hold removed, then
+ * the marker replaces it in one rename and the note goes. Folders holding records
+ * beside a version 1 state.json without that note are refused at load (they were
+ * written under a version 2 marker: converting would delete them).
  *
  * Callers save after every change and undo the in-memory change when the save
  * fails, except for changes Docker will not retry (deletes): those stay in memory
@@ -129,7 +132,9 @@ int state_dir_check(const char *dir, bool *tightened, sr_error *err);
  * endpoints/ folder, or state.json missing while those folders hold records (a marker
  * deleted by hand must not turn into an empty start). Nothing is written, except that
  * <id>.json.tmp files a crash left are removed. A version 1 state.json loads as it
- * is and leaves the state dirty (the next save or state_flush converts it). */
+ * is and leaves the state dirty (the next save or state_flush converts it), unless
+ * networks/ or endpoints/ is a symlink or holds records no conversion wrote: refused,
+ * naming the file and the folder. */
 int state_open(const char *dir, struct state *st, sr_error *err);
 void state_free(struct state *st);
 /* Writes what changed since the last successful save (everything when the dir does

@@ -6,7 +6,8 @@ import json
 import os
 import time
 
-from hostlib import PF, Env, endpoint_body, hexid, network_body, plugin_state, vf_netdev
+from hostlib import PF, Env, hexid, network_body, vf_netdev
+from test_faults import expect_refusal, files, rp
 
 NET_A, NET_B = hexid("a"), hexid("b")
 EP_J = hexid("9")
@@ -77,5 +78,134 @@ def test_readonly_requests(r):
         r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def seed(env, r):
+    """A network, two pools (one named by the network), stopped: what a state dir holds."""
+    env.start()
+    p = env.call("IpamDriver.RequestPool", rp("10.9.0.0/16"))
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+    q = env.call("IpamDriver.RequestPool", rp("10.30.0.0/16"))
+    r.check(p.status == 200 and x.status == 200 and q.status == 200, "seed: a network and two pools", (p, x, q))
+    r.check(env.stop() == 0, "seed: SIGTERM exits 0")
+    return files(env)
+
+
+def put(env, name, doc):
+    with open(os.path.join(env.state_dir, name), "w") as f:
+        json.dump(doc, f)
+
+
+def restore(env, good):
+    """The state dir back to `good` (files(env) of a good state)."""
+    for name in sorted(env.state_files(), reverse=True):
+        if name not in good:
+            p = os.path.join(env.state_dir, name.rstrip("/"))
+            if os.path.islink(p) or not os.path.isdir(p):
+                os.unlink(p)
+            else:
+                os.rmdir(p)
+    for name, (kind, data) in sorted(good.items()):
+        p = os.path.join(env.state_dir, name.rstrip("/"))
+        if kind == "dir":
+            if os.path.islink(p):
+                os.unlink(p)
+            os.makedirs(p, mode=0o700, exist_ok=True)
+        elif kind == "file":
+            if os.path.islink(p):
+                os.unlink(p)
+            with open(p, "wb") as f:
+                f.write(data)
+
+
+def refused_and_kept(env, r, label, want):
+    """The daemon refuses to start with `want` in its message, and deletes nothing."""
+    before = files(env)
+    expect_refusal(env, r, label, want)
+    after = files(env)
+    r.check(before == after, "%s: nothing deleted or rewritten" % label,
+            sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n)))
+
+
+def test_markers_vs_folders(r):
+    """state.json / ipam.json of the older layout (version 1) beside folders that hold records,
+    and records the daemon could not store or would misread: it starts with every valid record or
+    refuses naming the file; it never deletes what is there, never writes through a symlink, and
+    never grants one prefix twice."""
+    with Env() as env:
+        good = seed(env, r)
+        v1_state = dict(env.state(), version=1)
+        v1_ipam = dict(env.ipam(), version=1)
+        pool_names = [n for n in good if n.startswith("pools/") and n.endswith(".json")]
+
+        # an empty version 1 state.json restored beside networks/ (an old backup)
+        put(env, "state.json", {"version": 1, "networks": [], "endpoints": []})
+        refused_and_kept(env, r, "empty version 1 state.json beside networks/", "state.json is a version 1 file")
+        r.check("networks" in env.log() and "state.json" in env.log(), "the message names the file and folder",
+                env.log()[-600:])
+        restore(env, good)
+        # an empty version 1 ipam.json (a downgrade, an upgrade) beside pools/ whose prefix a network names
+        put(env, "ipam.json", {"version": 1, "next_id": 1, "pools": []})
+        refused_and_kept(env, r, "empty version 1 ipam.json beside pools/", "ipam.json is a version 1 file")
+        # ... the same ipam.json listing one of the two pools
+        put(env, "ipam.json", dict(v1_ipam, pools=v1_ipam["pools"][:1]))
+        refused_and_kept(env, r, "older version 1 ipam.json beside pools/", "holds 2 pools of the newer layout")
+        restore(env, good)
+
+        # a version 1 state.json whose networks/ is a symlink to a folder elsewhere
+        elsewhere = os.path.join(env.tmp, "elsewhere")
+        os.rename(os.path.join(env.state_dir, "networks"), elsewhere)
+        os.symlink(elsewhere, os.path.join(env.state_dir, "networks"))
+        put(env, "state.json", v1_state)
+        out_there = sorted(os.listdir(elsewhere))
+        refused_and_kept(env, r, "version 1 state.json, networks/ a symlink", "is a symbolic link")
+        r.check(sorted(os.listdir(elsewhere)) == out_there and out_there, "nothing removed out there", out_there)
+        os.unlink(os.path.join(env.state_dir, "networks"))
+        os.rename(elsewhere, os.path.join(env.state_dir, "networks"))
+        restore(env, good)
+        # ... and pools/
+        os.rename(os.path.join(env.state_dir, "pools"), elsewhere)
+        os.symlink(elsewhere, os.path.join(env.state_dir, "pools"))
+        put(env, "ipam.json", v1_ipam)
+        refused_and_kept(env, r, "version 1 ipam.json, pools/ a symlink", "is a symbolic link")
+        r.check(len(os.listdir(elsewhere)) == 2, "no pool removed out there", os.listdir(elsewhere))
+        os.unlink(os.path.join(env.state_dir, "pools"))
+        os.rename(elsewhere, os.path.join(env.state_dir, "pools"))
+        restore(env, good)
+
+        # a pool ID that cannot name a file, in a version 1 ipam.json (nothing in pools/)
+        for name in pool_names:
+            os.unlink(os.path.join(env.state_dir, name))
+        bad = json.loads(json.dumps(v1_ipam))
+        bad["pools"][0]["id"] = ".."
+        put(env, "ipam.json", bad)
+        refused_and_kept(env, r, "pool ID '..' in a version 1 ipam.json", "id '..': not a valid pool ID")
+        r.check("ipam.json" in env.log(), "the message names ipam.json", env.log()[-400:])
+        restore(env, good)
+
+        # a pool's file without address_space
+        doc = json.loads(good[pool_names[0]][1])
+        del doc["address_space"]
+        put(env, pool_names[0], doc)
+        refused_and_kept(env, r, "a pool without address_space", "address_space: missing")
+        r.check(pool_names[0] in env.log(), "the message names the pool's file", env.log()[-400:])
+        restore(env, good)
+
+        # next_id at the largest ipam.json holds: one more pool, then refusals; every start loads
+        put(env, "ipam.json", {"version": 2, "next_id": 2 ** 63 - 2, "layout": "pools/<id>.json"})
+        env.start()
+        x = env.call("IpamDriver.RequestPool", rp("10.40.0.0/16"))
+        y = env.call("IpamDriver.RequestPool", rp("10.41.0.0/16"))
+        r.check(x.status == 200 and x.json["PoolID"].startswith("sriov-%d-" % (2 ** 63 - 2)), "the last pool ID", x)
+        r.check(y.status == 400 and "no pool ID left" in (y.err or ""), "then: no pool ID left", y)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        with open(os.path.join(env.state_dir, "ipam.json")) as f:
+            r.check(json.load(f)["next_id"] == 2 ** 63 - 1, "next_id written as the largest, not negative")
+        env.start()
+        r.check("3 pools" in env.log() or env.ipam() and len(env.ipam()["pools"]) == 3,
+                "the daemon loads its own file", env.log()[-400:])
+        r.check(env.call("IpamDriver.RequestPool", rp("10.9.0.0/16")).status == 400, "a held prefix stays held")
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def run_all(r):
     test_readonly_requests(r)
+    test_markers_vs_folders(r)

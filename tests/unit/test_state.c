@@ -871,19 +871,27 @@ static void test_convert_v1(void)
 {
 	struct state a, b;
 	sr_error err = {0};
-	char dir[512], path[700], stale[700], *v1, *ja, *jb, *marker;
+	char dir[512], path[700], stale[700], note[700], *v1, *ja, *jb, *marker;
 	snprintf(dir, sizeof(dir), "%s/v1", tmpdir);
+	snprintf(note, sizeof(note), "%s/state.json.converting", dir);
 	CHECK(mkdir(dir, 0700) == 0);
 	memset(&a, 0, sizeof(a));
 	build_state(&a);
 	v1 = state_to_json(&a);
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	write_file(path, v1);
-	/* an interrupted earlier conversion: a folder with a record the old file does not hold */
+	/* a folder with a record the old file does not hold, and no conversion under way: written
+	 * under a version 2 marker (an older state.json restored): refused, the record kept */
 	snprintf(stale, sizeof(stale), "%s/endpoints", dir);
 	CHECK(mkdir(stale, 0700) == 0);
 	snprintf(stale, sizeof(stale), "%s/endpoints/%s.json", dir, "9999");
 	write_file(stale, "{}");
+	CHECK(state_open(dir, &b, &err) == -1);
+	CHECK(strstr(err.msg, "state.json is a version 1 file") && strstr(err.msg, "holds 1 records") &&
+	      strstr(err.msg, "/endpoints"));
+	CHECK(access(stale, F_OK) == 0);
+	/* the same left by an interrupted conversion (its note is there): replaced by this one */
+	write_file(note, "");
 	CHECK(state_open(dir, &b, &err) == 0);
 	CHECK(b.loaded && b.dirty && b.net_count == 2 && b.ep_count == 2);
 	ja = state_to_json(&a);
@@ -896,7 +904,7 @@ static void test_convert_v1(void)
 	free(marker);
 	CHECK(state_flush(&b, &err) == 0 && !b.dirty);
 	state_free(&b);
-	CHECK(access(stale, F_OK) < 0);
+	CHECK(access(stale, F_OK) < 0 && access(note, F_OK) < 0);
 	CHECK(sub_count(dir, "networks") == 2 && sub_count(dir, "endpoints") == 2);
 	marker = read_file(path);
 	CHECK(marker && strstr(marker, "\"version\": 2") && !strstr(marker, NET_A));
@@ -904,10 +912,35 @@ static void test_convert_v1(void)
 	CHECK(state_open(dir, &b, &err) == 0 && !b.dirty);
 	jb = state_to_json(&b);
 	CHECK(jb && !strcmp(ja, jb));
-	free(ja);
 	free(jb);
-	free(v1);
 	state_free(&b);
+	/* a finished conversion's note left by a crash after the marker's rename: removed at load */
+	write_file(note, "");
+	CHECK(state_open(dir, &b, &err) == 0 && access(note, F_OK) < 0);
+	state_free(&b);
+
+	/* a version 1 state.json whose networks/ is a symlink to a folder elsewhere: refused at
+	 * start, nothing out there removed (the conversion never empties through a link) */
+	snprintf(dir, sizeof(dir), "%s/v1link", tmpdir);
+	CHECK(mkdir(dir, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	write_file(path, v1);
+	snprintf(stale, sizeof(stale), "%s/elsewhere", tmpdir);
+	CHECK(mkdir(stale, 0700) == 0);
+	snprintf(note, sizeof(note), "%s/networks", dir);
+	CHECK(symlink(stale, note) == 0);
+	snprintf(stale, sizeof(stale), "%s/elsewhere/%s.json", tmpdir, NET_A);
+	write_file(stale, "{}");
+	CHECK(state_open(dir, &b, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	memset(&b, 0, sizeof(b));
+	build_state(&b);
+	snprintf(b.dir, sizeof(b.dir), "%s", dir);
+	b.layout = 1; /* as loaded from the version 1 file: the save converts */
+	CHECK(state_save(&b, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	CHECK(access(stale, F_OK) == 0);
+	state_free(&b);
+	free(ja);
+	free(v1);
 	state_free(&a);
 }
 
