@@ -14,6 +14,7 @@
 #include "pf_choose.h"
 #include "../host/vf_setup.h"
 #include "../host/nic.h"
+#include "ep_clock.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
 
@@ -309,7 +310,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
-	ep.unjoined_at = (long long)time(NULL);
+	ep_clock_mark_unjoined(d, &ep);
 	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
 		if (create_nic(d, &net, &ep, err) < 0)
 			goto fail;
@@ -472,7 +473,7 @@ static int join_commit(struct daemon *d, const char *id, const char *sandbox_key
 	ep = state_ep_for_change(&d->state, id);
 	saved = *ep;
 	if (!ep->joined) {
-		ep->joined_at = (long long)time(NULL);
+		ep_clock_mark_joined(d, ep);
 		ep->sandbox_seen = false;
 		ep->sandbox_mounted = false;
 	}
@@ -584,7 +585,7 @@ int handle_leave(struct daemon *d, const char *body, size_t len, struct http_res
 	ep->sandbox_key[0] = '\0';
 	ep->sandbox_seen = false;
 	ep->sandbox_mounted = false;
-	ep->unjoined_at = (long long)time(NULL);
+	ep_clock_mark_unjoined(d, ep);
 	if (state_save(&d->state, err) < 0) {
 		*ep = saved;
 		pthread_mutex_unlock(&d->lock);

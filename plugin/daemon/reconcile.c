@@ -13,6 +13,7 @@
 #include "state_copy.h"
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
+#include "ep_clock.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
 
@@ -72,8 +73,7 @@ static void reconcile_endpoints(struct daemon *d)
 
 static bool orphan(const struct ep_record *e)
 {
-	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 &&
-	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
+	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 && ep_clock_since_unjoined(e) > ORPHAN_GRACE_S;
 }
 
 /* true: stale. Marks the sandbox seen when its file exists, and mounted when it is a mounted
@@ -100,7 +100,7 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, bool *changed)
 	}
 	if (errno != ENOENT)
 		return false;
-	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
+	return e->sandbox_seen || ep_clock_since_joined(e) > SANDBOX_GRACE_S;
 }
 
 /* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
@@ -211,7 +211,7 @@ int reconcile_stale_endpoints(struct daemon *d)
 					 access(stale[i].sandbox_key, F_OK) == 0 ? " (its netns is unmounted)" : "");
 			else
 				snprintf(why, sizeof(why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
-					 (long long)time(NULL) - stale[i].unjoined_at);
+					 ep_clock_since_unjoined(&stale[i]));
 			if (stale[i].passthrough)
 				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, NIC %s back as %s",
 					   stale[i].id, why, stale[i].pf_pci, stale[i].host.name);

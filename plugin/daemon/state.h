@@ -97,6 +97,9 @@ struct ep_record {
 	/* memory only: why the last attempt to give the VF back left it off its host driver
 	 * (released records; "" = none made since start), for status */
 	char pending[160]; /* a longer reason is cut */
+	/* memory only: joined_at and unjoined_at on CLOCK_BOOTTIME (ms), what the sweep's grace
+	 * periods are measured on while running (ep_clock.h); 0 = not anchored */
+	long long joined_mono_ms, unjoined_mono_ms;
 };
 
 struct state {

@@ -206,6 +206,58 @@ def test_markers_vs_folders(r):
         r.check(env.stop() == 0, "SIGTERM exits 0")
 
 
+def test_clock_step(r):
+    """An NTP step of the wall clock while running (2 h ahead) reclaims no fresh endpoint: a Join
+    whose netns is not there yet and an endpoint not joined yet keep their VFs (the grace periods
+    count on a monotonic clock), while the sweeps go on reclaiming what is really gone."""
+    with Env() as env:
+        clock = os.path.join(env.tmp, "clock-step")
+        with open(clock, "w") as f:
+            f.write("0\n")
+        env.start()
+        x = env.call("NetworkDriver.CreateNetwork", network_body(NET_A, {"pf_iface": PF, "vlanid": "100"}))
+        r.check(x.status == 200, "network created", x)
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+        now = int(time.time())
+        alive = os.path.join(env.tmp, "netns-alive")
+        open(alive, "w").close()
+        fresh, orphan, gone = hexid("1"), hexid("2"), hexid("3")
+        st = env.state()
+        st["endpoints"] = [ep_doc(NET_A, fresh, 1, "02:42:0a:09:00:61"),
+                           ep_doc(NET_A, orphan, 2, "02:42:0a:09:00:62"),
+                           ep_doc(NET_A, gone, 3, "02:42:0a:09:00:63", joined=True, sandbox=alive, joined_at=now)]
+        env.save_state(st)
+        env.start(extra=("--reclaim-interval", "1", "--test-clock-file", clock))
+        x = env.call("NetworkDriver.Join", {"NetworkID": NET_A, "EndpointID": fresh, "Options": {},
+                                            "SandboxKey": "/var/run/docker/netns/not-there-yet"})
+        r.check(x.status == 200, "Join before the container's netns exists", x)
+
+        def eps():
+            return {e["id"]: e for e in env.state()["endpoints"]}
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not eps().get(gone, {}).get("sandbox_seen"):
+            time.sleep(0.1)
+        r.check(eps().get(gone, {}).get("sandbox_seen"), "a sweep saw the live sandbox", eps().get(gone))
+        with open(clock, "w") as f:
+            f.write("7200\n")  # the wall clock stepped 2 h ahead
+        os.unlink(alive)  # ... and one container really gone
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and gone in eps():
+            time.sleep(0.1)
+        r.check(gone not in eps(), "the sweeps go on: the gone sandbox is reclaimed", env.log()[-400:])
+        time.sleep(3)  # three more sweeps
+        r.check(fresh in eps() and orphan in eps(), "after the step, no fresh endpoint is reclaimed",
+                (list(eps()), env.log()[-600:]))
+        x = env.call("NetworkDriver.Leave", {"NetworkID": NET_A, "EndpointID": fresh})
+        r.check(x.status == 200 and eps()[fresh]["unjoined_at"] >= now + 7000,
+                "the daemon reads the stepped clock (the Leave's time is 2 h ahead)", eps().get(fresh))
+        time.sleep(2)
+        r.check(fresh in eps() and orphan in eps(), "... and still reclaims none", list(eps()))
+        r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def run_all(r):
     test_readonly_requests(r)
     test_markers_vs_folders(r)
+    test_clock_step(r)
