@@ -15,6 +15,7 @@
 #include "../host/vf_setup.h"
 #include "ep_clock.h"
 #include "ep_give_back.h"
+#include "ep_repair.h"
 #include "ep_vf.h"
 
 /* Each PF of each network prepared; a PF that is gone takes only its own VFs out of the pool
@@ -509,4 +510,8 @@ void reconcile_at_start(struct daemon *d)
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_stale_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	/* what is left in use: its VF as its record and network say (a crash in Join's trusted moment) */
+	ep_repair_ready(d);
 }
