@@ -93,14 +93,19 @@ static bool id_chars_ok(const char *id)
 	return id[0] && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(id);
 }
 
-static void write_file(const char *text)
+static void write_file_at(const char *at, const char *text)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(at, "w");
 
 	if (f) {
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+static void write_file(const char *text)
+{
+	write_file_at(path, text);
 }
 
 static void test_pools(void)
@@ -656,7 +661,6 @@ static void test_convert_v1(void)
 	struct ipam_store *s;
 	sr_error err = { 0 };
 	char stale[800];
-	FILE *f;
 	const char *v1 = "{\"version\": 1, \"next_id\": 5, \"pools\": [{\"id\": \"sriov-2-10.3.0.0_24\", "
 			 "\"address_space\": \"local\", \"pool\": \"10.3.0.0/24\", \"sub_pool\": \"\", \"exclude\": \"\", "
 			 "\"allocated\": [\"10.3.0.1-10.3.0.3\"]}, {\"id\": \"sriov-4-10.2.0.0_24\", \"address_space\": "
@@ -667,20 +671,15 @@ static void test_convert_v1(void)
 	 * ipam.json restored, an upgrade after a downgrade): refused, the pool's file kept */
 	CHECK(mkdir(pools, 0700) == 0);
 	snprintf(stale, sizeof(stale), "%s/sriov-1-10.1.0.0_24.json", pools);
-	f = fopen(stale, "w");
-	if (f) {
-		fputs("{\"id\": \"sriov-1-10.1.0.0_24\", \"address_space\": \"local\", \"pool\": \"10.1.0.0/24\", \"allocated\": []}", f);
-		fclose(f);
-	}
+	write_file_at(stale, "{\"id\": \"sriov-1-10.1.0.0_24\", \"address_space\": \"local\", \"pool\": "
+			     "\"10.1.0.0/24\", \"allocated\": []}");
 	s = NULL;
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
 	CHECK(strstr(err.msg, path) && strstr(err.msg, "holds 1 pools of the newer layout") &&
 	      strstr(err.msg, "move pools/ aside"));
 	CHECK(access(stale, F_OK) == 0);
 	/* the same left by an interrupted conversion (its note is there): replaced */
-	f = fopen(note, "w");
-	if (f)
-		fclose(f);
+	write_file_at(note, "");
 	s = open_store(NULL);
 	CHECK(s != NULL && ipam_store_count(s) == 2 && ipam_store_pending(s));
 	if (!s)
@@ -799,26 +798,19 @@ static void test_markers_and_records(void)
 	struct ipam_pool_result r;
 	sr_error err = { 0 };
 	char elsewhere[128], outside[200], bad[800];
-	FILE *f;
 
 	/* pools/ a symlink to a folder elsewhere, beside a version 1 ipam.json */
 	snprintf(elsewhere, sizeof(elsewhere), "%s-elsewhere", dir);
 	CHECK(mkdir(elsewhere, 0700) == 0);
 	snprintf(outside, sizeof(outside), "%s/precious.json", elsewhere);
-	f = fopen(outside, "w");
-	if (f) {
-		fputs("{}", f);
-		fclose(f);
-	}
+	write_file_at(outside, "{}");
 	CHECK(symlink(elsewhere, pools) == 0);
 	write_file("{\"version\": 1, \"next_id\": 1, \"pools\": []}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
 	CHECK(strstr(err.msg, "is a symbolic link") != NULL);
 	CHECK(access(outside, F_OK) == 0);
 	/* the note of an interrupted conversion does not make it a folder to empty */
-	f = fopen(note, "w");
-	if (f)
-		fclose(f);
+	write_file_at(note, "");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "is a symbolic link"));
 	CHECK(access(outside, F_OK) == 0);
 	CHECK(unlink(pools) == 0 && unlink(outside) == 0 && rmdir(elsewhere) == 0);
@@ -865,11 +857,7 @@ static void test_markers_and_records(void)
 	write_file("{\"version\": 2, \"next_id\": 3}");
 	CHECK(mkdir(pools, 0700) == 0);
 	pool_file("sriov-2-10.9.0.0_24", bad, sizeof(bad));
-	f = fopen(bad, "w");
-	if (f) {
-		fputs("{\"id\": \"sriov-2-10.9.0.0_24\", \"pool\": \"10.9.0.0/24\", \"allocated\": []}", f);
-		fclose(f);
-	}
+	write_file_at(bad, "{\"id\": \"sriov-2-10.9.0.0_24\", \"pool\": \"10.9.0.0/24\", \"allocated\": []}");
 	s = NULL;
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
 	CHECK(strstr(err.msg, bad) && strstr(err.msg, "address_space: missing"));
