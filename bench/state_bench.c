@@ -170,7 +170,7 @@ static void measure(size_t n)
 		char ep_id[SPEC_ID_MAX + 1];
 		memcpy(ep_id, st.eps[(size_t)r % st.ep_count].id, sizeof(ep_id));
 		t0 = now();
-		struct ep_record *ep = state_find_ep(&st, ep_id);
+		struct ep_record *ep = state_ep_for_change(&st, ep_id);
 		ep->joined = !ep->joined;
 		if (state_save(&st, &err) < 0)
 			fprintf(stderr, "join: %s\n", err.msg);

@@ -54,6 +54,19 @@ static void unstage(const char *dir, const struct obj_dir_change *c, size_t n)
 			unlink(tmp);
 }
 
+/* dir opened as a folder, never through a symlink (one there is refused: what it points at
+ * is not ours to read, rewrite or empty). */
+static int open_folder(const char *dir, sr_error *err)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	if (dfd >= 0)
+		return dfd;
+	if ((errno == ELOOP || errno == ENOTDIR) && lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return sr_error_set(err, ELOOP, "%s is a symbolic link; only a folder is accepted", dir);
+	return sr_error_set_errno(err, errno, "open %s", dir);
+}
+
 int obj_dir_apply(const char *dir, const struct obj_dir_change *changes, size_t n, sr_error *err)
 {
 	char from[PATH_MAX], to[PATH_MAX];
@@ -63,9 +76,9 @@ int obj_dir_apply(const char *dir, const struct obj_dir_change *changes, size_t 
 		writes += changes[i].text != NULL;
 	if (n == 0)
 		return 0;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = open_folder(dir, err);
 	if (dfd < 0)
-		return sr_error_set_errno(err, errno, "open %s", dir);
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (changes[i].text && stage(dir, &changes[i], writes <= FSYNC_EACH_MAX, err) < 0) {
 			unstage(dir, changes, i);
@@ -108,17 +121,23 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The <id>.json names in dir, sorted; removes <id>.json.tmp leftovers; refuses odd names. */
-static int list_objects(const char *dir, char ***out, size_t *count, sr_error *err)
+/* The <id>.json names in the folder dfd (dir, for messages), sorted; removes <id>.json.tmp
+ * leftovers; refuses odd names. */
+static int list_objects(int dfd, const char *dir, char ***out, size_t *count, sr_error *err)
 {
-	DIR *dp = opendir(dir);
+	int own = dup(dfd);
+	DIR *dp = own < 0 ? NULL : fdopendir(own);
 	struct dirent *de;
 	char **names = NULL, path[PATH_MAX];
 	size_t n = 0, cap = 0;
 	*out = NULL;
 	*count = 0;
-	if (!dp)
-		return sr_error_set_errno(err, errno, "open %s", dir);
+	if (!dp) {
+		sr_error_set_errno(err, errno, "open %s", dir);
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
 	while ((errno = 0, de = readdir(dp))) {
 		const char *name = de->d_name;
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
@@ -128,7 +147,7 @@ static int list_objects(const char *dir, char ***out, size_t *count, sr_error *e
 			goto fail;
 		}
 		if (ends_with(name, TMP_SUFFIX)) {
-			(void)unlink(path); /* a save that never happened; kept if it cannot go */
+			(void)unlinkat(dfd, name, 0); /* a save that never happened; kept if it cannot go */
 			continue;
 		}
 		if (!ends_with(name, SUFFIX)) {
@@ -174,9 +193,14 @@ int obj_dir_load(const char *dir, obj_dir_each_fn each, void *ctx, sr_error *err
 {
 	char **names, path[PATH_MAX];
 	size_t n, i;
-	int rc = -1;
-	if (list_objects(dir, &names, &n, err) < 0)
+	int rc = -1, dfd = open_folder(dir, err);
+	if (dfd < 0)
 		return -1;
+	rc = list_objects(dfd, dir, &names, &n, err);
+	close(dfd);
+	if (rc < 0)
+		return -1;
+	rc = -1;
 	for (i = 0; i < n; i++) {
 		char *text;
 		size_t len;
@@ -242,21 +266,48 @@ int obj_dir_probe(const char *dir, size_t *objects, sr_error *err)
 	return 1;
 }
 
-int obj_dir_reset(const char *dir, sr_error *err)
+int obj_dir_keep_only(const char *dir, const char *const *keep, size_t n_keep, sr_error *err)
 {
-	char **names;
-	char path[PATH_MAX];
-	size_t n;
-	int rc = 0;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return sr_error_set_errno(err, errno, "create %s", dir);
-	if (list_objects(dir, &names, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && obj_path(dir, names[i], SUFFIX, path, err) == 0 && unlink(path) < 0 && errno != ENOENT)
-			rc = sr_error_set_errno(err, errno, "remove %s", path);
-		free(names[i]);
+	const char **sorted = calloc(n_keep ? n_keep : 1, sizeof(*sorted));
+	char **names = NULL, file[PATH_MAX];
+	size_t n = 0;
+	int dfd = -1, rc = -1;
+	if (!sorted)
+		return sr_error_set_errno(err, ENOMEM, "%s", dir);
+	if (n_keep)
+		memcpy(sorted, keep, n_keep * sizeof(*sorted));
+	qsort(sorted, n_keep, sizeof(*sorted), by_name);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		sr_error_set_errno(err, errno, "create %s", dir);
+		goto out;
 	}
+	dfd = open_folder(dir, err);
+	if (dfd < 0 || list_objects(dfd, dir, &names, &n, err) < 0)
+		goto out;
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *id = names[i];
+		if (bsearch(&id, sorted, n_keep, sizeof(*sorted), by_name))
+			continue;
+		snprintf(file, sizeof(file), "%s%s", id, SUFFIX);
+		if (unlinkat(dfd, file, 0) < 0 && errno != ENOENT)
+			rc = sr_error_set_errno(err, errno, "remove %s/%s", dir, file);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(sorted);
 	return rc;
+}
+
+int obj_dir_unclaimed(const char *dir, const char *note_path, size_t *objects, sr_error *err)
+{
+	int have = obj_dir_probe(dir, objects, err);
+	if (have <= 0 || *objects == 0)
+		return have < 0 ? -1 : 0;
+	struct stat sb;
+	return lstat(note_path, &sb) == 0 ? 0 : 1;
 }

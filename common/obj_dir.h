@@ -8,8 +8,8 @@
  * one fsync of the folder (group commit); a large batch (a migration) makes its data
  * durable with one syncfs instead of one fsync per file.
  *
- * Loading refuses anything odd: a symlink, FIFO, device or folder, or a name that is
- * not <id>.json, each named in the error. <id>.json.tmp files are what a crash
+ * Loading refuses anything odd: the folder itself a symlink, or in it a symlink, FIFO,
+ * device or folder, or a name that is not <id>.json, each named in the error. <id>.json.tmp files are what a crash
  * mid-save leaves (a save that never happened): they are removed, and ignored when
  * that fails (a read-only start must still serve). */
 #ifndef OBJ_DIR_H
@@ -42,9 +42,18 @@ int obj_dir_read(const char *dir, const char *id, char **text, sr_error *err);
  * symlink or anything else (named in err). */
 int obj_dir_probe(const char *dir, size_t *objects, sr_error *err);
 
-/* Makes dir (0700) if absent and removes every object in it: for writing a whole new
- * set while the folder is not yet what the state dir's marker file points to. */
-int obj_dir_reset(const char *dir, sr_error *err);
+/* Makes dir (0700) if absent and removes every object in it whose ID is not in keep (n_keep
+ * IDs): what a whole-set rewrite (a conversion of an older layout) does after or before writing
+ * the set, never a blind emptying first. A symlink at dir is refused (never followed). */
+int obj_dir_keep_only(const char *dir, const char *const *keep, size_t n_keep, sr_error *err);
+
+/* Before a whole-set rewrite (obj_dir_keep_only) converts an older layout into dir: such a
+ * rewrite writes note_path first and removes it once the new layout's marker is in place, so
+ * objects found in dir while note_path exists are an interrupted rewrite's, to be replaced.
+ * 1: dir holds objects (*objects) and there is no note: they were there before (an older
+ * marker restored beside newer folders) and are not the rewrite's to delete. 0: dir absent,
+ * empty, or the note is there. -1: dir is a symlink or not a folder (err names it). */
+int obj_dir_unclaimed(const char *dir, const char *note_path, size_t *objects, sr_error *err);
 
 /* Whether id can name a file here: not empty, no '/', not "." or "..". */
 bool obj_dir_id_ok(const char *id);

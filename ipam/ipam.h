@@ -28,11 +28,13 @@ struct ipam_store;
  * (NULL = the built-in list: 10.200.0.0/16 .. 10.215.0.0/16 and
  * fd5e:2f0a:70c5:0::/64 .. fd5e:2f0a:70c5:f::/64). A state file that cannot be
  * read or understood is an error naming the file and the reason; it is never
- * silently reset; a symlink, FIFO or device there (or in pools/) is refused, and so is
- * ipam.json missing while pools/ holds pools. Nothing is written at open: a store
- * whose file was absent (ipam_store_loaded false), or a version 1 ipam.json, is
- * pending (ipam_store_flush writes it). Pools are validated: required fields, no two
- * overlapping prefixes in one address space. */
+ * silently reset; a symlink, FIFO or device there (or in pools/, or pools/ itself) is
+ * refused, and so is ipam.json missing while pools/ holds pools, or a version 1 ipam.json
+ * beside a pools/ holding pools no conversion wrote (dropping them would grant their
+ * prefixes again). Nothing is written at open: a store whose file was absent
+ * (ipam_store_loaded false), or a version 1 ipam.json, is pending (ipam_store_flush
+ * writes it). Pools are validated: required fields (address_space included), IDs that
+ * can name their file, no two overlapping prefixes in one address space. */
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
 void ipam_store_close(struct ipam_store *store);
 bool ipam_store_loaded(const struct ipam_store *store);
@@ -60,7 +62,8 @@ struct ipam_pool_result {
  * the first default pool of the family overlapping no held pool (in any
  * space), so dockerd, which holds the pools it rejects while asking again,
  * gets a different one each time, then "no free default pool (tried: ...)".
- * pool_id is "sriov-<n>-<cidr>" ('/' -> '_', ':' -> '-'), n never reused. */
+ * pool_id is "sriov-<n>-<cidr>" ('/' -> '_', ':' -> '-'), n never reused; once n reached
+ * 2^63 - 1 (what ipam.json can hold: only a hand-edited file gets there), ENOSPC. */
 int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *req,
 		      struct ipam_pool_result *out, sr_error *err);
 #define IPAM_REPLAY_WINDOW_S 60

@@ -169,7 +169,8 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 	store->path = join_path(state_dir, STATE_FILE);
 	store->tmp_path = join_path(state_dir, STATE_FILE ".tmp");
 	store->pools_dir = join_path(state_dir, POOLS_DIR);
-	if (!store->path || !store->tmp_path || !store->pools_dir) {
+	store->note_path = join_path(state_dir, STATE_FILE ".converting");
+	if (!store->path || !store->tmp_path || !store->pools_dir || !store->note_path) {
 		sr_error_set_errno(err, ENOMEM, "IPAM store");
 		goto fail;
 	}
@@ -225,6 +226,7 @@ void ipam_store_close(struct ipam_store *store)
 	free(store->path);
 	free(store->tmp_path);
 	free(store->pools_dir);
+	free(store->note_path);
 	free(store->gone);
 	free(store);
 }
@@ -354,9 +356,15 @@ int ipam_request_pool(struct ipam_store *store, const struct ipam_pool_request *
 		goto fail;
 	snprintf(e->request_sub, sizeof(e->request_sub), "%s", sub);
 	e->granted_at_ms = req->pool && req->pool[0] ? now_ms() : 0; /* a default pool is never a replay */
-	do
+	do {
+		/* never reached by requests (2^63 of them), only by a hand-edited ipam.json */
+		if (store->next_id >= IPAM_NEXT_ID_MAX) {
+			sr_error_set(err, ENOSPC, "no pool ID left: next_id %llu is the largest ipam.json can hold",
+				     (unsigned long long)store->next_id);
+			goto fail;
+		}
 		make_id(store->next_id++, chosen, e->id);
-	while (find_entry(store, e->id)); /* only after a hand-edited file */
+	} while (find_entry(store, e->id)); /* only after a hand-edited file */
 	if (ipam_store_append(store, e, err) < 0)
 		goto fail;
 	store->keys[store->n_entries - 1].dirty = true;

@@ -149,15 +149,30 @@ static int save_changes(struct ipam_store *store, struct obj_dir_change *c, sr_e
 	return write_pools(store, false, c, err);
 }
 
-/* The first save of this layout (a fresh dir, or a version 1 ipam.json being converted). */
+/* The first save of this layout (a fresh dir, or a version 1 ipam.json being converted).
+ * pools/ is not the store until ipam.json says so: a note says that what is in it is this
+ * rewrite's (check_convertible), the files of pools memory does not hold go (first, as in
+ * save_changes: a pool must never sit beside another over its prefix), then every pool is
+ * written, then the marker. */
 static int save_all(struct ipam_store *store, struct obj_dir_change *c, sr_error *err)
 {
-	/* pools/ is not the store until ipam.json says so: emptied and written whole */
-	if (obj_dir_reset(store->pools_dir, err) < 0 || write_pools(store, true, c, err) < 0 ||
-	    write_marker(store, err) < 0)
-		return -1;
-	store->per_pool = true;
-	return 0;
+	static const char note_text[] = "a conversion of ipam.json to pools/ is under way: its pools are "
+					"its own until ipam.json says version 2\n";
+	const char **ids = calloc(store->n_entries + 1, sizeof(*ids));
+	int rc = -1;
+	if (!ids)
+		return sr_error_set_errno(err, ENOMEM, "save %s", store->path);
+	for (size_t i = 0; i < store->n_entries; i++)
+		ids[i] = store->entries[i]->id;
+	if (atomic_file_write(store->note_path, note_text, strlen(note_text), err) >= 0 &&
+	    obj_dir_keep_only(store->pools_dir, ids, store->n_entries, err) == 0 &&
+	    write_pools(store, true, c, err) == 0 && write_marker(store, err) == 0) {
+		(void)unlink(store->note_path); /* one left by a crash here goes at the next start */
+		store->per_pool = true;
+		rc = 0;
+	}
+	free(ids);
+	return rc;
 }
 
 int ipam_store_save(struct ipam_store *store, sr_error *err)
@@ -261,13 +276,14 @@ static int load_allocated(struct ipam_pool *pool, json_t *allocated, sr_error *e
 }
 
 /* IDs are "sriov-<n>-...": next_id must stay above every n held, or a new pool could get the
- * ID of one dockerd still knows. */
+ * ID of one dockerd still knows; at most IPAM_NEXT_ID_MAX, what ipam.json can hold (then
+ * RequestPool refuses: no number is left). */
 static void bump_next_id(struct ipam_store *store, const char *id)
 {
 	unsigned long long n;
 
-	if (sscanf(id, "sriov-%llu-", &n) == 1 && n >= store->next_id && n < UINT64_MAX)
-		store->next_id = n + 1;
+	if (sscanf(id, "sriov-%llu-", &n) == 1 && n >= store->next_id)
+		store->next_id = n < IPAM_NEXT_ID_MAX ? n + 1 : IPAM_NEXT_ID_MAX;
 }
 
 static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
@@ -279,13 +295,13 @@ static int load_pool(struct ipam_store *store, json_t *obj, sr_error *err)
 
 	if (!json_is_object(obj))
 		return sr_error_set(err, EINVAL, "not an object");
-	if (get_string(obj, "id", true, &id, err) < 0 || get_string(obj, "address_space", false, &space, err) < 0 ||
+	if (get_string(obj, "id", true, &id, err) < 0 || get_string(obj, "address_space", true, &space, err) < 0 ||
 	    get_string(obj, "pool", true, &pool_text, err) < 0 ||
 	    get_string(obj, "sub_pool", false, &sub_text, err) < 0 ||
 	    get_string(obj, "exclude", false, &exclude, err) < 0)
 		return -1;
-	if (!id_valid(id))
-		return sr_error_set(err, EINVAL, "id %.64s: not a valid pool ID", id);
+	if (!id_valid(id) || !obj_dir_id_ok(id))
+		return sr_error_set(err, EINVAL, "id '%.64s': not a valid pool ID (one that can name its file)", id);
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return sr_error_set_errno(err, ENOMEM, "pool %s", id);
@@ -468,6 +484,28 @@ static int load_pools_dir(struct ipam_store *store, json_t *root, sr_error *err)
 	store->per_pool = true;
 	if (check_pools(store, err) < 0)
 		return sr_error_wrap(err, "IPAM state %s", store->pools_dir);
+	(void)unlink(store->note_path); /* a finished conversion's (the crash came after the marker) */
+	return 0;
+}
+
+/* A version 1 ipam.json is converted by rewriting pools/ whole: only when it holds no pools, or
+ * only an interrupted conversion's. Pools there without its note were written under a version 2
+ * marker (an older ipam.json restored over newer state, an upgrade after a downgrade): dropping
+ * them would let their prefixes be granted again. A symlink there is refused, never emptied. */
+static int check_convertible(const struct ipam_store *store, sr_error *err)
+{
+	size_t objects;
+	int unclaimed = obj_dir_unclaimed(store->pools_dir, store->note_path, &objects, err);
+	if (unclaimed < 0)
+		return sr_error_wrap(err, "IPAM state");
+	if (unclaimed)
+		return sr_error_set(err, EEXIST,
+				    "IPAM state %s is a version 1 file (every pool in it) but %s holds %zu pools of the "
+				    "newer layout (an older ipam.json restored, or an upgrade after a downgrade); "
+				    "converting would drop them and grant their prefixes again. If pools/ is current, put "
+				    "back a version 2 ipam.json ({\"version\": 2, \"next_id\": 1}); if ipam.json is, "
+				    "move pools/ aside; or start with --init",
+				    store->path, store->pools_dir, objects);
 	return 0;
 }
 
@@ -509,5 +547,5 @@ int ipam_store_load(struct ipam_store *store, sr_error *err)
 	json_decref(root);
 	if (rc < 0)
 		return sr_error_wrap(err, "IPAM state %s", store->path);
-	return 0;
+	return check_convertible(store, err);
 }

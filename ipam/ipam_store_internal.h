@@ -27,10 +27,14 @@ struct ipam_store_key {
 	bool dirty;                /* changed since its file was written */
 };
 
+/* The largest next_id: ipam.json holds it as a JSON integer (signed 64 bits). */
+#define IPAM_NEXT_ID_MAX ((uint64_t)INT64_MAX)
+
 struct ipam_store {
 	char *path;      /* <dir>/ipam.json: next_id, and (version 2) a marker: the pools are in pools/ */
 	char *tmp_path;  /* <dir>/ipam.json.tmp */
 	char *pools_dir; /* <dir>/pools: one <id>.json per pool */
+	char *note_path; /* <dir>/ipam.json.converting: while a conversion rewrites pools/ (obj_dir_unclaimed) */
 	struct ipam_prefix *defaults;
 	size_t n_defaults;
 	struct ipam_store_entry **entries; /* in request order */

@@ -28,6 +28,8 @@ void cmd_serve_usage(FILE *out)
 		"                         create-reserved, create-recorded, join-claimed, delete-marked, sweep-statfs,\n"
 		"                         sweep-restore) until DIR/release exists\n"
 		"  --test-hold-dir DIR    test: where held operations say so (STEP.<endpoint>.vf<N>)\n"
+		"  --test-clock-file FILE test: the wall clock reads as many seconds ahead as FILE says (read at\n"
+		"                         each look; absent = 0): a clock stepped while running\n"
 		"  --help, --version\n");
 }
 
@@ -79,6 +81,7 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 		{"socket-group", required_argument, NULL, 'g'}, {"reclaim-interval", required_argument, NULL, 'r'},
 		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
 		{"test-hold-step", required_argument, NULL, 'H'}, {"test-hold-dir", required_argument, NULL, 'D'},
+		{"test-clock-file", required_argument, NULL, 'C'},
 		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
@@ -96,6 +99,7 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 		{'p', "--default-pools", cfg.default_pools, sizeof(cfg.default_pools)},
 		{'H', "--test-hold-step", cfg.hold_step, sizeof(cfg.hold_step)},
 		{'D', "--test-hold-dir", cfg.hold_dir, sizeof(cfg.hold_dir)},
+		{'C', "--test-clock-file", cfg.test_clock_file, sizeof(cfg.test_clock_file)},
 	};
 	struct sr_log log = {.level = SR_LOG_INFO, .journald = getenv("JOURNAL_STREAM") != NULL};
 	int opt;

@@ -141,15 +141,18 @@ static void flush_pending(struct daemon *d)
 }
 
 /* Writes pending changes every PENDING_RETRY_S and sweeps stale endpoints every
- * reclaim_interval; stops (and is joined) before the daemon's state goes away. */
+ * reclaim_interval; stops (and is joined) before the daemon's state goes away. Timed on
+ * CLOCK_MONOTONIC (bg_wake too): a wall clock stepped back must not stop the sweeps. */
 static void *background_loop(void *arg)
 {
 	struct daemon *d = arg;
-	time_t next_sweep = time(NULL) + d->cfg.reclaim_interval;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	time_t next_sweep = now.tv_sec + d->cfg.reclaim_interval;
 	pthread_mutex_lock(&d->bg_lock);
 	while (!d->bg_stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += PENDING_RETRY_S;
 		pthread_cond_timedwait(&d->bg_wake, &d->bg_lock, &until);
 		if (d->bg_stop)
@@ -157,10 +160,12 @@ static void *background_loop(void *arg)
 		pthread_mutex_unlock(&d->bg_lock);
 		/* each step takes the locks it needs, briefly: requests go on meanwhile */
 		flush_pending(d);
-		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (d->cfg.reclaim_interval > 0 && now.tv_sec >= next_sweep) {
 			reconcile_sweep(d);
 			ep_view_publish(d); /* it may have dropped or released endpoints */
-			next_sweep = time(NULL) + d->cfg.reclaim_interval;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			next_sweep = now.tv_sec + d->cfg.reclaim_interval;
 		}
 		pthread_mutex_lock(&d->bg_lock);
 	}
@@ -219,7 +224,11 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	d.state_lock_fd = -1;
 	daemon_locks_init(&d);
 	pthread_mutex_init(&d.bg_lock, NULL);
-	pthread_cond_init(&d.bg_wake, NULL);
+	pthread_condattr_t bg_clock;
+	pthread_condattr_init(&bg_clock);
+	pthread_condattr_setclock(&bg_clock, CLOCK_MONOTONIC);
+	pthread_cond_init(&d.bg_wake, &bg_clock);
+	pthread_condattr_destroy(&bg_clock);
 	/* Blocked before any thread starts, so every thread inherits the mask and only the
 	 * main thread's sigwait takes them: no stray signal can kill the daemon mid-change. */
 	daemon_signals(&signals);

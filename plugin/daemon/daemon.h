@@ -41,6 +41,7 @@ struct daemon_config {
 	int fault_after_step;  /* debug: _exit(99) after this many kernel steps of an endpoint op; 0 = off */
 	char hold_step[64];    /* test: endpoint ops stop at this hold point ("" = off)... */
 	char hold_dir[256];    /* ...and say so with a file here, until <hold_dir>/release exists */
+	char test_clock_file[256]; /* test: the wall clock reads this file's seconds ahead ("" = off) */
 	bool init;             /* --init: move saved state aside and start with none */
 };
 

@@ -14,6 +14,7 @@
 #include "pf_choose.h"
 #include "../host/vf_setup.h"
 #include "../host/nic.h"
+#include "ep_clock.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
 
@@ -170,7 +171,7 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 			struct ep_record *ep, bool *generated, char mac_text[18], sr_error *err)
 {
 	const struct net_record *n;
-	struct ep_record *existing;
+	const struct ep_record *existing;
 	struct ep_op *op;
 	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0)
 		return -1;
@@ -224,7 +225,7 @@ static int create_commit(struct daemon *d, const char *id, sr_error *err)
 	struct ep_record *rec;
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
-	rec = state_find_ep(&d->state, id);
+	rec = state_ep_for_change(&d->state, id);
 	if (!rec) /* nobody removes a record whose operation is in flight; checked all the same */
 		rc = sr_error_set(err, ENOENT, "endpoint %.12s vanished while being created", id);
 	else {
@@ -313,7 +314,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.network_id, sizeof(ep.network_id), "%s", net.id);
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
-	ep.unjoined_at = (long long)time(NULL);
+	ep_clock_mark_unjoined(d, &ep);
 	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
 		if (create_nic(d, &net, &ep, err) < 0)
 			goto fail;
@@ -425,20 +426,25 @@ static int join_begin(struct daemon *d, const struct spec_join *req, struct ep_r
 	return 0;
 }
 
-/* Under d->lock: the endpoint joined, saved. */
+/* Under d->lock: the endpoint joined, saved. A Join repeated (the same sandbox) changes nothing
+ * and writes nothing. */
 static int join_commit(struct daemon *d, const char *id, const char *sandbox_key, sr_error *err)
 {
+	const struct ep_record *found;
 	struct ep_record *ep, saved;
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
-	ep = state_find_ep(&d->state, id);
-	if (!ep) {
+	found = state_find_ep(&d->state, id);
+	if (!found) {
 		rc = sr_error_set(err, ENOENT, "endpoint %.12s vanished while being joined", id);
 		goto out;
 	}
+	if (found->joined && !strcmp(found->sandbox_key, sandbox_key))
+		goto out;
+	ep = state_ep_for_change(&d->state, id);
 	saved = *ep;
 	if (!ep->joined) {
-		ep->joined_at = (long long)time(NULL);
+		ep_clock_mark_joined(d, ep);
 		ep->sandbox_seen = false;
 		ep->sandbox_mounted = false;
 	}
@@ -529,6 +535,7 @@ fail:
 int handle_leave(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
 	struct spec_endpoint_ref req;
+	const struct ep_record *found;
 	struct ep_record *ep, saved;
 	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
@@ -537,18 +544,19 @@ int handle_leave(struct daemon *d, const char *body, size_t len, struct http_res
 		pthread_mutex_unlock(&d->lock);
 		return -1;
 	}
-	ep = state_find_ep(&d->state, req.endpoint_id);
-	if (!ep || !ep->joined) {
+	found = state_find_ep(&d->state, req.endpoint_id);
+	if (!found || !found->joined) {
 		pthread_mutex_unlock(&d->lock);
 		respond_empty(resp); /* repeated Leave, or Leave after a failed Join */
 		return 0;
 	}
+	ep = state_ep_for_change(&d->state, req.endpoint_id);
 	saved = *ep;
 	ep->joined = false;
 	ep->sandbox_key[0] = '\0';
 	ep->sandbox_seen = false;
 	ep->sandbox_mounted = false;
-	ep->unjoined_at = (long long)time(NULL);
+	ep_clock_mark_unjoined(d, ep);
 	if (state_save(&d->state, err) < 0) {
 		*ep = saved;
 		pthread_mutex_unlock(&d->lock);
@@ -564,7 +572,7 @@ int handle_leave(struct daemon *d, const char *body, size_t len, struct http_res
  * to delete, -1 = still busy after waiting. */
 static int delete_begin(struct daemon *d, const char *id, struct ep_record *copy, sr_error *err)
 {
-	struct ep_record *ep;
+	const struct ep_record *ep;
 	struct ep_op *op;
 	sr_error save_err = {0};
 	for (;;) {
@@ -591,7 +599,9 @@ static int delete_begin(struct daemon *d, const char *id, struct ep_record *copy
 	op->vf = ep->vf;
 	*copy = *ep;
 	/* Marked first: a crash during the reset is finished at the next start. */
-	ep->phase = EP_DELETING;
+	struct ep_record *marked = state_ep_for_change(&d->state, id);
+	if (marked)
+		marked->phase = EP_DELETING;
 	if (state_save(&d->state, &save_err) < 0) /* Docker never retries: go on, the removal stays pending */
 		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: mark deleting: %s", id, save_err.msg);
 	return 0;
@@ -603,7 +613,7 @@ static int delete_commit(struct daemon *d, const struct ep_record *copy, bool ho
 	struct ep_record *ep;
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
-	ep = state_find_ep(&d->state, copy->id);
+	ep = state_ep_for_change(&d->state, copy->id);
 	*kept = ep && !home;
 	if (ep && home) {
 		state_remove_ep(&d->state, copy->id);

@@ -276,10 +276,10 @@ int handle_create_network(struct daemon *d, const char *body, size_t len, struct
 		goto invalid;
 	}
 	pthread_mutex_lock(&d->lock);
-	struct net_record *found = state_find_net(&d->state, req.network_id);
+	const struct net_record *found = state_find_net(&d->state, req.network_id);
 	bool existing = found != NULL, same = found && same_network(found, &rec);
 	if (same) /* Docker has it again: a delete left pending (network_delete) is off */
-		found->delete_pending = false;
+		state_net_set_delete_pending(&d->state, req.network_id, false);
 	pthread_mutex_unlock(&d->lock);
 	if (same) {
 		/* dockerd retries a call whose connection broke after we did it: answer as the first time */
@@ -401,7 +401,7 @@ static void reset_endpoints(struct daemon *d, const struct ep_record *eps, size_
 static void drop_network_endpoints(struct daemon *d, const struct ep_record *eps, size_t n, const bool *home)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct ep_record *rec = state_find_ep(&d->state, eps[i].id);
+		struct ep_record *rec = state_ep_for_change(&d->state, eps[i].id);
 		if (rec && !home[i]) {
 			state_mark_released(&d->state, rec);
 			sr_log_msg(&d->log, SR_LOG_INFO,
@@ -423,7 +423,6 @@ static void drop_network_endpoints(struct daemon *d, const struct ep_record *eps
 static int network_delete(struct daemon *d, const char *network_id, int wait_s, sr_error *err)
 {
 	struct ep_record *eps = NULL;
-	struct net_record *net;
 	bool *home = NULL;
 	size_t n;
 	int saved;
@@ -438,9 +437,7 @@ static int network_delete(struct daemon *d, const char *network_id, int wait_s, 
 	if (ep_ops_wait_network_idle(d, network_id, wait_s, err) < 0 ||
 	    take_network_endpoints(d, network_id, &eps, &home, &n, err) < 0) {
 		/* Docker forgets the network whatever we answer: the sweep deletes it once it is idle */
-		net = state_find_net(&d->state, network_id);
-		if (net)
-			net->delete_pending = true;
+		state_net_set_delete_pending(&d->state, network_id, true);
 		d->deleting_net[0] = '\0';
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_unlock(&d->net_lock);

@@ -13,7 +13,9 @@
 #include "state_copy.h"
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
+#include "ep_clock.h"
 #include "ep_give_back.h"
+#include "ep_repair.h"
 #include "ep_vf.h"
 #include "handlers.h"
 
@@ -83,8 +85,7 @@ struct sandbox_look {
 
 static bool orphan(const struct ep_record *e)
 {
-	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 &&
-	       (long long)time(NULL) - e->unjoined_at > ORPHAN_GRACE_S;
+	return !e->joined && e->phase == EP_READY && e->unjoined_at > 0 && ep_clock_since_unjoined(e) > ORPHAN_GRACE_S;
 }
 
 /* Under d->lock: true: stale. Marks the sandbox seen when its file exists, and mounted when it is
@@ -110,7 +111,7 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, const struct san
 	}
 	if (!l->missing)
 		return false;
-	return e->sandbox_seen || (long long)time(NULL) - e->joined_at > SANDBOX_GRACE_S;
+	return e->sandbox_seen || ep_clock_since_joined(e) > SANDBOX_GRACE_S;
 }
 
 /* After its VF was reset: an endpoint whose VF is home is dropped; one whose VF is left on no
@@ -121,7 +122,7 @@ static bool sandbox_gone(struct state *st, struct ep_record *e, const struct san
  * d->lock held; `home` (ep_give_back) was read without it. */
 static void drop_or_release(struct daemon *d, const struct ep_record *e, bool home)
 {
-	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	struct ep_record *rec = state_ep_for_change(&d->state, e->id);
 	if (!rec || home) {
 		state_remove_ep(&d->state, e->id);
 		return;
@@ -273,7 +274,7 @@ int reconcile_stale_endpoints(struct daemon *d)
 					 access(stale[i].sandbox_key, F_OK) == 0 ? " (its netns is unmounted)" : "");
 			else
 				snprintf(why, sizeof(why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
-					 (long long)time(NULL) - stale[i].unjoined_at);
+					 ep_clock_since_unjoined(&stale[i]));
 			if (stale[i].passthrough)
 				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, NIC %s back as %s",
 					   stale[i].id, why, stale[i].pf_pci, stale[i].host.name);
@@ -379,9 +380,9 @@ static bool vf_lost(struct daemon *d, const struct ep_record *e, char now[SYSFS_
 
 /* Under d->lock: the live record of e (a copy from a snapshot) while it is still as it was (same
  * phase and VF) and no request works on it; NULL otherwise. */
-static struct ep_record *live_if_unchanged(struct daemon *d, const struct ep_record *e)
+static const struct ep_record *live_if_unchanged(struct daemon *d, const struct ep_record *e)
 {
-	struct ep_record *rec = state_find_ep(&d->state, e->id);
+	const struct ep_record *rec = state_find_ep(&d->state, e->id);
 	if (!rec || rec->phase != e->phase || rec->vf != e->vf || strcmp(rec->pf_pci, e->pf_pci) != 0 ||
 	    ep_ops_find(d, e->id))
 		return NULL;
@@ -406,10 +407,11 @@ static bool remove_if_unchanged(struct daemon *d, const struct ep_record *e, sr_
  * or a request works on it. */
 static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool lost)
 {
-	struct ep_record *rec = live_if_unchanged(d, e);
+	const struct ep_record *rec = live_if_unchanged(d, e);
 	if (!rec)
 		return false;
-	rec->vf_lost_once = lost;
+	/* memory only (never saved): changed in place, not marked for the next save */
+	d->state.eps[rec - d->state.eps].vf_lost_once = lost;
 	return true;
 }
 
@@ -417,11 +419,12 @@ static bool mark_lost_once(struct daemon *d, const struct ep_record *e, bool los
  * losing it only means the sweep after the restart takes it again). */
 static bool note_instance(struct daemon *d, const struct ep_record *e, const char *instance)
 {
-	struct ep_record *rec = live_if_unchanged(d, e);
-	if (!rec || !strcmp(rec->vf_instance, instance))
+	const struct ep_record *live = live_if_unchanged(d, e);
+	struct ep_record *rec;
+	if (!live || !strcmp(live->vf_instance, instance))
 		return false;
+	rec = state_ep_for_change(&d->state, e->id);
 	snprintf(rec->vf_instance, sizeof(rec->vf_instance), "%s", instance);
-	state_touch_ep(&d->state, rec);
 	return true;
 }
 
@@ -614,4 +617,8 @@ void reconcile_at_start(struct daemon *d)
 	if (daemon_stop_requested(d))
 		return;
 	reconcile_stale_endpoints(d);
+	if (daemon_stop_requested(d))
+		return;
+	/* what is left in use: its VF as its record and network say (a crash in Join's trusted moment) */
+	ep_repair_ready(d);
 }

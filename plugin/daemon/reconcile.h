@@ -2,7 +2,8 @@
  *
  * At start-up: PFs of our networks get their VFs back (a host reboot leaves
  * sriov_numvfs at 0), endpoints whose PF or VF is gone are reported in the
- * log (never silently dropped), and stale endpoints are reclaimed.
+ * log (never silently dropped), stale endpoints are reclaimed, and the VFs of
+ * the endpoints left in use are checked and repaired (ep_repair.h).
  * Stale endpoint: joined, its sandbox (SandboxKey netns file) no longer
  * exists, and its VF is back in the root namespace or unbound: the VF is
  * reset and the endpoint dropped (a later DeleteEndpoint answers {}). */

@@ -48,6 +48,15 @@ static int state_file_path(const char *dir, char *out, size_t size, sr_error *er
 	return 0;
 }
 
+/* Written before a conversion touches the folders, removed once the marker replaced the old
+ * file: records found there beside a version 1 state.json are the conversion's only with it. */
+static int conversion_note_path(const char *dir, char *out, size_t size, sr_error *err)
+{
+	if (snprintf(out, size, "%s/state.json.converting", dir) >= (int)size)
+		return sr_error_set(err, ENAMETOOLONG, "state dir %s: path too long", dir);
+	return 0;
+}
+
 int state_dir_check(const char *dir, bool *tightened, sr_error *err)
 {
 	struct stat sb;
@@ -182,6 +191,36 @@ static int check_no_orphans(const char *dir, sr_error *err)
 	return 0;
 }
 
+/* A version 1 state.json is converted by rewriting both folders whole: only when they hold
+ * no records, or only an interrupted conversion's. Records there without its note were
+ * written under a version 2 marker (an older state.json restored over newer state, or an
+ * upgrade after a downgrade): which one is current cannot be told, and the conversion would
+ * delete them. A symlink in place of a folder is refused (never emptied through). */
+static int check_convertible(const char *dir, sr_error *err)
+{
+	static const char *const names[] = {"networks", "endpoints"};
+	char sub[600], note[600];
+	if (conversion_note_path(dir, note, sizeof(note), err) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		size_t objects;
+		if (sub_path(dir, names[i], sub, sizeof(sub), err) < 0)
+			return -1;
+		int unclaimed = obj_dir_unclaimed(sub, note, &objects, err);
+		if (unclaimed < 0)
+			return sr_error_wrap(err, "state dir %s", dir);
+		if (unclaimed)
+			return sr_error_set(err, EEXIST,
+					    "state dir %s: state.json is a version 1 file (the whole state) but %s holds "
+					    "%zu records of the newer layout (an older state.json restored, or an upgrade "
+					    "after a downgrade); converting would delete them. If the folders are current, "
+					    "put back a version 2 state.json ({\"version\": 2}); if state.json is, move "
+					    "networks/ and endpoints/ aside; or start with --init",
+					    dir, sub, objects);
+	}
+	return 0;
+}
+
 static int version_of(const char *text)
 {
 	json_t *root = json_loads(text, 0, NULL);
@@ -213,10 +252,15 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 	if (version_of(text) == STATE_VERSION_DIRS) {
 		rc = load_dirs(dir, st, err);
 		st->layout = LAYOUT_DIRS;
+		/* a finished conversion's note (the crash came after the marker's rename) */
+		if (rc == 0 && conversion_note_path(dir, path, sizeof(path), NULL) == 0)
+			(void)unlink(path);
 	} else {
 		rc = state_from_json(text, st, err);
 		if (rc < 0)
 			sr_error_wrap(err, "load %s", path);
+		else
+			rc = check_convertible(dir, err);
 		/* an older version's file: converted by the next save (state_dir_open flushes it) */
 		st->layout = LAYOUT_ONE_FILE;
 		st->dirty = true;
@@ -280,37 +324,60 @@ static void note_gone(struct state *st, bool ep, const char *id)
 	st->gone_count++;
 }
 
-/* A record handed out may be changed by the caller: the next save compares it with its file. */
-struct net_record *state_find_net(struct state *st, const char *id)
+static size_t net_index(const struct state *st, const char *id)
 {
-	for (size_t i = 0; i < st->net_count; i++)
-		if (!strcmp(st->nets[i].id, id)) {
-			if (st->net_touched) /* a copy (state_copy) is never saved: no flags */
-				st->net_touched[i] = 1;
-			return &st->nets[i];
-		}
-	return NULL;
+	size_t i = 0;
+	while (i < st->net_count && strcmp(st->nets[i].id, id) != 0)
+		i++;
+	return i;
 }
 
-struct ep_record *state_find_ep(struct state *st, const char *id)
+static size_t ep_index(const struct state *st, const char *id)
 {
-	for (size_t i = 0; i < st->ep_count; i++)
-		if (!strcmp(st->eps[i].id, id)) {
-			if (st->ep_touched) /* a copy (state_copy) is never saved: no flags */
-				st->ep_touched[i] = 1;
-			return &st->eps[i];
-		}
-	return NULL;
+	size_t i = 0;
+	while (i < st->ep_count && strcmp(st->eps[i].id, id) != 0)
+		i++;
+	return i;
 }
 
-/* Not marked: its callers only look (status asks for every VF's owner; marking them all would
- * make the next save read every owner's file back). One that changes the owner says so. */
-struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf)
+const struct net_record *state_find_net(const struct state *st, const char *id)
+{
+	size_t i = net_index(st, id);
+	return i < st->net_count ? &st->nets[i] : NULL;
+}
+
+const struct ep_record *state_find_ep(const struct state *st, const char *id)
+{
+	size_t i = ep_index(st, id);
+	return i < st->ep_count ? &st->eps[i] : NULL;
+}
+
+const struct ep_record *state_find_vf_owner(const struct state *st, const char *pf_pci, int vf)
 {
 	for (size_t i = 0; i < st->ep_count; i++)
 		if (st->eps[i].vf == vf && !strcmp(st->eps[i].pf_pci, pf_pci))
 			return &st->eps[i];
 	return NULL;
+}
+
+/* Marked: the next save compares the record with its file (a copy, state_copy, has no flags). */
+struct ep_record *state_ep_for_change(struct state *st, const char *id)
+{
+	size_t i = ep_index(st, id);
+	if (i == st->ep_count)
+		return NULL;
+	if (st->ep_touched)
+		st->ep_touched[i] = 1;
+	return &st->eps[i];
+}
+
+bool state_net_set_delete_pending(struct state *st, const char *id, bool pending)
+{
+	size_t i = net_index(st, id);
+	if (i == st->net_count)
+		return false;
+	st->nets[i].delete_pending = pending; /* memory only: no file to compare, nothing marked */
+	return true;
 }
 
 /* Room for one more record in array and its touched flags (both of capacity *cap). */
@@ -379,20 +446,20 @@ static void remove_record(void *array, unsigned char *touched, size_t *count, si
 
 void state_remove_net(struct state *st, const char *id)
 {
-	struct net_record *rec = state_find_net(st, id);
-	if (!rec)
+	size_t i = net_index(st, id);
+	if (i == st->net_count)
 		return;
-	note_gone(st, false, rec->id);
-	remove_record(st->nets, st->net_touched, &st->net_count, sizeof(*rec), (size_t)(rec - st->nets));
+	note_gone(st, false, st->nets[i].id);
+	remove_record(st->nets, st->net_touched, &st->net_count, sizeof(st->nets[0]), i);
 }
 
 void state_remove_ep(struct state *st, const char *id)
 {
-	struct ep_record *rec = state_find_ep(st, id);
-	if (!rec)
+	size_t i = ep_index(st, id);
+	if (i == st->ep_count)
 		return;
-	note_gone(st, true, rec->id);
-	remove_record(st->eps, st->ep_touched, &st->ep_count, sizeof(*rec), (size_t)(rec - st->eps));
+	note_gone(st, true, st->eps[i].id);
+	remove_record(st->eps, st->ep_touched, &st->ep_count, sizeof(st->eps[0]), i);
 }
 
 /* ---- JSON ---- */
@@ -584,29 +651,55 @@ static int apply(const char *sub, struct batch *b, sr_error *err)
 	return rc;
 }
 
-/* Every record (the first save of this layout: a fresh dir or a version 1 state.json). */
+/* Every record (the first save of this layout: a fresh dir or a version 1 state.json). The
+ * folders are not the state until the marker says so: a note says that what is in them is this
+ * rewrite's (check_convertible), then every record is written and only then what memory does
+ * not hold removed, in the order of save_changes, so the folders never hold less than memory. */
 static int save_all(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
 {
-	char path[600];
+	char path[600], note[600];
 	const char *marker = "{\n \"layout\": \"networks/<id>.json, endpoints/<id>.json\",\n \"version\": 2\n}\n";
-	/* the folders are not the state until the marker says so: emptied and written whole */
-	if (obj_dir_reset(nets_dir, err) < 0 || obj_dir_reset(eps_dir, err) < 0)
-		return -1;
+	const char *note_text = "a conversion of state.json to networks/ and endpoints/ is under way: their records "
+				"are its own until state.json says version 2\n";
+	const char **net_ids = calloc(st->net_count + 1, sizeof(*net_ids));
+	const char **ep_ids = calloc(st->ep_count + 1, sizeof(*ep_ids));
+	int rc = -1;
+	if (!net_ids || !ep_ids) {
+		sr_error_set_errno(err, ENOMEM, "save state");
+		goto out;
+	}
+	for (size_t i = 0; i < st->net_count; i++)
+		net_ids[i] = st->nets[i].id;
+	for (size_t i = 0; i < st->ep_count; i++)
+		ep_ids[i] = st->eps[i].id;
+	if (conversion_note_path(st->dir, note, sizeof(note), err) < 0 ||
+	    state_file_path(st->dir, path, sizeof(path), err) < 0 ||
+	    atomic_file_write(note, note_text, strlen(note_text), err) < 0)
+		goto out;
+	if ((mkdir(nets_dir, 0700) < 0 && errno != EEXIST) || (mkdir(eps_dir, 0700) < 0 && errno != EEXIST)) {
+		sr_error_set_errno(err, errno, "create the folders of %s", st->dir);
+		goto out;
+	}
 	for (size_t i = 0; i < st->net_count; i++)
 		if (queue_write(b, nets_dir, st->nets[i].id, net_to_json(&st->nets[i]), true, err) < 0)
-			return -1;
-	if (apply(nets_dir, b, err) < 0)
-		return -1;
+			goto out;
+	if (apply(nets_dir, b, err) < 0 || obj_dir_keep_only(eps_dir, ep_ids, st->ep_count, err) < 0)
+		goto out;
 	for (size_t i = 0; i < st->ep_count; i++)
 		if (queue_write(b, eps_dir, st->eps[i].id, ep_to_json(&st->eps[i]), true, err) < 0)
-			return -1;
-	if (apply(eps_dir, b, err) < 0)
-		return -1;
+			goto out;
+	if (apply(eps_dir, b, err) < 0 || obj_dir_keep_only(nets_dir, net_ids, st->net_count, err) < 0)
+		goto out;
 	/* one rename switches the dir over: before it a version 1 state.json (or nothing) is the state */
-	if (state_file_path(st->dir, path, sizeof(path), err) < 0 || atomic_file_write(path, marker, strlen(marker), err) < 0)
-		return -1;
+	if (atomic_file_write(path, marker, strlen(marker), err) < 0)
+		goto out;
+	(void)unlink(note); /* one left by a crash here goes at the next start */
 	st->layout = LAYOUT_DIRS;
-	return 0;
+	rc = 0;
+out:
+	free(net_ids);
+	free(ep_ids);
+	return rc;
 }
 
 static bool gone_back(struct state *st, const struct state_gone *g)

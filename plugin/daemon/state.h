@@ -9,16 +9,20 @@
  * (tmp, fsync, rename) and one fsync of each folder touched.
  *
  * What changed is tracked here, so callers keep the old shape (change in memory,
- * state_save, undo on failure): every record handed out by state_find_net,
- * state_find_ep or state_add_* is a candidate, compared with its file at the next
- * save (a record changed through st->eps[i] directly, or through
- * state_find_vf_owner, which is for looking, must be passed to state_touch_ep);
+ * state_save, undo on failure): every record handed out by state_ep_for_change or
+ * state_add_* is a candidate, compared with its file at the
+ * next save (a record changed through st->eps[i] directly must be passed to
+ * state_touch_ep); the state_find_* lookups only look, so a request that reads
+ * (EndpointOperInfo, status, a Join that changes nothing) adds nothing to a save;
  * every removed ID is unlinked unless it is back by then. A crash leaves each file either
  * old or new; the order (networks written, endpoints removed, endpoints written,
  * networks removed) keeps every prefix of a save loadable: no endpoint without its
  * network. A version 1 state.json (the whole state in one file, before this layout)
- * is loaded as it is and converted by the next save: all files written and made
- * durable first, then the marker replaces it in one rename.
+ * is loaded as it is and converted by the next save: a note (state.json.converting)
+ * written, all files written and made durable, what memory does not hold removed, then
+ * the marker replaces it in one rename and the note goes. Folders holding records
+ * beside a version 1 state.json without that note are refused at load (they were
+ * written under a version 2 marker: converting would delete them).
  *
  * Callers save after every change and undo the in-memory change when the save
  * fails, except for changes Docker will not retry (deletes): those stay in memory
@@ -104,6 +108,9 @@ struct ep_record {
 	/* memory only: why the last attempt to give the VF back left it off its host driver
 	 * (released records; "" = none made since start), for status */
 	char pending[160]; /* a longer reason is cut */
+	/* memory only: joined_at and unjoined_at on CLOCK_BOOTTIME (ms), what the sweep's grace
+	 * periods are measured on while running (ep_clock.h); 0 = not anchored */
+	long long joined_mono_ms, unjoined_mono_ms;
 };
 
 struct state {
@@ -139,7 +146,9 @@ int state_dir_check(const char *dir, bool *tightened, sr_error *err);
  * endpoints/ folder, or state.json missing while those folders hold records (a marker
  * deleted by hand must not turn into an empty start). Nothing is written, except that
  * <id>.json.tmp files a crash left are removed. A version 1 state.json loads as it
- * is and leaves the state dirty (the next save or state_flush converts it). */
+ * is and leaves the state dirty (the next save or state_flush converts it), unless
+ * networks/ or endpoints/ is a symlink or holds records no conversion wrote: refused,
+ * naming the file and the folder. */
 int state_open(const char *dir, struct state *st, sr_error *err);
 void state_free(struct state *st);
 /* Writes what changed since the last successful save (everything when the dir does
@@ -148,16 +157,23 @@ int state_save(struct state *st, sr_error *err);
 /* Writes pending changes and those saved later, if any (0 when there are none). */
 int state_flush(struct state *st, sr_error *err);
 
-struct net_record *state_find_net(struct state *st, const char *id);
-struct ep_record *state_find_ep(struct state *st, const char *id);
-struct ep_record *state_find_vf_owner(struct state *st, const char *pf_pci, int vf);
+/* Lookups, for looking only: NULL when absent. */
+const struct net_record *state_find_net(const struct state *st, const char *id);
+const struct ep_record *state_find_ep(const struct state *st, const char *id);
+const struct ep_record *state_find_vf_owner(const struct state *st, const char *pf_pci, int vf);
+/* The one way to get a record to change: marked, so the next save compares it with its
+ * file (and writes it when it differs). NULL when absent. (A network's record never changes
+ * after CreateNetwork: it is added and removed whole.) */
+struct ep_record *state_ep_for_change(struct state *st, const char *id);
+/* A network's one memory-only mark (delete_pending), set or cleared; false when absent. */
+bool state_net_set_delete_pending(struct state *st, const char *id, bool pending);
 
 /* Append a copy; returns the stored record or NULL (ENOMEM) with err set. */
 struct net_record *state_add_net(struct state *st, const struct net_record *rec, sr_error *err);
 struct ep_record *state_add_ep(struct state *st, const struct ep_record *rec, sr_error *err);
 void state_remove_net(struct state *st, const char *id);
 void state_remove_ep(struct state *st, const char *id);
-/* rec (a record of st) was changed without going through state_find_*: save it next. */
+/* rec (a record of st, e.g. st->eps[i]) was changed without state_*_for_change: save it next. */
 void state_touch_ep(struct state *st, const struct ep_record *rec);
 /* Docker is done with rec but its VF is not home: it stays as the proof the VF is ours
  * (EP_RELEASED, out of any sandbox); touched, saved by the next save. */

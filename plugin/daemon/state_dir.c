@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../../common/atomic_file.h"
+#include "ep_clock.h"
 #include "state_lock.h"
 
 static int file_path(const char *dir, const char *name, char *out, size_t size, sr_error *err)
@@ -66,6 +67,8 @@ int state_dir_open(struct daemon *d, sr_error *err)
 		return -1;
 	if (state_open(dir, &d->state, err) < 0 || ipam_store_open(dir, pools, &d->ipam, err) < 0)
 		return -1;
+	/* the grace periods count on a monotonic clock from here (ep_clock.h) */
+	ep_clock_anchor_loaded(d, &d->state);
 	state_empty = d->state.net_count == 0 && d->state.ep_count == 0;
 	ipam_empty = ipam_store_count(d->ipam) == 0;
 	if (have_state && !have_ipam && !state_empty)

@@ -579,15 +579,17 @@ def test_convert_v1(r):
             json.dump(st, f)  # version 1: the whole state in one file
         with open(os.path.join(env.state_dir, "ipam.json"), "w") as f:
             json.dump(ipam_doc, f)
-        # an interrupted earlier conversion: a record the old files do not hold
+        # an interrupted earlier conversion (its note says so): a record the old files do not hold
         os.makedirs(os.path.join(env.state_dir, "networks"), mode=0o700)
         stale = os.path.join(env.state_dir, "networks", NET_B + ".json")
         with open(stale, "w") as f:
             f.write('{"id": "half')
+        open(os.path.join(env.state_dir, "state.json.converting"), "w").close()
         env.start()
         r.check("1 networks" in env.log() and "state.json converted" in env.log() and "ipam.json converted" in
                 env.log(), "version 1 files load and are converted at start-up", env.log()[-600:])
-        r.check(not os.path.exists(stale), "the interrupted conversion's leftover is gone")
+        note = os.path.join(env.state_dir, "state.json.converting")
+        r.check(not os.path.exists(stale) and not os.path.exists(note), "the interrupted conversion's leftover is gone")
         r.check(env.state() == st and env.ipam() == dict(ipam_doc), "the same state after the conversion",
                 (env.state(), env.ipam()))
         with open(os.path.join(env.state_dir, "state.json")) as f:

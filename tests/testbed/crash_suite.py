@@ -5,6 +5,8 @@ or state step of an endpoint operation) or by SIGKILL from a timer. After every 
 call is retried as dockerd retries transport errors, and the invariants are checked:
 state loads; no VF owned twice; no half-done endpoint left; every VF the kernel shows configured by us
 belongs to a live endpoint; Docker's view (the endpoints it still has) and ours agree and keep working.
+Also a crash in Join's trusted moment (an untrusted network's VF trusted while its netdev takes the
+admin MAC, which no record covers): the next start finds the VF trusted and repairs it.
 Usage: crash_suite.py PLUGIN_BINARY [ROUNDS]"""
 import json
 import os
@@ -193,6 +195,79 @@ def retry_after_crash_mid_rebind():
     R.check(s == 200, "the retried endpoint is deleted", b)
 
 
+def vf_info(vf):
+    link = json.loads(sh("ip -j link show " + PF).stdout)[0]
+    return next((v for v in link.get("vfinfo_list", []) if v["vf"] == vf), {})
+
+
+def netdev_mac(vf_pci):
+    folder = "/sys/bus/pci/devices/%s/net" % vf_pci
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    if not names:
+        return None, None
+    with open("%s/%s/address" % (folder, names[0])) as f:
+        return names[0], f.read().strip()
+
+
+def crash_in_join_trust_window():
+    """A VF netdev that does not carry the admin MAC at Join (a trusted moment earlier set another
+    one, then the PF's was set back): Join trusts the VF (its network does not) while the netdev
+    asks for the admin MAC. A crash at each of the two fault points inside that moment leaves the
+    VF trusted; the next start finds it so and repairs it, and dockerd's retry of the Join works."""
+    for step in (1, 2):
+        ep = "trustwin%d" % step + "0" * 55
+        mac = mac_for(4100 + step)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        R.check(start(), "plugin starts (trust window, step %d)" % step)
+        body = docker_create_endpoint(NET, ep, "10.7.0.%d/24" % (240 + step), mac)
+        s, b = C.call("NetworkDriver.CreateEndpoint", body)
+        R.check(s == 200, "endpoint created", b)
+        rec = [e for e in plugin_state.load(STATE)["endpoints"] if e["id"] == ep]
+        if s != 200 or len(rec) != 1:
+            return
+        vf, vf_pci = rec[0]["vf"], rec[0]["vf_pci"]
+        netdev, _ = netdev_mac(vf_pci)
+        other = "02:dd:00:00:00:%02x" % step
+        sh("ip link set %s vf %d trust on" % (PF, vf))
+        sh("ip link set dev %s address %s" % (netdev, other))
+        sh("ip link set %s vf %d mac %s" % (PF, vf, mac))
+        sh("ip link set %s vf %d trust off" % (PF, vf))
+        R.check(netdev_mac(vf_pci)[1] == other and vf_info(vf).get("address") == mac and
+                vf_info(vf).get("trust") is False,
+                "step %d: the VF netdev has another MAC than the admin MAC, VF untrusted" % step,
+                (netdev_mac(vf_pci), vf_info(vf)))
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        start("--fault-after-step", str(step))
+        join = {"NetworkID": NET, "EndpointID": ep, "SandboxKey": "/run/netns/trustwin%d" % step, "Options": {}}
+        try:
+            s, b = C.call("NetworkDriver.Join", join)
+            R.check(False, "fault injection stops the plugin inside Join's trusted moment (step %d)" % step, (s, b))
+        except OSError:
+            pass
+        proc.wait(timeout=10)
+        R.check(vf_info(vf).get("trust") is True, "step %d: the crash left the VF trusted" % step, vf_info(vf))
+        mark = os.path.getsize(LOG)
+        R.check(start(), "plugin restarts after a crash in Join's trusted moment (step %d)" % step)
+        R.check(vf_info(vf).get("trust") is False, "step %d: start-up repaired the VF: trust off" % step,
+                vf_info(vf))
+        with open(LOG) as f:
+            f.seek(mark)
+            log = f.read()
+        R.check("VF %d (%s) of %s found with trust on (should be off)" % (vf, vf_pci, PF) in log and
+                "repaired" in log, "step %d: the repair is logged" % step, log[-600:])
+        s, b = C.call("NetworkDriver.Join", join)
+        R.check(s == 200, "step %d: dockerd's retry of the Join works" % step, b)
+        R.check(netdev_mac(vf_pci)[1] == mac and vf_info(vf).get("trust") is False and
+                vf_info(vf).get("address") == mac,
+                "step %d: the VF netdev carries the admin MAC, the VF untrusted" % step,
+                (netdev_mac(vf_pci), vf_info(vf)))
+        C.call("NetworkDriver.Leave", {"NetworkID": NET, "EndpointID": ep})
+        s, b = C.call("NetworkDriver.DeleteEndpoint", {"NetworkID": NET, "EndpointID": ep})
+        R.check(s == 200, "step %d: endpoint deleted" % step, b)
+
+
 def main():
     os.makedirs("/run/docker/plugins", exist_ok=True)
     R.check(start(), "plugin starts")
@@ -200,6 +275,7 @@ def main():
                                                                        pool="10.7.0.0/24", gateway="10.7.0.1/24"))
     R.check(s == 200, "network created", b)
     retry_after_crash_mid_rebind()
+    crash_in_join_trust_window()
     model = Model()
     crashes = 0
     for rnd_no in range(ROUNDS):

@@ -17,6 +17,7 @@ static char dir[64];
 static char path[128];
 static char tmp_path[128];
 static char pools[128];
+static char note[140];
 
 /* A state dir with nothing in it: ipam.json and every file of pools/ gone. */
 static void reset_store(void)
@@ -26,6 +27,7 @@ static void reset_store(void)
 	char p[800];
 
 	unlink(path);
+	unlink(note);
 	while (dp && (de = readdir(dp))) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
@@ -91,14 +93,19 @@ static bool id_chars_ok(const char *id)
 	return id[0] && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(id);
 }
 
-static void write_file(const char *text)
+static void write_file_at(const char *at, const char *text)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(at, "w");
 
 	if (f) {
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+static void write_file(const char *text)
+{
+	write_file_at(path, text);
 }
 
 static void test_pools(void)
@@ -327,23 +334,23 @@ static void test_corrupt(void)
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	CHECK(strstr(err.msg, "which is missing") != NULL);
 
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\","
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"address_space\": \"local\", \"pool\": \"10.9.0.0/24\","
 		   " \"allocated\": [\"10.9.0.1\", \"10.9.9.9\"]}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	snprintf(want, sizeof(want),
 		 "IPAM state %s: pools[0]: pool p1: allocated[1]: 10.9.9.9: not in pool 10.9.0.0/24", path);
 	CHECK_STR_EQ(err.msg, want);
 
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"a/b\", \"pool\": \"10.9.0.0/24\"}]}");
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"a/b\", \"address_space\": \"local\", \"pool\": \"10.9.0.0/24\"}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
-	CHECK(strstr(err.msg, "id a/b: not a valid pool ID") != NULL);
+	CHECK(strstr(err.msg, "id 'a/b': not a valid pool ID") != NULL);
 
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\", "
-		   "\"allocated\": []}, {\"id\": \"p1\", \"pool\": \"10.8.0.0/24\", \"allocated\": []}]}");
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"address_space\": \"local\", \"pool\": \"10.9.0.0/24\", "
+		   "\"allocated\": []}, {\"id\": \"p1\", \"address_space\": \"local\", \"pool\": \"10.8.0.0/24\", \"allocated\": []}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	CHECK(strstr(err.msg, "pools[1]: id p1: duplicate") != NULL);
 
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": 7}]}");
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"address_space\": \"local\", \"pool\": 7}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	CHECK(strstr(err.msg, "pools[0]: pool: not a string") != NULL);
 
@@ -472,7 +479,7 @@ static void test_odd_files(void)
 	char want[512];
 
 	/* a pool without "allocated" would hand its addresses out again */
-	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"pool\": \"10.9.0.0/24\"}]}");
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"p1\", \"address_space\": \"local\", \"pool\": \"10.9.0.0/24\"}]}");
 	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
 	snprintf(want, sizeof(want), "IPAM state %s: pools[0]: pool p1: allocated: missing", path);
 	CHECK_STR_EQ(err.msg, want);
@@ -654,28 +661,32 @@ static void test_convert_v1(void)
 	struct ipam_store *s;
 	sr_error err = { 0 };
 	char stale[800];
-	FILE *f;
 	const char *v1 = "{\"version\": 1, \"next_id\": 5, \"pools\": [{\"id\": \"sriov-2-10.3.0.0_24\", "
 			 "\"address_space\": \"local\", \"pool\": \"10.3.0.0/24\", \"sub_pool\": \"\", \"exclude\": \"\", "
 			 "\"allocated\": [\"10.3.0.1-10.3.0.3\"]}, {\"id\": \"sriov-4-10.2.0.0_24\", \"address_space\": "
 			 "\"local\", \"pool\": \"10.2.0.0/24\", \"allocated\": [\"10.2.0.1\"]}]}";
 
 	write_file(v1);
-	/* what an interrupted conversion leaves: a pools/ with a file of a pool no longer held */
+	/* a pools/ holding a pool beside a version 1 ipam.json that does not list it (an older
+	 * ipam.json restored, an upgrade after a downgrade): refused, the pool's file kept */
 	CHECK(mkdir(pools, 0700) == 0);
 	snprintf(stale, sizeof(stale), "%s/sriov-1-10.1.0.0_24.json", pools);
-	f = fopen(stale, "w");
-	if (f) {
-		fputs("{\"id\": \"sriov-1-10.1.0.0_24\", \"pool\": \"10.1.0.0/24\", \"allocated\": []}", f);
-		fclose(f);
-	}
+	write_file_at(stale, "{\"id\": \"sriov-1-10.1.0.0_24\", \"address_space\": \"local\", \"pool\": "
+			     "\"10.1.0.0/24\", \"allocated\": []}");
+	s = NULL;
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
+	CHECK(strstr(err.msg, path) && strstr(err.msg, "holds 1 pools of the newer layout") &&
+	      strstr(err.msg, "move pools/ aside"));
+	CHECK(access(stale, F_OK) == 0);
+	/* the same left by an interrupted conversion (its note is there): replaced */
+	write_file_at(note, "");
 	s = open_store(NULL);
 	CHECK(s != NULL && ipam_store_count(s) == 2 && ipam_store_pending(s));
 	if (!s)
 		return;
 	CHECK(ipam_store_flush(s, &err) == 0 && !ipam_store_pending(s));
 	ipam_store_close(s);
-	CHECK(access(stale, F_OK) == -1 && pool_files() == 2);
+	CHECK(access(stale, F_OK) == -1 && pool_files() == 2 && access(note, F_OK) == -1);
 	{
 		json_error_t jerr;
 		json_t *root = json_load_file(path, 0, &jerr);
@@ -777,6 +788,82 @@ static void test_keys_follow_pools(void)
 	reset_store();
 }
 
+/* What the state dir's files say must be what the store grants: a folder that is a symlink is
+ * never emptied through, a pool ID that cannot name a file is refused at load (not a
+ * conversion that fails forever), next_id never written past what ipam.json can hold, a
+ * pool without its address space refused (it would not block its prefix in `local`). */
+static void test_markers_and_records(void)
+{
+	struct ipam_store *s = NULL;
+	struct ipam_pool_result r;
+	sr_error err = { 0 };
+	char elsewhere[128], outside[200], bad[800];
+
+	/* pools/ a symlink to a folder elsewhere, beside a version 1 ipam.json */
+	snprintf(elsewhere, sizeof(elsewhere), "%s-elsewhere", dir);
+	CHECK(mkdir(elsewhere, 0700) == 0);
+	snprintf(outside, sizeof(outside), "%s/precious.json", elsewhere);
+	write_file_at(outside, "{}");
+	CHECK(symlink(elsewhere, pools) == 0);
+	write_file("{\"version\": 1, \"next_id\": 1, \"pools\": []}");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
+	CHECK(strstr(err.msg, "is a symbolic link") != NULL);
+	CHECK(access(outside, F_OK) == 0);
+	/* the note of an interrupted conversion does not make it a folder to empty */
+	write_file_at(note, "");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	CHECK(access(outside, F_OK) == 0);
+	CHECK(unlink(pools) == 0 && unlink(outside) == 0 && rmdir(elsewhere) == 0);
+	reset_store();
+
+	/* a pool ID that cannot name its file */
+	write_file("{\"version\": 1, \"next_id\": 3, \"pools\": [{\"id\": \"..\", \"address_space\": \"local\", "
+		   "\"pool\": \"10.9.0.0/24\", \"allocated\": []}]}");
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1);
+	CHECK(strstr(err.msg, path) && strstr(err.msg, "id '..': not a valid pool ID"));
+	reset_store();
+
+	/* next_id at the largest number ipam.json holds: one more pool, then a refusal */
+	write_file("{\"version\": 2, \"next_id\": 9223372036854775806}");
+	CHECK(mkdir(pools, 0700) == 0);
+	s = open_store(NULL);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(pool(s, "local", "10.9.0.0/24", "", NULL, false, &r, &err) == 0);
+		CHECK_STR_EQ(r.pool_id, "sriov-9223372036854775806-10.9.0.0_24");
+		CHECK(pool(s, "local", "10.10.0.0/24", "", NULL, false, &r, &err) == -1);
+		CHECK(err.code == ENOSPC && strstr(err.msg, "no pool ID left"));
+		ipam_store_close(s);
+	}
+	s = open_store(NULL); /* what it wrote loads */
+	CHECK(s != NULL && ipam_store_count(s) == 1);
+	if (s) {
+		CHECK(pool(s, "local", "10.10.0.0/24", "", NULL, false, &r, &err) == -1 && err.code == ENOSPC);
+		ipam_store_close(s);
+	}
+	reset_store();
+	/* a pool whose number is past it: loaded, and next_id stays writable */
+	write_file("{\"version\": 1, \"next_id\": 1, \"pools\": [{\"id\": \"sriov-18446744073709551615-x\", "
+		   "\"address_space\": \"local\", \"pool\": \"10.9.0.0/24\", \"allocated\": []}]}");
+	s = open_store(NULL);
+	CHECK(s != NULL && ipam_store_flush(s, &err) == 0);
+	ipam_store_close(s);
+	s = open_store(NULL);
+	CHECK(s != NULL && ipam_store_count(s) == 1);
+	ipam_store_close(s);
+	reset_store();
+
+	/* a pool's file without address_space: refused, the file named */
+	write_file("{\"version\": 2, \"next_id\": 3}");
+	CHECK(mkdir(pools, 0700) == 0);
+	pool_file("sriov-2-10.9.0.0_24", bad, sizeof(bad));
+	write_file_at(bad, "{\"id\": \"sriov-2-10.9.0.0_24\", \"pool\": \"10.9.0.0/24\", \"allocated\": []}");
+	s = NULL;
+	CHECK(ipam_store_open(dir, NULL, &s, &err) == -1 && s == NULL);
+	CHECK(strstr(err.msg, bad) && strstr(err.msg, "address_space: missing"));
+	reset_store();
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_ipam_store.XXXXXX");
@@ -787,6 +874,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/ipam.json", dir);
 	snprintf(tmp_path, sizeof(tmp_path), "%s/ipam.json.tmp", dir);
 	snprintf(pools, sizeof(pools), "%s/pools", dir);
+	snprintf(note, sizeof(note), "%s/ipam.json.converting", dir);
 
 	test_pools();
 	reset_store();
@@ -803,6 +891,7 @@ int main(void)
 	test_convert_v1();
 	test_change_writes_one_file();
 	test_keys_follow_pools();
+	test_markers_and_records();
 
 	reset_store();
 	unlink(tmp_path);

@@ -551,6 +551,55 @@ static void test_lookups(void)
 	CHECK(st.nets == NULL && st.eps == NULL && st.net_count == 0 && st.ep_count == 0);
 }
 
+/* Lookups only look: a save after any number of them writes only what changed (past the
+ * number of touched records a save reads back, a marked record would be rewritten blind). */
+static void test_lookups_write_nothing(void)
+{
+	enum { N = 100 };
+	struct state st;
+	sr_error err = {0};
+	char dir[512], path[700], id[80];
+	struct net_record n;
+	static ino_t ino[N];
+	struct stat sb;
+	int same = 0;
+	snprintf(dir, sizeof(dir), "%s/lookups", tmpdir);
+	CHECK(state_open(dir, &st, &err) == 0);
+	build_state(&st);
+	for (int i = 0; i < N; i++) {
+		struct ep_record e;
+		snprintf(id, sizeof(id), "look%03d", i);
+		fill_ep(&e, id, NET_B, 100 + i);
+		e.phase = EP_READY;
+		CHECK(state_add_ep(&st, &e, &err) != NULL);
+	}
+	CHECK(state_save(&st, &err) == 0);
+	state_free(&st);
+	CHECK(state_open(dir, &st, &err) == 0 && st.ep_count == N + 2);
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, i);
+		CHECK(stat(path, &sb) == 0);
+		ino[i] = sb.st_ino;
+		snprintf(id, sizeof(id), "look%03d", i);
+		const struct ep_record *e = state_find_ep(&st, id);
+		CHECK(e && state_find_net(&st, e->network_id) && state_find_vf_owner(&st, e->pf_pci, e->vf) == e);
+	}
+	fill_net(&n, "cccc", 300); /* one change: its file alone is written */
+	CHECK(state_add_net(&st, &n, &err) != NULL && state_save(&st, &err) == 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, i);
+		same += stat(path, &sb) == 0 && sb.st_ino == ino[i];
+	}
+	CHECK(same == N);
+	/* a get for change is saved */
+	snprintf(id, sizeof(id), "look%03d", 7);
+	state_ep_for_change(&st, id)->joined = !state_find_ep(&st, id)->joined;
+	CHECK(state_save(&st, &err) == 0);
+	snprintf(path, sizeof(path), "%s/endpoints/look%03d.json", dir, 7);
+	CHECK(stat(path, &sb) == 0 && sb.st_ino != ino[7]);
+	state_free(&st);
+}
+
 static void test_save_reopen(void)
 {
 	struct state a, b;
@@ -795,7 +844,7 @@ static void test_per_object_files(void)
 	free(text);
 	CHECK(stat(ep1, &b1) == 0 && stat(ep2, &b2) == 0 && stat(neta, &bn) == 0);
 	/* Join-like change: only EP_1's file is replaced */
-	state_find_ep(&st, EP_1)->joined = false;
+	state_ep_for_change(&st, EP_1)->joined = false;
 	CHECK(state_save(&st, &err) == 0);
 	CHECK(stat(ep1, &a1) == 0 && stat(ep2, &a2) == 0 && stat(neta, &an) == 0);
 	CHECK(a1.st_ino != b1.st_ino && a2.st_ino == b2.st_ino && an.st_ino == bn.st_ino);
@@ -901,19 +950,27 @@ static void test_convert_v1(void)
 {
 	struct state a, b;
 	sr_error err = {0};
-	char dir[512], path[700], stale[700], *v1, *ja, *jb, *marker;
+	char dir[512], path[700], stale[700], note[700], *v1, *ja, *jb, *marker;
 	snprintf(dir, sizeof(dir), "%s/v1", tmpdir);
+	snprintf(note, sizeof(note), "%s/state.json.converting", dir);
 	CHECK(mkdir(dir, 0700) == 0);
 	memset(&a, 0, sizeof(a));
 	build_state(&a);
 	v1 = state_to_json(&a);
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	write_file(path, v1);
-	/* an interrupted earlier conversion: a folder with a record the old file does not hold */
+	/* a folder with a record the old file does not hold, and no conversion under way: written
+	 * under a version 2 marker (an older state.json restored): refused, the record kept */
 	snprintf(stale, sizeof(stale), "%s/endpoints", dir);
 	CHECK(mkdir(stale, 0700) == 0);
 	snprintf(stale, sizeof(stale), "%s/endpoints/%s.json", dir, "9999");
 	write_file(stale, "{}");
+	CHECK(state_open(dir, &b, &err) == -1);
+	CHECK(strstr(err.msg, "state.json is a version 1 file") && strstr(err.msg, "holds 1 records") &&
+	      strstr(err.msg, "/endpoints"));
+	CHECK(access(stale, F_OK) == 0);
+	/* the same left by an interrupted conversion (its note is there): replaced by this one */
+	write_file(note, "");
 	CHECK(state_open(dir, &b, &err) == 0);
 	CHECK(b.loaded && b.dirty && b.net_count == 2 && b.ep_count == 2);
 	ja = state_to_json(&a);
@@ -926,7 +983,7 @@ static void test_convert_v1(void)
 	free(marker);
 	CHECK(state_flush(&b, &err) == 0 && !b.dirty);
 	state_free(&b);
-	CHECK(access(stale, F_OK) < 0);
+	CHECK(access(stale, F_OK) < 0 && access(note, F_OK) < 0);
 	CHECK(sub_count(dir, "networks") == 2 && sub_count(dir, "endpoints") == 2);
 	marker = read_file(path);
 	CHECK(marker && strstr(marker, "\"version\": 2") && !strstr(marker, NET_A));
@@ -934,10 +991,35 @@ static void test_convert_v1(void)
 	CHECK(state_open(dir, &b, &err) == 0 && !b.dirty);
 	jb = state_to_json(&b);
 	CHECK(jb && !strcmp(ja, jb));
-	free(ja);
 	free(jb);
-	free(v1);
 	state_free(&b);
+	/* a finished conversion's note left by a crash after the marker's rename: removed at load */
+	write_file(note, "");
+	CHECK(state_open(dir, &b, &err) == 0 && access(note, F_OK) < 0);
+	state_free(&b);
+
+	/* a version 1 state.json whose networks/ is a symlink to a folder elsewhere: refused at
+	 * start, nothing out there removed (the conversion never empties through a link) */
+	snprintf(dir, sizeof(dir), "%s/v1link", tmpdir);
+	CHECK(mkdir(dir, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	write_file(path, v1);
+	snprintf(stale, sizeof(stale), "%s/elsewhere", tmpdir);
+	CHECK(mkdir(stale, 0700) == 0);
+	snprintf(note, sizeof(note), "%s/networks", dir);
+	CHECK(symlink(stale, note) == 0);
+	snprintf(stale, sizeof(stale), "%s/elsewhere/%s.json", tmpdir, NET_A);
+	write_file(stale, "{}");
+	CHECK(state_open(dir, &b, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	memset(&b, 0, sizeof(b));
+	build_state(&b);
+	snprintf(b.dir, sizeof(b.dir), "%s", dir);
+	b.layout = 1; /* as loaded from the version 1 file: the save converts */
+	CHECK(state_save(&b, &err) == -1 && strstr(err.msg, "is a symbolic link"));
+	CHECK(access(stale, F_OK) == 0);
+	state_free(&b);
+	free(ja);
+	free(v1);
 	state_free(&a);
 }
 
@@ -985,6 +1067,7 @@ int main(void)
 	test_passthrough_records();
 	test_multi_pf_records();
 	test_lookups();
+	test_lookups_write_nothing();
 	test_save_reopen();
 	test_corrupt();
 	test_duplicates_rejected();

@@ -343,7 +343,7 @@ static void test_rebind_only_ours(struct daemon *d)
 	CHECK_STR_EQ(text, vf_pci(2));
 	/* a released VF seen on vfio-pci, on igbvf by now: not where it was seen, refused */
 	writef("", "bus/pci/drivers/igbvf/unbind");
-	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), "vfio-pci", &err) == -1 && err.code == EBUSY);
+	CHECK(vf_rebind_host(&d->host, 2, vf_pci(2), "vfio-pci", "igbvf", &err) == -1 && err.code == EBUSY);
 	readf(text, sizeof(text), "bus/pci/drivers/igbvf/unbind");
 	CHECK_STR_EQ(text, "");
 	mkdirs("bus/pci/devices/%s/net/" PF_NAME "v2", vf_pci(2));
