@@ -54,8 +54,24 @@ void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	sr_log_escape(raw, safe, sizeof(safe));
+	sr_log_line(log, level, safe);
+}
+
+FILE *sr_log_stream(const struct sr_log *log, int level)
+{
+	/* journald reads the priority from the prefix: one stream says everything. Elsewhere the
+	 * reader files by stream: dockerd logs a managed plugin's stderr at level=error and its
+	 * stdout at level=info, so an info line on stderr would look like an error there. */
+	if (log && log->journald)
+		return stderr;
+	return level <= SR_LOG_WARN ? stderr : stdout;
+}
+
+void sr_log_line(const struct sr_log *log, int level, const char *safe)
+{
+	FILE *out = sr_log_stream(log, level);
 	if (log && log->journald) {
-		fprintf(stderr, "<%d>%s\n", journald_priorities[level], safe);
+		fprintf(out, "<%d>%s\n", journald_priorities[level], safe);
 	} else {
 		char stamp[32];
 		struct timespec now;
@@ -63,7 +79,7 @@ void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, now.tv_nsec / 1000000L, level_names[level], safe);
+		fprintf(out, "%s.%03ldZ %s %s\n", stamp, now.tv_nsec / 1000000L, level_names[level], safe);
 	}
-	fflush(stderr);
+	fflush(out);
 }
