@@ -96,6 +96,48 @@ enum {
 int nlk_vf_set_many(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want, unsigned fields,
 		    sr_error *err);
 
+/* Counters: a link's own (IFLA_STATS64, as `ip -s link` shows them), and a VF's as its PF
+ * reports them (IFLA_VF_STATS; the kernel sends zeros for a driver without ndo_get_vf_stats,
+ * igb among them, and libnl 3.7 reads no drop counters there). */
+struct nlk_link_stats {
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, rx_dropped, tx_dropped, multicast;
+};
+
+struct nlk_vf_stats {
+	bool present; /* the PF reported this VF with IFLA_VF_STATS */
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, broadcast, multicast;
+};
+
+/* Every VF's counters as PF pf_ifname reports them, in one request: out[vf] for vf < max
+ * (entries of VFs the PF did not report stay !present); *num_vf = the PF's IFLA_NUM_VF. */
+int nlk_pf_vf_stats(struct nlk *nl, const char *pf_ifname, struct nlk_vf_stats *out, int max, int *num_vf,
+		    sr_error *err);
+
+/* The links of a namespace and their counters, read in one dump. */
+struct nlk_link_entry {
+	int ifindex;
+	char name[NLK_IFNAMSIZ];
+	uint8_t mac[6];
+	bool up;        /* IFF_UP */
+	bool carrier;   /* IFLA_CARRIER */
+	struct nlk_link_stats stats;
+};
+struct nlk_link_table {
+	struct nlk_link_entry *links;
+	size_t count;
+};
+int nlk_link_table_read(struct nlk *nl, struct nlk_link_table *out, sr_error *err);
+void nlk_link_table_free(struct nlk_link_table *t);
+const struct nlk_link_entry *nlk_link_table_by_name(const struct nlk_link_table *t, const char *name);
+/* The one link with this MAC (not loopback's zero MAC); NULL when none or several have it. */
+const struct nlk_link_entry *nlk_link_table_by_mac(const struct nlk_link_table *t, const uint8_t mac[6]);
+
+/* A socket inside the network namespace whose file is netns_path (a SandboxKey, a bind-mounted
+ * nsfs file or /proc/PID/ns/net). The calling thread enters that namespace for the moment the
+ * socket is created and is back in its own before this returns (nlk_netns.c): call it from a
+ * thread that does nothing else meanwhile. */
+int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err);
+
 /* The PF's embedded switch mode through devlink (generic netlink), by PCI address. In
  * switchdev mode VF settings through the PF (VLAN, spoof check, trust, rates) are not how
  * traffic is steered: representors and TC/OVS rules are. Errors: ENOENT no devlink in the

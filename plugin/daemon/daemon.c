@@ -11,6 +11,7 @@
 
 #include "daemon_run.h"
 #include "http_server.h"
+#include "metrics_server.h"
 #include "reconcile.h"
 #include "state_dir.h"
 #include "state_lock.h"
@@ -63,6 +64,7 @@ void daemon_locks_init(struct daemon *d)
 	pthread_mutex_init(&d->ipam_lock, NULL);
 	pf_locks_init(&d->pf_locks);
 	atomic_init(&d->fault_steps_done, 0);
+	metrics_init(&d->metrics);
 	d->host.sysfs_root = d->cfg.sysfs_root;
 	d->host.udev_dir = d->cfg.udev_dir;
 	d->host.vfio_dir = d->cfg.vfio_dir;
@@ -155,7 +157,10 @@ static void *background_loop(void *arg)
 		/* each step takes the locks it needs, briefly: requests go on meanwhile */
 		flush_pending(d);
 		if (d->cfg.reclaim_interval > 0 && time(NULL) >= next_sweep) {
+			uint64_t started = metrics_now_ns();
 			reconcile_sweep(d);
+			atomic_fetch_add_explicit(&d->metrics.sweeps, 1, memory_order_relaxed);
+			metrics_hist_observe_ns(&d->metrics.sweep, metrics_now_ns() - started);
 			next_sweep = time(NULL) + d->cfg.reclaim_interval;
 		}
 		pthread_mutex_lock(&d->bg_lock);
@@ -203,6 +208,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 {
 	struct daemon d;
 	struct http_server *srv = NULL;
+	struct metrics_server *metrics_srv = NULL;
 	sr_error err = {0};
 	sigset_t signals, previous;
 	pthread_t background;
@@ -249,6 +255,11 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 	}
 	if (http_server_start(&d, listen_fd, &srv, &err) < 0)
 		goto out;
+	if (cfg->metrics_addr[0] && metrics_server_start(&d, cfg->metrics_addr, &metrics_srv, &err) < 0) {
+		http_server_stop(srv);
+		srv = NULL;
+		goto out;
+	}
 	background_started = pthread_create(&background, NULL, background_loop, &d) == 0;
 	if (!background_started)
 		sr_log_msg(&d.log, SR_LOG_WARN, "no background thread: pending changes are retried only with the next change");
@@ -256,6 +267,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 		   own_socket ? cfg->socket_path : "a socket from systemd", cfg->sysfs_root);
 	sig = serve_until_stopped(&d, &signals);
 	sr_log_msg(&d.log, SR_LOG_INFO, "signal %d: finishing in-flight requests and stopping", sig);
+	metrics_server_stop(metrics_srv);
 	http_server_stop(srv);
 	srv = NULL;
 	rc = 0;

@@ -17,6 +17,10 @@ typedef int (*handler_fn)(struct daemon *d, const char *body, size_t len, struct
 
 void dispatch_request(struct daemon *d, const char *path, const char *body, size_t len, struct http_response *resp);
 
+/* The HTTP layer answered a constant route (dispatch_route_constant) itself, from the answer
+ * built once: counted as an API call like the others (its handler time is 0: none runs). */
+void dispatch_constant_answered(struct daemon *d, const char *path);
+
 /* The routes, for the fuzz target and tests. */
 size_t dispatch_route_count(void);
 const char *dispatch_route_path(size_t i);

@@ -236,8 +236,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	sr_log_msg(&srv->d->log, SR_LOG_DEBUG, "%s %s (%zu bytes)", method, url, ctx->len);
 	struct MHD_Response *fixed = constant_answer_of(srv, url);
-	if (fixed)
+	if (fixed) {
+		dispatch_constant_answered(srv->d, url);
 		return MHD_queue_response(conn, 200, fixed);
+	}
 	atomic_fetch_add(&srv->in_flight, 1);
 	http_guard_dispatching(srv->guard, guard_conn_of(conn), true);
 	/* timed only when it is logged: GetCapabilities is answered thousands of times a second */
