@@ -132,11 +132,20 @@ const struct nlk_link_entry *nlk_link_table_by_name(const struct nlk_link_table 
 /* The one link with this MAC (not loopback's zero MAC); NULL when none or several have it. */
 const struct nlk_link_entry *nlk_link_table_by_mac(const struct nlk_link_table *t, const uint8_t mac[6]);
 
-/* A socket inside the network namespace whose file is netns_path (a SandboxKey, a bind-mounted
- * nsfs file or /proc/PID/ns/net). The calling thread enters that namespace for the moment the
- * socket is created and is back in its own before this returns (nlk_netns.c): call it from a
- * thread that does nothing else meanwhile. */
-int nlk_open_in_netns(const char *netns_path, struct nlk **out, sr_error *err);
+/* Another namespace's links, read through a socket of ours (IFLA_TARGET_NETNSID, Linux >= 4.20):
+ * no thread enters that namespace and no socket is opened in it. The namespace is known to ours
+ * by an id (an nsid, as `ip netns list-id` shows): nlk_netns_id gives the one our namespace has
+ * for the namespace whose file is netns_path (a SandboxKey, a bind-mounted nsfs file), assigning
+ * one when it has none (RTM_NEWNSID; the kernel drops it when that namespace goes). */
+int nlk_netns_id(struct nlk *nl, const char *netns_path, int *nsid, sr_error *err);
+/* The socket the three calls here need (their GETs are answered without an ACK): a socket of
+ * its own, never the one other calls use (they expect ACKs). Close it with nlk_close. */
+int nlk_open_no_ack(struct nlk **out, sr_error *err);
+int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err);
+/* One link of that namespace, by its ifindex there (ENODEV when none). */
+int nlk_link_entry_get_nsid(struct nlk *nl, int nsid, int ifindex, struct nlk_link_entry *out, sr_error *err);
+/* One link of the socket's namespace with its counters, by name (ENODEV when none). */
+int nlk_link_entry_get(struct nlk *nl, const char *ifname, struct nlk_link_entry *out, sr_error *err);
 
 /* The PF's embedded switch mode through devlink (generic netlink), by PCI address. In
  * switchdev mode VF settings through the PF (VLAN, spoof check, trust, rates) are not how

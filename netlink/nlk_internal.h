@@ -26,8 +26,8 @@ struct nlk {
 	pthread_mutex_t lock; /* for both sockets */
 };
 
-/* nlk_open without the strict-checking twin (for sockets that only dump whole tables). */
-int nlk_open_plain(struct nlk **out, sr_error *err);
+/* A parsed link's name, MAC, flags and counters (nlk_stats.c). */
+void nlk_link_entry_fill(struct rtnl_link *link, struct nlk_link_entry *e);
 
 /* errno for a libnl error code (positive or negative NLE_*); EIO when unknown. */
 int nlk_errno_from_nl(int nlerr);

@@ -1,5 +1,5 @@
 /* nlk_socket: open and close the NETLINK_ROUTE socket (bound to the caller's network
- * namespace; nlk_netns.c opens one in another namespace). */
+ * namespace; the tests open one in another namespace with tests/lib/nlk_test.h). */
 #include "nlk_internal.h"
 
 #include <errno.h>
@@ -27,7 +27,7 @@ static struct nl_sock *open_strict(void)
 	return sock;
 }
 
-static int open_connected(struct nlk **out, bool strict, sr_error *err)
+static int open_connected(struct nlk **out, sr_error *err)
 {
 	struct nlk *nl = calloc(1, sizeof(*nl));
 	int rc;
@@ -45,7 +45,7 @@ static int open_connected(struct nlk **out, bool strict, sr_error *err)
 		free(nl);
 		return nlk_fail_nl(err, rc, "connect netlink route socket");
 	}
-	nl->strict = strict ? open_strict() : NULL;
+	nl->strict = open_strict();
 	pthread_mutex_init(&nl->lock, NULL);
 	*out = nl;
 	return 0;
@@ -53,12 +53,7 @@ static int open_connected(struct nlk **out, bool strict, sr_error *err)
 
 int nlk_open(struct nlk **out, sr_error *err)
 {
-	return open_connected(out, true, err);
-}
-
-int nlk_open_plain(struct nlk **out, sr_error *err)
-{
-	return open_connected(out, false, err);
+	return open_connected(out, err);
 }
 
 void nlk_close(struct nlk *nl)

@@ -44,26 +44,10 @@ struct table_fill {
 	bool failed;
 };
 
-static void add_link(struct nl_object *obj, void *arg)
+void nlk_link_entry_fill(struct rtnl_link *link, struct nlk_link_entry *e)
 {
-	struct table_fill *f = arg;
-	struct rtnl_link *link = (struct rtnl_link *)obj;
-	struct nlk_link_entry *e;
 	struct nl_addr *addr = rtnl_link_get_addr(link);
 	const char *name = rtnl_link_get_name(link);
-	if (f->failed)
-		return;
-	if (f->t->count == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct nlk_link_entry *grown = realloc(f->t->links, cap * sizeof(*grown));
-		if (!grown) {
-			f->failed = true;
-			return;
-		}
-		f->t->links = grown;
-		f->cap = cap;
-	}
-	e = &f->t->links[f->t->count++];
 	memset(e, 0, sizeof(*e));
 	e->ifindex = rtnl_link_get_ifindex(link);
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
@@ -78,6 +62,34 @@ static void add_link(struct nl_object *obj, void *arg)
 	e->stats.rx_dropped = rtnl_link_get_stat(link, RTNL_LINK_RX_DROPPED);
 	e->stats.tx_dropped = rtnl_link_get_stat(link, RTNL_LINK_TX_DROPPED);
 	e->stats.multicast = rtnl_link_get_stat(link, RTNL_LINK_MULTICAST);
+}
+
+static void add_link(struct nl_object *obj, void *arg)
+{
+	struct table_fill *f = arg;
+	if (f->failed)
+		return;
+	if (f->t->count == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct nlk_link_entry *grown = realloc(f->t->links, cap * sizeof(*grown));
+		if (!grown) {
+			f->failed = true;
+			return;
+		}
+		f->t->links = grown;
+		f->cap = cap;
+	}
+	nlk_link_entry_fill((struct rtnl_link *)obj, &f->t->links[f->t->count++]);
+}
+
+int nlk_link_entry_get(struct nlk *nl, const char *ifname, struct nlk_link_entry *out, sr_error *err)
+{
+	struct rtnl_link *link = NULL;
+	if (nlk_fetch_link(nl, ifname, &link, err) < 0)
+		return sr_error_wrap(err, "counters of %s", ifname ? ifname : "(null)");
+	nlk_link_entry_fill(link, out);
+	rtnl_link_put(link);
+	return 0;
 }
 
 int nlk_link_table_read(struct nlk *nl, struct nlk_link_table *out, sr_error *err)

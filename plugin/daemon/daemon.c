@@ -65,6 +65,7 @@ void daemon_locks_init(struct daemon *d)
 	pf_locks_init(&d->pf_locks);
 	atomic_init(&d->fault_steps_done, 0);
 	metrics_init(&d->metrics);
+	counter_hints_init(&d->hints);
 	d->host.sysfs_root = d->cfg.sysfs_root;
 	d->host.udev_dir = d->cfg.udev_dir;
 	d->host.vfio_dir = d->cfg.vfio_dir;
@@ -76,6 +77,7 @@ void daemon_locks_init(struct daemon *d)
 
 void daemon_locks_destroy(struct daemon *d)
 {
+	counter_hints_free(&d->hints);
 	pf_locks_free(&d->pf_locks);
 	pthread_mutex_destroy(&d->ipam_lock);
 	pthread_mutex_destroy(&d->net_lock);

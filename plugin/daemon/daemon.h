@@ -23,6 +23,7 @@
 #include "../../ipam/ipam.h"
 #include "../../netlink/nlk.h"
 #include "../host/host.h"
+#include "counter_hints.h"
 #include "ep_ops.h"
 #include "metrics.h"
 #include "state.h"
@@ -61,6 +62,7 @@ struct daemon {
 	int state_lock_fd; /* state_lock.h: held while the daemon runs; -1 = none */
 	struct ipam_store *ipam;
 	struct metrics metrics; /* counters fed lock-free by whoever did the work (metrics.h) */
+	struct counter_hints hints; /* where sandboxed VF netdevs were last found (its own lock) */
 	atomic_int fault_steps_done; /* for cfg.fault_after_step */
 	atomic_int stop_signal; /* SIGTERM/SIGINT taken, 0 = none */
 	atomic_bool serving;    /* the main thread waits for signals (sigwait) */

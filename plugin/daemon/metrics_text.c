@@ -113,11 +113,25 @@ static void put_series(struct metrics_text *t, const char *name, const char *suf
 	puts_(t, "}");
 }
 
+/* " <value>\n" without printf: a page has a sample per VF and counter, thousands of them */
+static void put_u64(struct metrics_text *t, uint64_t value)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	digits[--i] = '\n';
+	do {
+		digits[--i] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	digits[--i] = ' ';
+	put(t, digits + i, sizeof(digits) - i);
+}
+
 void metrics_text_u64(struct metrics_text *t, const char *name, const struct metrics_label *labels, size_t n,
 		      uint64_t value)
 {
 	put_series(t, name, "", labels, n, NULL);
-	metrics_text_printf(t, " %llu\n", (unsigned long long)value);
+	put_u64(t, value);
 }
 
 void metrics_text_double(struct metrics_text *t, const char *name, const struct metrics_label *labels, size_t n,
@@ -137,10 +151,10 @@ void metrics_text_histogram(struct metrics_text *t, const char *name, const stru
 		else
 			snprintf(le, sizeof(le), "+Inf");
 		put_series(t, name, "_bucket", labels, n, le);
-		metrics_text_printf(t, " %llu\n", (unsigned long long)h->cumulative[i]);
+		put_u64(t, h->cumulative[i]);
 	}
 	put_series(t, name, "_sum", labels, n, NULL);
 	metrics_text_printf(t, " %.9f\n", h->sum);
 	put_series(t, name, "_count", labels, n, NULL);
-	metrics_text_printf(t, " %llu\n", (unsigned long long)h->count);
+	put_u64(t, h->count);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "state_copy.h"
@@ -62,6 +63,38 @@ const struct vf_row *traffic_view_row_of(const struct traffic_view *v, const str
 	return &v->vfs[v->pfs[p].first_vf + (size_t)ep->vf];
 }
 
+#define HOST_DUMP_FROM 64
+
+/* Where this read found each sandboxed netdev, for the next (counter_hints.h). */
+static void remember_hints(struct daemon *d, const struct traffic_view *v, const struct vf_counter_query *q)
+{
+	size_t n = 0;
+	struct counter_hint *h = malloc((v->nvf + 1) * sizeof(*h));
+	if (!h)
+		return;
+	for (size_t i = 0; i < v->nvf; i++) {
+		if (!v->vfs[i].owner || q[i].hint_nsid < 0 || !q[i].sandbox)
+			continue;
+		snprintf(h[n].ep_id, sizeof(h[n].ep_id), "%s", v->vfs[i].owner->id);
+		snprintf(h[n].sandbox, sizeof(h[n].sandbox), "%s", q[i].sandbox);
+		h[n].nsid = q[i].hint_nsid;
+		h[n++].ifindex = q[i].hint_ifindex;
+	}
+	counter_hints_replace(&d->hints, h, n);
+}
+
+/* How many netdevs of ours would be looked for in our namespace: the PFs', the VFs no endpoint
+ * holds (free or not ours: a guess of at most every VF), and those of endpoints not joined. */
+static size_t host_lookups(const struct traffic_view *v)
+{
+	size_t n = v->npf;
+	for (size_t i = 0; i < v->snap.ep_count; i++)
+		n += !v->snap.eps[i].joined;
+	for (size_t p = 0; p < v->npf; p++)
+		n += v->pfs[p].vf_count;
+	return n > v->snap.ep_count ? n - v->snap.ep_count : 0;
+}
+
 int traffic_view_read(struct daemon *d, struct traffic_view *v, sr_error *err)
 {
 	struct nlk_link_table links = {0};
@@ -76,13 +109,16 @@ int traffic_view_read(struct daemon *d, struct traffic_view *v, sr_error *err)
 		return -1;
 	if (collect_pfs(v) < 0)
 		goto nomem;
-	have_links = nlk_link_table_read(d->host.nl, &links, err) == 0;
+	/* A dump of our namespace's links costs the kernel every link here (with many containers,
+	 * their veths' peers, each naming its namespace): worth it only when many of ours are here;
+	 * otherwise each one is asked for by name. */
 	for (size_t p = 0; p < v->npf; p++) {
-		pf_state_read(&d->host, v->pfs[p].pci, have_links ? &links : NULL, &v->pfs[p].st);
+		pf_state_read(&d->host, v->pfs[p].pci, NULL, &v->pfs[p].st);
 		v->pfs[p].first_vf = v->nvf;
 		v->pfs[p].vf_count = v->pfs[p].st.numvfs > 0 ? (size_t)v->pfs[p].st.numvfs : 0;
 		v->nvf += v->pfs[p].vf_count;
 	}
+	have_links = host_lookups(v) > HOST_DUMP_FROM && nlk_link_table_read(d->host.nl, &links, err) == 0;
 	v->vfs = calloc(v->nvf + 1, sizeof(*v->vfs));
 	q = calloc(v->nvf + 1, sizeof(*q));
 	if (!v->vfs || !q)
@@ -114,16 +150,20 @@ int traffic_view_read(struct daemon *d, struct traffic_view *v, sr_error *err)
 		v->pfs[r->pf].roles[r->role]++;
 		snprintf(q[i].pf_pci, sizeof(q[i].pf_pci), "%s", pf_pci);
 		q[i].vf = r->vf;
+		q[i].hint_nsid = q[i].hint_ifindex = -1;
 		if (r->owner) {
 			snprintf(q[i].vf_pci, sizeof(q[i].vf_pci), "%s", r->owner->vf_pci);
 			memcpy(q[i].mac, r->owner->mac, 6);
 			q[i].sandbox = r->owner->joined ? r->owner->sandbox_key : NULL;
+			if (q[i].sandbox)
+				counter_hints_find(&d->hints, r->owner->id, q[i].sandbox, &q[i].hint_nsid, &q[i].hint_ifindex);
 		} else {
 			sr_error ignored = {0};
 			sysfs_vf_pci(d->cfg.sysfs_root, pf_pci, r->vf, q[i].vf_pci, &ignored);
 		}
 	}
 	vf_counters_read(&d->host, q, v->nvf, have_links ? &links : NULL);
+	remember_hints(d, v, q);
 	for (size_t i = 0; i < v->nvf; i++)
 		v->vfs[i].q = q[i];
 	free(q);

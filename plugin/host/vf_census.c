@@ -106,9 +106,11 @@ void pf_state_read(const struct host *h, const char *pf_pci, const struct nlk_li
 			out->carrier = e->carrier;
 		}
 	} else {
-		struct nlk_link_info info;
-		if (nlk_link_get(h->nl, out->name, &info, &err) == 0)
-			out->up = info.up;
+		struct nlk_link_entry e;
+		if (nlk_link_entry_get(h->nl, out->name, &e, &err) == 0) {
+			out->up = e.up;
+			out->carrier = e.carrier;
+		}
 	}
 	out->speed_mbps = read_speed(h->sysfs_root, out->name);
 }

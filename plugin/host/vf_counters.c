@@ -1,6 +1,5 @@
 #include "vf_counters.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,41 +69,6 @@ static void take_netdev(struct vf_counters *c, const struct nlk_link_entry *e, b
 	c->in_sandbox = in_sandbox;
 }
 
-/* Sandbox reads, on a thread of their own (setns moves the calling thread). */
-struct sandbox_job {
-	struct vf_counter_query *q;
-	size_t *order; /* indexes of the queries with a sandbox, sorted by it */
-	size_t n;
-};
-
-static void *read_sandboxes(void *arg)
-{
-	struct sandbox_job *job = arg;
-	for (size_t i = 0; i < job->n;) {
-		const char *sb = job->q[job->order[i]].sandbox;
-		struct nlk_link_table table = {0};
-		struct nlk *nl = NULL;
-		sr_error err = {0};
-		size_t end = i;
-		bool read = false;
-		while (end < job->n && !strcmp(job->q[job->order[end]].sandbox, sb))
-			end++;
-		if (nlk_open_in_netns(sb, &nl, &err) == 0) {
-			read = nlk_link_table_read(nl, &table, &err) == 0;
-			nlk_close(nl);
-		}
-		for (; read && i < end; i++) {
-			struct vf_counter_query *q = &job->q[job->order[i]];
-			const struct nlk_link_entry *e = nlk_link_table_by_mac(&table, q->mac);
-			if (e)
-				take_netdev(&q->out, e, true);
-		}
-		nlk_link_table_free(&table);
-		i = end;
-	}
-	return NULL;
-}
-
 static int by_sandbox(const void *a, const void *b, void *queries)
 {
 	const struct vf_counter_query *q = queries;
@@ -116,23 +80,64 @@ static bool has_sandbox(const struct vf_counter_query *q)
 	return q->sandbox && q->sandbox[0];
 }
 
-/* The netdevs in sandboxes, read from a thread of ours: the caller's thread never changes
- * namespace. */
+/* The netdevs in sandboxes: each sandbox's links read once, through our own socket (nlk.h:
+ * nlk_link_table_read_nsid), and each endpoint's netdev found there by its MAC. */
 static void sandbox_counters(struct vf_counter_query *q, size_t n)
 {
-	struct sandbox_job job = {q, calloc(n + 1, sizeof(size_t)), 0};
-	pthread_t t;
-	if (!job.order)
+	size_t *order = calloc(n + 1, sizeof(size_t)), count = 0;
+	struct nlk *nl = NULL;
+	sr_error open_err = {0};
+	if (!order || nlk_open_no_ack(&nl, &open_err) < 0) {
+		free(order);
 		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (has_sandbox(&q[i]))
-			job.order[job.n++] = i;
-	if (job.n) {
-		qsort_r(job.order, job.n, sizeof(size_t), by_sandbox, q);
-		if (pthread_create(&t, NULL, read_sandboxes, &job) == 0)
-			pthread_join(t, NULL);
+			order[count++] = i;
+	/* where the last read found it, by id and ifindex: one request, no namespace file opened;
+	 * a miss (the netdev moved, the id went to another namespace) is looked up afresh below */
+	for (size_t k = 0; k < count; k++) {
+		struct vf_counter_query *one = &q[order[k]];
+		struct nlk_link_entry e;
+		sr_error err = {0};
+		int nsid = one->hint_nsid, ifindex = one->hint_ifindex;
+		one->hint_nsid = one->hint_ifindex = -1;
+		if (nsid >= 0 && ifindex > 0 && nlk_link_entry_get_nsid(nl, nsid, ifindex, &e, &err) == 0 &&
+		    !memcmp(e.mac, one->mac, 6)) {
+			take_netdev(&one->out, &e, true);
+			one->hint_nsid = nsid;
+			one->hint_ifindex = ifindex;
+		}
 	}
-	free(job.order);
+	for (size_t k = 0; k < count;) /* the rest, by sandbox */
+		if (q[order[k]].out.src != VF_SRC_NONE)
+			order[k] = order[--count];
+		else
+			k++;
+	qsort_r(order, count, sizeof(size_t), by_sandbox, q);
+	for (size_t i = 0; i < count;) {
+		const char *sb = q[order[i]].sandbox;
+		struct nlk_link_table table = {0};
+		sr_error err = {0};
+		size_t end = i;
+		int nsid;
+		bool read;
+		while (end < count && !strcmp(q[order[end]].sandbox, sb))
+			end++;
+		read = nlk_netns_id(nl, sb, &nsid, &err) == 0 && nlk_link_table_read_nsid(nl, nsid, &table, &err) == 0;
+		for (; read && i < end; i++) {
+			const struct nlk_link_entry *e = nlk_link_table_by_mac(&table, q[order[i]].mac);
+			if (!e)
+				continue;
+			take_netdev(&q[order[i]].out, e, true);
+			q[order[i]].hint_nsid = nsid;
+			q[order[i]].hint_ifindex = e->ifindex;
+		}
+		nlk_link_table_free(&table);
+		i = end;
+	}
+	nlk_close(nl);
+	free(order);
 }
 
 void vf_counters_read(const struct host *h, struct vf_counter_query *q, size_t n,
@@ -148,12 +153,15 @@ void vf_counters_read(const struct host *h, struct vf_counter_query *q, size_t n
 		struct vf_counters *c = &q[i].out;
 		struct pf_seen *pf = NULL;
 		/* not (yet) in its sandbox, or not joined: our namespace, by the VF's device */
-		if (c->src == VF_SRC_NONE && host_links) {
+		if (c->src == VF_SRC_NONE) {
 			char name[SYSFS_IFNAME_MAX];
 			bool found = false;
-			const struct nlk_link_entry *e;
-			if (sysfs_pci_netdev(h->sysfs_root, q[i].vf_pci, name, &found, &err) == 0 && found &&
-			    (e = nlk_link_table_by_name(host_links, name)))
+			const struct nlk_link_entry *e = NULL;
+			struct nlk_link_entry one;
+			if (sysfs_pci_netdev(h->sysfs_root, q[i].vf_pci, name, &found, &err) == 0 && found)
+				e = host_links ? nlk_link_table_by_name(host_links, name)
+					       : nlk_link_entry_get(h->nl, name, &one, &err) == 0 ? &one : NULL;
+			if (e)
 				take_netdev(c, e, false);
 		}
 		for (size_t p = 0; pfs && p < npf && !pf; p++)

@@ -10,7 +10,8 @@
  * only (libnl 3.7 does not read IFLA_VF_STATS' drop counters), and broadcast from the PF
  * only: each number says its source.
  *
- * Namespaces are entered from a thread of this module's own, never the caller's. */
+ * A sandbox's links are read through our own netlink socket, by the id our namespace has for
+ * the sandbox's (IFLA_TARGET_NETNSID): no thread ever enters another namespace. */
 #ifndef VF_COUNTERS_H
 #define VF_COUNTERS_H
 
@@ -39,12 +40,15 @@ struct vf_counter_query {
 	char vf_pci[SYSFS_PCI_MAX];
 	uint8_t mac[6];     /* how the netdev is known in a sandbox (Docker keeps our MAC) */
 	const char *sandbox; /* the endpoint's sandbox key, or NULL / "" (host namespace) */
+	/* in: where the netdev was in the sandbox at the last read (-1: unknown); out: where it
+	 * is now (-1: not found there). The id and ifindex are checked by the MAC they lead to. */
+	int hint_nsid, hint_ifindex;
 	struct vf_counters out;
 };
 
 /* Fills each query's `out` (what cannot be read is left VF_SRC_NONE); one request per PF and
  * one dump per distinct sandbox, whatever n is. host_links: our namespace's links
- * (nlk_link_table_read), NULL when they could not be read. */
+ * (nlk_link_table_read), or NULL to ask for each VF netdev found here by name. */
 void vf_counters_read(const struct host *h, struct vf_counter_query *q, size_t n,
 		      const struct nlk_link_table *host_links);
 const char *vf_counter_source_name(enum vf_counter_source s);
