@@ -9,7 +9,7 @@ LOGDIR=build/check-logs
 mkdir -p "$LOGDIR"
 
 # Guests that can share a boot do (tests/testbed/seq.sh): the API suite + passthrough + multi-PF
-# (two PFs on one wire); Kata guide + IPAM + managed plugin; VFIO round trip + Kata + operator's
+# (two PFs on one wire); Kata guide + IPAM + managed plugin + metrics; VFIO round trip + Kata + operator's
 # side (IOMMU); doctor without an IOMMU + state. guest-pair runs
 # Docker 26 (Kata's two-machine test and the whole Swarm flow); Docker 20.10 on two hosts by hand:
 # make check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS="20 26" [TESTBED_SWARM=20:basic].
@@ -30,7 +30,7 @@ PARTS=(
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
-	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh'"
+	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh t-metrics.sh'"
 	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=1800 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-vfio.sh t-kata.sh t-ops.sh'"
 	"guest-state|$MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh'"
 	"guest-reboot|bash tests/testbed/host-reboot.sh"

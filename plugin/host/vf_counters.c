@@ -21,8 +21,7 @@ const char *vf_counter_source_name(enum vf_counter_source s)
 bool vf_driver_reports_vf_stats(const char *pf_driver)
 {
 	/* read from each driver's source: the ones with .ndo_get_vf_stats (README) */
-	static const char *const drivers[] = {"ixgbe", "i40e", "ice", "mlx5_core", "bnxt_en", "qede", "liquidio",
-					      "octeon_ep"};
+	static const char *const drivers[] = {"ixgbe", "i40e", "ice", "mlx5_core", "liquidio"};
 	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
 		if (!strcmp(pf_driver, drivers[i]))
 			return true;
