@@ -26,7 +26,7 @@ static int by_id(const void *a, const void *b)
 
 void counter_hints_find(struct counter_hints *h, const char *ep_id, const char *sandbox, int *nsid, int *ifindex)
 {
-	struct counter_hint key;
+	struct counter_hint key = {0};
 	const struct counter_hint *found;
 	*nsid = *ifindex = -1;
 	snprintf(key.ep_id, sizeof(key.ep_id), "%s", ep_id);

@@ -59,7 +59,7 @@ static void render_vfs(struct metrics_text *t, const struct traffic_view *v)
 			const struct vf_row *r = &v->vfs[i];
 			const char *base = (const char *)&r->q.out;
 			enum vf_counter_source src = *(const enum vf_counter_source *)(base + fam->src_off);
-			struct vf_labels l;
+			struct vf_labels l = {0};
 			if (src == VF_SRC_NONE)
 				continue;
 			vf_labels_fill(v, r, vf_counter_source_name(src), &l);
@@ -71,7 +71,7 @@ static void render_vfs(struct metrics_text *t, const struct traffic_view *v)
 			    "and by whom (network, endpoint); the value is always 1.");
 	for (size_t i = 0; i < v->nvf; i++) {
 		const struct vf_row *r = &v->vfs[i];
-		struct vf_labels l;
+		struct vf_labels l = {0};
 		vf_labels_fill(v, r, "", &l);
 		l.l[6] = (struct metrics_label){"role", vf_role_name(r->role)};
 		metrics_text_u64(t, "sriov_vf_info", l.l, 7, 1);

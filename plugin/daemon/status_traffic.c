@@ -92,12 +92,15 @@ bool status_traffic_add(json_t *view, const struct traffic_view *tv)
 {
 	size_t i, j;
 	json_t *pf, *net, *ep;
-	json_array_foreach(json_object_get(view, "pfs"), i, pf)
+	json_array_foreach(json_object_get(view, "pfs"), i, pf) {
 		if (!add_pf(pf, tv))
 			return false;
-	json_array_foreach(json_object_get(view, "networks"), i, net)
-		json_array_foreach(json_object_get(net, "endpoint_list"), j, ep)
+	}
+	json_array_foreach(json_object_get(view, "networks"), i, net) {
+		json_array_foreach(json_object_get(net, "endpoint_list"), j, ep) {
 			if (!add_endpoint(ep, tv))
 				return false;
+		}
+	}
 	return true;
 }

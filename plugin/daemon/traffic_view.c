@@ -52,15 +52,24 @@ static int collect_pfs(struct traffic_view *v)
 	return 0;
 }
 
-const struct vf_row *traffic_view_row_of(const struct traffic_view *v, const struct ep_record *ep)
+/* The index in v->vfs of endpoint ep's VF; false for a passthrough endpoint, or when its PF or
+ * VF is not there. */
+static bool row_index(const struct traffic_view *v, const struct ep_record *ep, size_t *out)
 {
 	size_t p;
 	if (ep->passthrough || ep->vf < 0)
-		return NULL;
+		return false;
 	p = pf_index(v, ep->pf_pci);
 	if (p == v->npf || (size_t)ep->vf >= v->pfs[p].vf_count)
-		return NULL;
-	return &v->vfs[v->pfs[p].first_vf + (size_t)ep->vf];
+		return false;
+	*out = v->pfs[p].first_vf + (size_t)ep->vf;
+	return true;
+}
+
+const struct vf_row *traffic_view_row_of(const struct traffic_view *v, const struct ep_record *ep)
+{
+	size_t i;
+	return row_index(v, ep, &i) ? &v->vfs[i] : NULL;
 }
 
 #define HOST_DUMP_FROM 64
@@ -133,8 +142,12 @@ int traffic_view_read(struct daemon *d, struct traffic_view *v, sr_error *err)
 	/* the owners: one pass over the endpoints (a lookup per VF would be endpoints x VFs) */
 	for (size_t i = 0; i < v->snap.ep_count; i++) {
 		const struct ep_record *e = &v->snap.eps[i];
-		struct vf_row *r = (struct vf_row *)traffic_view_row_of(v, e);
-		if (!r || (r->owner && r->owner->phase != EP_RELEASED))
+		struct vf_row *r;
+		size_t row;
+		if (!row_index(v, e, &row))
+			continue; /* a passthrough endpoint, or its PF or VF gone */
+		r = &v->vfs[row];
+		if (r->owner && r->owner->phase != EP_RELEASED)
 			continue; /* a live owner wins over a released record of the same VF */
 		r->owner = e;
 		r->net = state_find_net(&v->snap, e->network_id);

@@ -142,7 +142,7 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 void vf_counters_read(const struct host *h, struct vf_counter_query *q, size_t n,
 		      const struct nlk_link_table *host_links)
 {
-	struct pf_seen **pfs = calloc(n + 1, sizeof(*pfs));
+	struct pf_seen **pfs = calloc(n + 1, sizeof(struct pf_seen *));
 	sr_error err = {0};
 	size_t npf = 0;
 	for (size_t i = 0; i < n; i++)
