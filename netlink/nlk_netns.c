@@ -21,6 +21,16 @@
 #define IFLA_TARGET_NETNSID IFLA_IF_NETNSID
 #endif
 
+/* A copy of the socket's callbacks for one exchange (nl_socket_get_cb hands out a reference:
+ * put it back, or the socket's callbacks outlive the socket). */
+static struct nl_cb *valid_cb(struct nl_sock *sock)
+{
+	struct nl_cb *orig = nl_socket_get_cb(sock);
+	struct nl_cb *cb = orig ? nl_cb_clone(orig) : NULL;
+	nl_cb_put(orig);
+	return cb;
+}
+
 struct nsid_answer {
 	int nsid;
 	bool got;
@@ -49,7 +59,7 @@ static int nsid_request(struct nlk *nl, int type, int fd, struct nsid_answer *a)
 	    (type == RTM_NEWNSID && nla_put_s32(msg, NETNSA_NSID, -1) < 0))
 		goto out;
 	pthread_mutex_lock(&nl->lock);
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sock));
+	cb = valid_cb(nl->sock);
 	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, a) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
 		rc = type == RTM_NEWNSID ? nl_wait_for_ack(nl->sock) : nl_recvmsgs(nl->sock, cb);
 	pthread_mutex_unlock(&nl->lock);
@@ -135,7 +145,7 @@ int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *ou
 	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) < 0)
 		goto out;
 	pthread_mutex_lock(&nl->lock);
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sock));
+	cb = valid_cb(nl->sock);
 	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, &fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
 		rc = nl_recvmsgs(nl->sock, cb);
 	pthread_mutex_unlock(&nl->lock);
@@ -163,7 +173,7 @@ int nlk_link_entry_get_nsid(struct nlk *nl, int nsid, int ifindex, struct nlk_li
 	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) < 0)
 		goto out;
 	pthread_mutex_lock(&nl->lock);
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sock));
+	cb = valid_cb(nl->sock);
 	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, &fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
 		rc = nl_recvmsgs(nl->sock, cb);
 	pthread_mutex_unlock(&nl->lock);
