@@ -39,22 +39,30 @@ void sr_log_escape(const char *src, char *dst, unsigned long dst_size)
 	dst[o] = '\0';
 }
 
-void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
+bool sr_log_vformat(const struct sr_log *log, int *level, char *safe, size_t size, const char *fmt, va_list ap)
 {
 	char raw[2048];
+	if (*level < 0)
+		*level = 0;
+	if (*level > SR_LOG_DEBUG)
+		*level = SR_LOG_DEBUG;
+	if (log && *level > log->level)
+		return false;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	sr_log_escape(raw, safe, size);
+	return true;
+}
+
+void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
+{
 	char safe[4096];
 	va_list ap;
-	if (level < 0)
-		level = 0;
-	if (level > SR_LOG_DEBUG)
-		level = SR_LOG_DEBUG;
-	if (log && level > log->level)
-		return;
+	bool shown;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	shown = sr_log_vformat(log, &level, safe, sizeof(safe), fmt, ap);
 	va_end(ap);
-	sr_log_escape(raw, safe, sizeof(safe));
-	sr_log_line(log, level, safe);
+	if (shown)
+		sr_log_line(log, level, safe);
 }
 
 FILE *sr_log_stream(const struct sr_log *log, int level)

@@ -7,6 +7,7 @@
 #ifndef SR_LOG_H
 #define SR_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,6 +31,10 @@ struct sr_log_field {
 int sr_log_level_parse(const char *name);
 
 void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The message escaped into safe, and level clamped to error..debug; false (nothing written)
+ * when the log drops that level. */
+bool sr_log_vformat(const struct sr_log *log, int *level, char *safe, size_t size, const char *fmt, va_list ap);
 
 /* The stream a line of this level goes to (see above). */
 FILE *sr_log_stream(const struct sr_log *log, int level);

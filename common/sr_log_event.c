@@ -80,19 +80,15 @@ static void stream_key(const char *key, char *out, size_t size)
 void sr_log_event(const struct sr_log *log, int level, const struct sr_log_field *fields, size_t count,
 		  const char *fmt, ...)
 {
-	char raw[EVENT_TEXT_MAX], safe[EVENT_TEXT_MAX * 2], line[EVENT_TEXT_MAX * 3], key[64], value[EVENT_TEXT_MAX];
+	char safe[EVENT_TEXT_MAX * 2], line[EVENT_TEXT_MAX * 3], key[64], value[EVENT_TEXT_MAX];
 	size_t used;
 	va_list ap;
-	if (level < 0)
-		level = 0;
-	if (level > SR_LOG_DEBUG)
-		level = SR_LOG_DEBUG;
-	if (log && level > log->level)
-		return;
+	bool shown;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	shown = sr_log_vformat(log, &level, safe, sizeof(safe), fmt, ap);
 	va_end(ap);
-	sr_log_escape(raw, safe, sizeof(safe));
+	if (!shown)
+		return;
 	if (log && log->journald && send_to_journal(log, level, safe, fields, count) == 0)
 		return;
 	used = append(line, 0, sizeof(line), safe, "", "");

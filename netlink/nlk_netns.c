@@ -102,58 +102,43 @@ int nlk_netns_id(struct nlk *nl, const char *netns_path, int *nsid, sr_error *er
 	return 0;
 }
 
-struct dump_fill {
-	struct nlk_link_table *t;
-	size_t cap;
-	bool failed;
-};
-
-static void on_link_object(struct nl_object *obj, void *arg)
-{
-	struct dump_fill *f = arg;
-	if (f->failed)
-		return;
-	if (f->t->count == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 4;
-		struct nlk_link_entry *grown = realloc(f->t->links, cap * sizeof(*grown));
-		if (!grown) {
-			f->failed = true;
-			return;
-		}
-		f->t->links = grown;
-		f->cap = cap;
-	}
-	nlk_link_entry_fill((struct rtnl_link *)obj, &f->t->links[f->t->count++]);
-}
-
 static int on_link(struct nl_msg *msg, void *arg)
 {
-	nl_msg_parse(msg, on_link_object, arg);
+	nl_msg_parse(msg, nlk_table_fill_add, arg);
 	return NL_OK;
 }
 
-int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err)
+/* RTM_GETLINK in the namespace our namespace calls nsid: one link (ifindex > 0) or a dump of
+ * all (ifindex 0), parsed into fill. 0 or a -NLE_* code. */
+static int link_request(struct nlk *nl, int nsid, int ifindex, struct nlk_table_fill *fill)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
-	struct dump_fill fill = {out, 0, false};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, ifindex > 0 ? 0 : NLM_F_DUMP);
 	struct nl_cb *cb = NULL;
 	int rc = -NLE_NOMEM;
-	out->links = NULL;
-	out->count = 0;
 	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) < 0)
 		goto out;
 	pthread_mutex_lock(&nl->lock);
 	cb = valid_cb(nl->sock);
-	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, &fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
+	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
 		rc = nl_recvmsgs(nl->sock, cb);
 	pthread_mutex_unlock(&nl->lock);
 out:
 	nl_cb_put(cb);
 	nlmsg_free(msg);
-	if (rc >= 0 && fill.failed)
+	if (rc >= 0 && fill->failed)
 		rc = -NLE_NOMEM;
+	return rc < 0 ? rc : 0;
+}
+
+int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err)
+{
+	struct nlk_table_fill fill = {out, 0, false};
+	int rc;
+	out->links = NULL;
+	out->count = 0;
+	rc = link_request(nl, nsid, 0, &fill);
 	if (rc < 0) {
 		nlk_link_table_free(out);
 		return nlk_fail_nl(err, rc, "links of netns id %d", nsid);
@@ -163,25 +148,11 @@ out:
 
 int nlk_link_entry_get_nsid(struct nlk *nl, int nsid, int ifindex, struct nlk_link_entry *out, sr_error *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
 	struct nlk_link_table one = {0};
-	struct dump_fill fill = {&one, 0, false};
-	struct nl_cb *cb = NULL;
-	int rc = -NLE_NOMEM;
-	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) < 0)
-		goto out;
-	pthread_mutex_lock(&nl->lock);
-	cb = valid_cb(nl->sock);
-	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, &fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
-		rc = nl_recvmsgs(nl->sock, cb);
-	pthread_mutex_unlock(&nl->lock);
-out:
-	nl_cb_put(cb);
-	nlmsg_free(msg);
-	if (rc >= 0 && (fill.failed || one.count != 1))
-		rc = fill.failed ? -NLE_NOMEM : -NLE_OBJ_NOTFOUND;
+	struct nlk_table_fill fill = {&one, 0, false};
+	int rc = ifindex > 0 ? link_request(nl, nsid, ifindex, &fill) : -NLE_INVAL;
+	if (rc == 0 && one.count != 1)
+		rc = -NLE_OBJ_NOTFOUND;
 	if (rc == 0)
 		*out = one.links[0];
 	nlk_link_table_free(&one);

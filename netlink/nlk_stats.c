@@ -38,12 +38,6 @@ int nlk_pf_vf_stats(struct nlk *nl, const char *pf_ifname, struct nlk_vf_stats *
 	return 0;
 }
 
-struct table_fill {
-	struct nlk_link_table *t;
-	size_t cap;
-	bool failed;
-};
-
 void nlk_link_entry_fill(struct rtnl_link *link, struct nlk_link_entry *e)
 {
 	struct nl_addr *addr = rtnl_link_get_addr(link);
@@ -64,9 +58,9 @@ void nlk_link_entry_fill(struct rtnl_link *link, struct nlk_link_entry *e)
 	e->stats.multicast = rtnl_link_get_stat(link, RTNL_LINK_MULTICAST);
 }
 
-static void add_link(struct nl_object *obj, void *arg)
+void nlk_table_fill_add(struct nl_object *obj, void *arg)
 {
-	struct table_fill *f = arg;
+	struct nlk_table_fill *f = arg;
 	if (f->failed)
 		return;
 	if (f->t->count == f->cap) {
@@ -95,7 +89,7 @@ int nlk_link_entry_get(struct nlk *nl, const char *ifname, struct nlk_link_entry
 int nlk_link_table_read(struct nlk *nl, struct nlk_link_table *out, sr_error *err)
 {
 	struct nl_cache *cache = NULL;
-	struct table_fill fill = {out, 0, false};
+	struct nlk_table_fill fill = {out, 0, false};
 	int rc;
 	out->links = NULL;
 	out->count = 0;
@@ -104,7 +98,7 @@ int nlk_link_table_read(struct nlk *nl, struct nlk_link_table *out, sr_error *er
 	pthread_mutex_unlock(&nl->lock);
 	if (rc < 0)
 		return nlk_fail_nl(err, rc, "list links and their counters");
-	nl_cache_foreach(cache, add_link, &fill);
+	nl_cache_foreach(cache, nlk_table_fill_add, &fill);
 	nl_cache_free(cache);
 	if (fill.failed) {
 		nlk_link_table_free(out);
