@@ -36,8 +36,8 @@
 #define VFS_PER_PF 64
 #define ENDPOINTS 1000
 #define SCRAPES 20
-#define ROUNDS 4
-#define ROUND_S 3.0
+#define ROUNDS 8
+#define ROUND_S 2.0
 #define MAX_SAMPLES 400000
 
 static char dir[64], sock[96], msock[96];

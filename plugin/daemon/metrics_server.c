@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,11 +16,13 @@
 
 #define METRICS_CONNECTION_LIMIT 16
 #define METRICS_TIMEOUT_S 10
+#define METRICS_NICE 10
 
 struct metrics_server {
 	struct MHD_Daemon *mhd;
 	struct daemon *d;
 	int fd;
+	bool niced; /* its one thread runs at a lower priority (first request) */
 	char unix_path[108]; /* removed at stop; "" for TCP */
 };
 
@@ -151,6 +154,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return answer(conn, 405, "text/plain", not_allowed, sizeof(not_allowed) - 1, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") != 0)
 		return answer(conn, 404, "text/plain", not_found, sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT);
+	if (!s->niced) {
+		/* A scrape is background work: on a busy host the plugin's API (dockerd waiting on a
+		 * GetCapabilities or a CreateEndpoint) goes first. Niceness is per thread on Linux. */
+		if (setpriority(PRIO_PROCESS, (id_t)gettid(), METRICS_NICE) < 0)
+			sr_log_msg(&s->d->log, SR_LOG_DEBUG, "metrics thread keeps its priority: %s", strerror(errno));
+		s->niced = true;
+	}
 	page = metrics_page_build(s->d, &len, &err);
 	if (!page) {
 		char msg[SR_ERROR_MSG_MAX + 2];
