@@ -255,11 +255,12 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 			goto out;
 		own_socket = true;
 	}
-	if (http_server_start(&d, listen_fd, &srv, &err) < 0)
+	/* metrics first: whoever sees the plugin's socket answer can scrape too */
+	if (cfg->metrics_addr[0] && metrics_server_start(&d, cfg->metrics_addr, &metrics_srv, &err) < 0)
 		goto out;
-	if (cfg->metrics_addr[0] && metrics_server_start(&d, cfg->metrics_addr, &metrics_srv, &err) < 0) {
-		http_server_stop(srv);
-		srv = NULL;
+	if (http_server_start(&d, listen_fd, &srv, &err) < 0) {
+		metrics_server_stop(metrics_srv);
+		metrics_srv = NULL;
 		goto out;
 	}
 	background_started = pthread_create(&background, NULL, background_loop, &d) == 0;
