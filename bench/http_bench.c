@@ -42,6 +42,7 @@
 #include "../plugin/daemon/http_server.h"
 #include "../plugin/daemon/state_dir.h"
 #include "../plugin/daemon/unix_socket.h"
+#include "bench_http.h"
 #include "bench_util.h"
 
 #define MAX_SAMPLES 200000
@@ -51,46 +52,6 @@
 #define PF_PCI "0000:01:00.0"
 #define SEEDED_NET "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
 #define SEEDED_EP "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
-
-static int dial(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* One request on a kept-alive connection; the HTTP status, or -1. */
-static int roundtrip(int fd, const char *method, const char *body)
-{
-	static _Thread_local char buf[1 << 17];
-	char req[2048];
-	size_t got = 0;
-	int n = snprintf(req, sizeof(req),
-			 "POST /%s HTTP/1.1\r\nHost: plugin.moby.localhost\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\n"
-			 "Content-Length: %zu\r\n\r\n%s",
-			 method, strlen(body), body);
-	if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n)
-		return -1;
-	for (;;) {
-		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-		char *end, *cl;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-		buf[got] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		cl = strcasestr(buf, "Content-Length:");
-		if (end && cl && got >= (size_t)(end + 4 - buf) + strtoul(cl + 15, NULL, 10))
-			return atoi(buf + 9);
-		if (got == sizeof(buf) - 1)
-			return -1;
-	}
-}
 
 /* ---- the floors: no-op servers with one fixed answer --------------------------------------- */
 

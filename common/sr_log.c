@@ -39,23 +39,47 @@ void sr_log_escape(const char *src, char *dst, unsigned long dst_size)
 	dst[o] = '\0';
 }
 
-void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
+bool sr_log_vformat(const struct sr_log *log, int *level, char *safe, size_t size, const char *fmt, va_list ap)
 {
 	char raw[2048];
+	if (*level < 0)
+		*level = 0;
+	if (*level > SR_LOG_DEBUG)
+		*level = SR_LOG_DEBUG;
+	if (log && *level > log->level)
+		return false;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	sr_log_escape(raw, safe, size);
+	return true;
+}
+
+void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
+{
 	char safe[4096];
 	va_list ap;
-	if (level < 0)
-		level = 0;
-	if (level > SR_LOG_DEBUG)
-		level = SR_LOG_DEBUG;
-	if (log && level > log->level)
-		return;
+	bool shown;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	shown = sr_log_vformat(log, &level, safe, sizeof(safe), fmt, ap);
 	va_end(ap);
-	sr_log_escape(raw, safe, sizeof(safe));
+	if (shown)
+		sr_log_line(log, level, safe);
+}
+
+FILE *sr_log_stream(const struct sr_log *log, int level)
+{
+	/* journald reads the priority from the prefix: one stream says everything. Elsewhere the
+	 * reader files by stream: dockerd logs a managed plugin's stderr at level=error and its
+	 * stdout at level=info, so an info line on stderr would look like an error there. */
+	if (log && log->journald)
+		return stderr;
+	return level <= SR_LOG_WARN ? stderr : stdout;
+}
+
+void sr_log_line(const struct sr_log *log, int level, const char *safe)
+{
+	FILE *out = sr_log_stream(log, level);
 	if (log && log->journald) {
-		fprintf(stderr, "<%d>%s\n", journald_priorities[level], safe);
+		fprintf(out, "<%d>%s\n", journald_priorities[level], safe);
 	} else {
 		char stamp[32];
 		struct timespec now;
@@ -63,7 +87,7 @@ void sr_log_msg(const struct sr_log *log, int level, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, now.tv_nsec / 1000000L, level_names[level], safe);
+		fprintf(out, "%s.%03ldZ %s %s\n", stamp, now.tv_nsec / 1000000L, level_names[level], safe);
 	}
-	fflush(stderr);
+	fflush(out);
 }

@@ -131,6 +131,57 @@ enum {
 int nlk_vf_set_many(struct nlk *nl, const char *pf_ifname, const struct nlk_vf_config *want, unsigned fields,
 		    sr_error *err);
 
+/* Counters: a link's own (IFLA_STATS64, as `ip -s link` shows them), and a VF's as its PF
+ * reports them (IFLA_VF_STATS; the kernel sends zeros for a driver without ndo_get_vf_stats,
+ * igb among them, and libnl 3.7 reads no drop counters there). */
+struct nlk_link_stats {
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, rx_dropped, tx_dropped, multicast;
+};
+
+struct nlk_vf_stats {
+	bool present; /* the PF reported this VF with IFLA_VF_STATS */
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets, broadcast, multicast;
+};
+
+/* Every VF's counters as PF pf_ifname reports them, in one request: out[vf] for vf < max
+ * (entries of VFs the PF did not report stay !present); *num_vf = the PF's IFLA_NUM_VF. */
+int nlk_pf_vf_stats(struct nlk *nl, const char *pf_ifname, struct nlk_vf_stats *out, int max, int *num_vf,
+		    sr_error *err);
+
+/* The links of a namespace and their counters, read in one dump. */
+struct nlk_link_entry {
+	int ifindex;
+	char name[NLK_IFNAMSIZ];
+	uint8_t mac[6];
+	bool up;        /* IFF_UP */
+	bool carrier;   /* IFLA_CARRIER */
+	struct nlk_link_stats stats;
+};
+struct nlk_link_table {
+	struct nlk_link_entry *links;
+	size_t count;
+};
+int nlk_link_table_read(struct nlk *nl, struct nlk_link_table *out, sr_error *err);
+void nlk_link_table_free(struct nlk_link_table *t);
+const struct nlk_link_entry *nlk_link_table_by_name(const struct nlk_link_table *t, const char *name);
+/* The one link with this MAC (not loopback's zero MAC); NULL when none or several have it. */
+const struct nlk_link_entry *nlk_link_table_by_mac(const struct nlk_link_table *t, const uint8_t mac[6]);
+
+/* Another namespace's links, read through a socket of ours (IFLA_TARGET_NETNSID, Linux >= 4.20):
+ * no thread enters that namespace and no socket is opened in it. The namespace is known to ours
+ * by an id (an nsid, as `ip netns list-id` shows): nlk_netns_id gives the one our namespace has
+ * for the namespace whose file is netns_path (a SandboxKey, a bind-mounted nsfs file), assigning
+ * one when it has none (RTM_NEWNSID; the kernel drops it when that namespace goes). */
+int nlk_netns_id(struct nlk *nl, const char *netns_path, int *nsid, sr_error *err);
+/* The socket the three calls here need (their GETs are answered without an ACK): a socket of
+ * its own, never the one other calls use (they expect ACKs). Close it with nlk_close. */
+int nlk_open_no_ack(struct nlk **out, sr_error *err);
+int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err);
+/* One link of that namespace, by its ifindex there (ENODEV when none). */
+int nlk_link_entry_get_nsid(struct nlk *nl, int nsid, int ifindex, struct nlk_link_entry *out, sr_error *err);
+/* One link of the socket's namespace with its counters, by name (ENODEV when none). */
+int nlk_link_entry_get(struct nlk *nl, const char *ifname, struct nlk_link_entry *out, sr_error *err);
+
 /* The PF's embedded switch mode through devlink (generic netlink), by PCI address. In
  * switchdev mode VF settings through the PF (VLAN, spoof check, trust, rates) are not how
  * traffic is steered: representors and TC/OVS rules are. Errors: ENOENT no devlink in the

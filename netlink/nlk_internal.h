@@ -26,6 +26,17 @@ struct nlk {
 	pthread_mutex_t lock; /* for both sockets */
 };
 
+/* A parsed link's name, MAC, flags and counters (nlk_stats.c). */
+void nlk_link_entry_fill(struct rtnl_link *link, struct nlk_link_entry *e);
+/* A table being filled from parsed links: nlk_table_fill_add(link object, fill) appends one
+ * (an allocation failure sticks in `failed`). */
+struct nlk_table_fill {
+	struct nlk_link_table *t;
+	size_t cap;
+	bool failed;
+};
+void nlk_table_fill_add(struct nl_object *obj, void *arg);
+
 /* errno for a libnl error code (positive or negative NLE_*); EIO when unknown. */
 int nlk_errno_from_nl(int nlerr);
 

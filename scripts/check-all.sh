@@ -9,8 +9,9 @@ LOGDIR=build/check-logs
 mkdir -p "$LOGDIR"
 
 # Guests that can share a boot do (tests/testbed/seq.sh): the API suite + passthrough + multi-PF
-# (two PFs on one wire); Kata guide + IPAM + managed plugin; VFIO round trip + Kata + operator's
-# side (IOMMU); doctor without an IOMMU + state + what a VF carries to the next container. guest-pair runs
+# (two PFs on one wire); Kata guide + IPAM + managed plugin, then the same with Docker 28; a VM receiving
+# a VF + VFIO round trip + Kata + operator's side (IOMMU); doctor without an IOMMU + state + what a VF
+# carries to the next container + metrics. guest-pair runs
 # Docker 26 (Kata's two-machine test and the whole Swarm flow); Docker 20.10 on two hosts by hand:
 # make check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS="20 26" [TESTBED_SWARM=20:basic].
 # What each part costs on this 2-core machine is in the README (make check section). To stay
@@ -32,7 +33,7 @@ PARTS=(
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
 	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh \"TESTBED_DOCKER=28 t-docker.sh compose=28\" \"TESTBED_DOCKER=28 t-ipam.sh\"'"
 	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-katavm.sh t-vfio.sh t-kata.sh t-ops.sh'"
-	"guest-state|env TESTBED_TIMEOUT=1500 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh t-vfreuse.sh'"
+	"guest-state|env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh t-vfreuse.sh t-metrics.sh'"
 	"guest-reboot|bash tests/testbed/host-reboot.sh"
 	"guest-systemd|$MAKE check-guest-systemd"
 	"guest-realhost|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/t-realhost.sh"

@@ -1,6 +1,7 @@
 #include "status_table.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Accessors that tolerate a missing or mistyped member (the view comes over a socket). */
@@ -77,6 +78,63 @@ static void print_nic(FILE *out, const json_t *pf)
 	fputc('\n', out);
 }
 
+/* 1536 -> "1.5 KiB"; under 1 KiB the exact count. */
+static void human_bytes(const json_t *v, char *out, size_t size)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double x;
+	size_t u = 0;
+	if (!json_is_integer(v)) {
+		snprintf(out, size, "-");
+		return;
+	}
+	x = (double)json_integer_value(v);
+	while (x >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		x /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, size, "%lld B", (long long)json_integer_value(v));
+	else
+		snprintf(out, size, "%.1f %s", x, units[u]);
+}
+
+/* 1234567 -> "1.2M"; under 10 000 the exact count. */
+static void human_count(const json_t *v, char *out, size_t size)
+{
+	double x;
+	if (!json_is_integer(v)) {
+		snprintf(out, size, "-");
+		return;
+	}
+	x = (double)json_integer_value(v);
+	if (x < 10000)
+		snprintf(out, size, "%lld", (long long)json_integer_value(v));
+	else if (x < 1e6)
+		snprintf(out, size, "%.1fk", x / 1e3);
+	else if (x < 1e9)
+		snprintf(out, size, "%.1fM", x / 1e6);
+	else
+		snprintf(out, size, "%.1fG", x / 1e9);
+}
+
+/* The PF's pool and its own link (status_traffic.h), when the daemon sent them. */
+static void print_pool(FILE *out, const json_t *pf)
+{
+	const json_t *pool = json_object_get(pf, "pool");
+	const json_t *speed = json_object_get(pf, "speed_mbps");
+	if (!json_is_object(pool))
+		return;
+	fprintf(out, "  VFs in use %lld, free %lld, foreign %lld, unusable %lld", num(pool, "in_use"), num(pool, "free"),
+		num(pool, "foreign"), num(pool, "unusable"));
+	if (num(pool, "released"))
+		fprintf(out, ", released (not home yet) %lld", num(pool, "released"));
+	fprintf(out, "; link %s", json_is_true(json_object_get(pf, "carrier")) ? "carrier" : "no carrier");
+	if (json_is_integer(speed))
+		fprintf(out, ", speed %lld Mb/s", (long long)json_integer_value(speed));
+	fputc('\n', out);
+}
+
 static void print_pf(FILE *out, const json_t *pf)
 {
 	size_t i;
@@ -89,6 +147,7 @@ static void print_pf(FILE *out, const json_t *pf)
 		dash(str(pf, "driver")), str(pf, "link"), num(pf, "numvfs"), num(pf, "totalvfs"));
 	if (str(pf, "error")[0])
 		fprintf(out, "  error: %s\n", str(pf, "error"));
+	print_pool(out, pf);
 	fprintf(out, "  %-3s %-13s %-9s %-15s %-17s %-4s %-8s %-5s %s\n", "VF", "PCI", "DRIVER", "NETDEV", "MAC", "VLAN",
 		"SPOOFCHK", "TRUST", "OWNER");
 	json_array_foreach(json_object_get(pf, "vfs"), i, vf) {
@@ -222,6 +281,44 @@ static void print_released(FILE *out, const json_t *list)
 	}
 }
 
+/* Each endpoint's traffic: bytes in binary units, packets and drops counted; where from. */
+static void print_traffic(FILE *out, const json_t *nets)
+{
+	size_t i, j;
+	const json_t *n, *ep;
+	bool header = false;
+	json_array_foreach(nets, i, n) {
+		json_array_foreach(json_object_get(n, "endpoint_list"), j, ep) {
+			const json_t *c = json_object_get(ep, "counters");
+			const json_t *src = json_object_get(c, "source");
+			char id[13], net[13], rb[24], tb[24], rp[16], tp[16], rd[16], td[16];
+			if (!json_is_object(c))
+				continue;
+			if (!header) {
+				fprintf(out, "ENDPOINT TRAFFIC\n  %-12s %-12s %-10s %-3s %10s %8s %10s %8s %7s %7s %s\n", "ENDPOINT",
+					"NETWORK", "PF", "VF", "RX BYTES", "RX PKTS", "TX BYTES", "TX PKTS", "RX DROP",
+					"TX DROP", "SOURCE");
+				header = true;
+			}
+			short_id(str(ep, "id"), id);
+			short_id(str(n, "id"), net);
+			human_bytes(json_object_get(c, "rx_bytes"), rb, sizeof(rb));
+			human_bytes(json_object_get(c, "tx_bytes"), tb, sizeof(tb));
+			human_count(json_object_get(c, "rx_packets"), rp, sizeof(rp));
+			human_count(json_object_get(c, "tx_packets"), tp, sizeof(tp));
+			human_count(json_object_get(c, "rx_dropped"), rd, sizeof(rd));
+			human_count(json_object_get(c, "tx_dropped"), td, sizeof(td));
+			fprintf(out, "  %-12s %-12s %-10s %-3lld %10s %8s %10s %8s %7s %7s %s", id, net, dash(str(ep, "pf")),
+				num(ep, "vf"), rb, rp, tb, tp, rd, td, str(src, "rx_packets"));
+			if (strcmp(str(src, "rx_dropped"), str(src, "rx_packets")) != 0)
+				fprintf(out, " (drops: %s)", str(src, "rx_dropped"));
+			if (str(c, "netdev")[0])
+				fprintf(out, " %s%s", str(c, "netdev"), json_is_true(json_object_get(c, "in_sandbox")) ? " in its sandbox" : "");
+			fputc('\n', out);
+		}
+	}
+}
+
 void status_table_print(FILE *out, const json_t *view)
 {
 	size_t i;
@@ -235,7 +332,9 @@ void status_table_print(FILE *out, const json_t *view)
 		print_pf(out, pf);
 		fputc('\n', out);
 	}
-	if (json_array_size(nets) > 0)
+	if (json_array_size(nets) > 0) {
 		print_networks(out, nets);
+		print_traffic(out, nets);
+	}
 	print_released(out, json_object_get(view, "released"));
 }

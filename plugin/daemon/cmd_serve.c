@@ -10,6 +10,7 @@
 
 #include "../../common/default_paths.h"
 #include "daemon_run.h"
+#include "metrics_server.h"
 
 void cmd_serve_usage(FILE *out)
 {
@@ -20,6 +21,8 @@ void cmd_serve_usage(FILE *out)
 		"  --sysfs DIR            sysfs root (default " SRIOV_DEFAULT_SYSFS ")\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --reclaim-interval S   seconds between sweeps for stale endpoints (default 30, 0 = off)\n"
+		"  --metrics-addr ADDR    serve Prometheus metrics at http://ADDR/metrics: HOST:PORT, :PORT (127.0.0.1)\n"
+		"                         or unix:PATH (default: off)\n"
 		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
 		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
@@ -82,6 +85,7 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 		{"fault-after-step", required_argument, NULL, 'f'}, {"default-pools", required_argument, NULL, 'p'},
 		{"test-hold-step", required_argument, NULL, 'H'}, {"test-hold-dir", required_argument, NULL, 'D'},
 		{"test-clock-file", required_argument, NULL, 'C'},
+		{"metrics-addr", required_argument, NULL, 'm'},
 		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
@@ -100,6 +104,7 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 		{'H', "--test-hold-step", cfg.hold_step, sizeof(cfg.hold_step)},
 		{'D', "--test-hold-dir", cfg.hold_dir, sizeof(cfg.hold_dir)},
 		{'C', "--test-clock-file", cfg.test_clock_file, sizeof(cfg.test_clock_file)},
+		{'m', "--metrics-addr", cfg.metrics_addr, sizeof(cfg.metrics_addr)},
 	};
 	struct sr_log log = {.level = SR_LOG_INFO, .journald = getenv("JOURNAL_STREAM") != NULL};
 	int opt;
@@ -146,6 +151,13 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 	if (cfg.hold_step[0] && !cfg.hold_dir[0]) {
 		fprintf(stderr, "sriov-plugin: --test-hold-step needs --test-hold-dir\n");
 		return 2;
+	}
+	if (cfg.metrics_addr[0]) {
+		sr_error err = {0};
+		if (metrics_addr_check(cfg.metrics_addr, &err) < 0) {
+			fprintf(stderr, "sriov-plugin: %s\n", err.msg);
+			return 2;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sriov-plugin: unexpected argument '%s'\n", argv[optind]);

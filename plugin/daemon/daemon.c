@@ -12,6 +12,7 @@
 #include "daemon_run.h"
 #include "fd_limit.h"
 #include "http_server.h"
+#include "metrics_server.h"
 #include "reconcile.h"
 #include "state_dir.h"
 #include "state_lock.h"
@@ -65,6 +66,8 @@ void daemon_locks_init(struct daemon *d)
 	pf_locks_init(&d->pf_locks);
 	ep_views_init(&d->views);
 	atomic_init(&d->fault_steps_done, 0);
+	metrics_init(&d->metrics);
+	counter_hints_init(&d->hints);
 	d->host.sysfs_root = d->cfg.sysfs_root;
 	d->host.udev_dir = d->cfg.udev_dir;
 	d->host.vfio_dir = d->cfg.vfio_dir;
@@ -76,6 +79,7 @@ void daemon_locks_init(struct daemon *d)
 
 void daemon_locks_destroy(struct daemon *d)
 {
+	counter_hints_free(&d->hints);
 	pf_locks_free(&d->pf_locks);
 	pthread_mutex_destroy(&d->ipam_lock);
 	pthread_mutex_destroy(&d->net_lock);
@@ -162,7 +166,10 @@ static void *background_loop(void *arg)
 		flush_pending(d);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->cfg.reclaim_interval > 0 && now.tv_sec >= next_sweep) {
+			uint64_t started = metrics_now_ns();
 			reconcile_sweep(d);
+			atomic_fetch_add_explicit(&d->metrics.sweeps, 1, memory_order_relaxed);
+			metrics_hist_observe_ns(&d->metrics.sweep, metrics_now_ns() - started);
 			ep_view_publish(d); /* it may have dropped or released endpoints */
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			next_sweep = now.tv_sec + d->cfg.reclaim_interval;
@@ -212,6 +219,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 {
 	struct daemon d;
 	struct http_server *srv = NULL;
+	struct metrics_server *metrics_srv = NULL;
 	sr_error err = {0};
 	sigset_t signals, previous;
 	pthread_t background;
@@ -261,8 +269,14 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 			goto out;
 		own_socket = true;
 	}
-	if (http_server_start(&d, listen_fd, &srv, &err) < 0)
+	/* metrics first: whoever sees the plugin's socket answer can scrape too */
+	if (cfg->metrics_addr[0] && metrics_server_start(&d, cfg->metrics_addr, &metrics_srv, &err) < 0)
 		goto out;
+	if (http_server_start(&d, listen_fd, &srv, &err) < 0) {
+		metrics_server_stop(metrics_srv);
+		metrics_srv = NULL;
+		goto out;
+	}
 	background_started = pthread_create(&background, NULL, background_loop, &d) == 0;
 	if (!background_started)
 		sr_log_msg(&d.log, SR_LOG_WARN, "no background thread: pending changes are retried only with the next change");
@@ -270,6 +284,7 @@ int daemon_run(const struct daemon_config *cfg, const struct sr_log *log)
 		   own_socket ? cfg->socket_path : "a socket from systemd", cfg->sysfs_root);
 	sig = serve_until_stopped(&d, &signals);
 	sr_log_msg(&d.log, SR_LOG_INFO, "signal %d: finishing in-flight requests and stopping", sig);
+	metrics_server_stop(metrics_srv);
 	http_server_stop(srv);
 	srv = NULL;
 	rc = 0;

@@ -25,8 +25,10 @@
 #include "../../ipam/ipam.h"
 #include "../../netlink/nlk.h"
 #include "../host/host.h"
+#include "counter_hints.h"
 #include "ep_ops.h"
 #include "ep_view.h"
+#include "metrics.h"
 #include "state.h"
 
 struct daemon_config {
@@ -37,6 +39,7 @@ struct daemon_config {
 	char vfio_dir[256];    /* VFIO group nodes; "" = /dev/vfio */
 	char socket_group[64]; /* "" = root's group */
 	char default_pools[1024]; /* IPAM pools handed out when none is requested; "" = built-in list */
+	char metrics_addr[256]; /* --metrics-addr: HOST:PORT, :PORT or unix:PATH; "" = no metrics server */
 	int reclaim_interval;  /* seconds between stale-endpoint sweeps, 0 = off */
 	int fault_after_step;  /* debug: _exit(99) after this many kernel steps of an endpoint op; 0 = off */
 	char hold_step[64];    /* test: endpoint ops stop at this hold point ("" = off)... */
@@ -63,6 +66,8 @@ struct daemon {
 	struct state state;
 	int state_lock_fd; /* state_lock.h: held while the daemon runs; -1 = none */
 	struct ipam_store *ipam;
+	struct metrics metrics; /* counters fed lock-free by whoever did the work (metrics.h) */
+	struct counter_hints hints; /* where sandboxed VF netdevs were last found (its own lock) */
 	atomic_int fault_steps_done; /* for cfg.fault_after_step */
 	atomic_int stop_signal; /* SIGTERM/SIGINT taken, 0 = none */
 	atomic_bool serving;    /* the main thread waits for signals (sigwait) */

@@ -6,6 +6,7 @@
 
 #include "../../spec/spec.h"
 #include "handlers.h"
+#include "metrics.h"
 
 /* lane: where the HTTP layer runs the route (dispatch.h) */
 static const struct {
@@ -100,6 +101,15 @@ void respond_empty(struct http_response *resp)
 	respond_json(resp, spec_encode_empty());
 }
 
+void dispatch_constant_answered(struct daemon *d, const char *path)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].lane == LANE_CONSTANT && !strcmp(routes[i].path, path)) {
+			metrics_api_call(&d->metrics, i, NULL, 0);
+			return;
+		}
+}
+
 void dispatch_request(struct daemon *d, const char *path, const char *body, size_t len, struct http_response *resp)
 {
 	resp->status = 500;
@@ -110,12 +120,20 @@ void dispatch_request(struct daemon *d, const char *path, const char *body, size
 		/* no lock here: each handler takes what it needs (daemon.h), so constant answers
 		 * and readers never wait behind another request's kernel work */
 		sr_error err = {0};
-		if (routes[i].fn(d, body, len, resp, &err) < 0)
+		uint64_t started = metrics_now_ns();
+		bool failed = routes[i].fn(d, body, len, resp, &err) < 0;
+		if (failed)
 			respond_error(resp, dispatch_status_of(&err), err.msg);
 		else if (!resp->body)
 			respond_error(resp, 500, "internal error: handler gave no answer");
+		/* every answered call is counted here, the one place they all pass (lock-free); a
+		 * constant route comes here only when the HTTP layer builds its answer at start, and
+		 * is counted where that answer is sent (dispatch_constant_answered) */
+		if (routes[i].lane != LANE_CONSTANT)
+			metrics_api_call(&d->metrics, i, failed ? &err : NULL, metrics_now_ns() - started);
 		return;
 	}
+	atomic_fetch_add_explicit(&d->metrics.unknown_calls, 1, memory_order_relaxed);
 	char message[256];
 	snprintf(message, sizeof(message), "unknown method %.200s", path);
 	respond_error(resp, 404, message);

@@ -27,6 +27,9 @@ void dispatch_request(struct daemon *d, const char *path, const char *body, size
 enum dispatch_lane { LANE_CONSTANT, LANE_LOOP, LANE_READ, LANE_CHANGE };
 /* An unknown path: LANE_LOOP (its 404 needs nothing). */
 enum dispatch_lane dispatch_lane_of(const char *path);
+/* The HTTP layer answered a constant route (dispatch_route_constant) itself, from the answer
+ * built once: counted as an API call like the others (its handler time is 0: none runs). */
+void dispatch_constant_answered(struct daemon *d, const char *path);
 
 /* The routes, for the fuzz target and tests. */
 size_t dispatch_route_count(void);

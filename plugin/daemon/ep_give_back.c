@@ -8,6 +8,7 @@
 #include "../host/vf_pool.h"
 #include "../host/vf_setup.h"
 #include "ep_vf.h"
+#include "events.h"
 
 /* Takes d->lock: why the live record's VF is not home, for status (memory only, not saved). */
 static void note_pending(struct daemon *d, const char *id, const char *why)
@@ -24,11 +25,22 @@ int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_er
 	char pf[SYSFS_IFNAME_MAX];
 	sr_error why = {0};
 	int rc = 0;
+	uint64_t started = metrics_now_ns();
 	if (ep->passthrough)
 		return nic_restore(&d->host, ep->pf_pci, &ep->host, home, err);
 	/* through the PF first, wherever the VF is: the host driver then probes the reset VF */
 	if (pf_ifname(&d->host, ep->pf_pci, pf, err) < 0 || vf_reset(&d->host, pf, EP_VF(ep), err) < 0)
 		rc = -1;
+	if (rc == 0) {
+		metrics_hist_observe_ns(&d->metrics.vf_reset, metrics_now_ns() - started);
+		event_vf(d, METRICS_EV_RESET, ep, SR_LOG_INFO, "VF %d (%s) of endpoint %.12s reset to its settings from before",
+			 ep->vf, ep->vf_pci, ep->id);
+	} else {
+		atomic_fetch_add_explicit(&d->metrics.vf_reset_failed, 1, memory_order_relaxed);
+		metrics_error(&d->metrics, err->kind);
+		event_vf(d, METRICS_EV_RESET, ep, SR_LOG_WARN, "VF %d (%s) of endpoint %.12s reset: %s", ep->vf,
+			 ep->vf_pci, ep->id, err->msg);
+	}
 	/* read after the reset, which may have rebound the VF's driver */
 	*home = vf_is_home(&d->host, ep->vf_pci);
 	if (*home)

@@ -17,6 +17,7 @@
 #include "ep_clock.h"
 #include "ep_give_back.h"
 #include "ep_vf.h"
+#include "events.h"
 
 /* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
 static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
@@ -320,7 +321,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 			goto fail;
 		ep_ops_end_locking(d, ep.id);
 		nlk_mac_format(ep.mac, mac_text);
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: NIC %s (%s) passed through, MAC %s%s", ep.id,
+		event_vf(d, METRICS_EV_HANDED_OUT, &ep, SR_LOG_INFO, "endpoint %.12s: NIC %s (%s) passed through, MAC %s%s", ep.id,
 			   ep.host.name, ep.pf_pci, mac_text, generated ? " (its own)" : "");
 		spec_create_endpoint_free(&req);
 		respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
@@ -356,10 +357,13 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	daemon_fault_point(d, "record endpoint");
 	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
 	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
+	uint64_t setup_started = metrics_now_ns();
 	if (vf_apply(&d->host, pf, &net.cfg, EP_VF(&ep), err) < 0) {
+		atomic_fetch_add_explicit(&d->metrics.vf_setup_failed, 1, memory_order_relaxed);
 		forget_endpoint(d, ep.id);
 		goto fail;
 	}
+	metrics_hist_observe_ns(&d->metrics.vf_setup, metrics_now_ns() - setup_started);
 	if (create_commit(d, ep.id, err) < 0) {
 		sr_error reset_err = {0};
 		if (vf_reset(&d->host, pf, EP_VF(&ep), &reset_err) < 0)
@@ -370,7 +374,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	daemon_fault_point(d, "endpoint ready");
 	ep_ops_end_locking(d, ep.id);
 	nlk_mac_format(ep.mac, mac_text);
-	sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
+	event_vf(d, METRICS_EV_HANDED_OUT, &ep, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
 		   mac_text, net.cfg.vlan);
 	spec_create_endpoint_free(&req);
 	/* Only fields Docker left empty may be returned: anything else makes it roll back. */
@@ -662,20 +666,20 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 	if (delete_commit(d, &copy, home, &kept, err) < 0)
 		return -1;
 	if (kept && copy.passthrough)
-		sr_log_msg(&d->log, SR_LOG_INFO,
+		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
 			   "endpoint %.12s deleted; its NIC %s is not back in this namespace (or not fully restored) "
 			   "yet: it stays recorded, and the sweep restores it as %s",
 			   copy.id, copy.pf_pci, copy.host.name);
 	else if (copy.passthrough)
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,
+		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,
 			   copy.host.name);
 	else if (kept)
-		sr_log_msg(&d->log, SR_LOG_INFO,
+		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
 			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
 			   "stays recorded as ours until the pool takes it back",
 			   copy.id, copy.vf, copy.vf_pci);
 	else
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
+		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
 			   copy.vf, copy.vf_pci);
 	respond_empty(resp);
 	return 0;

@@ -373,8 +373,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	sr_log_msg(&srv->d->log, SR_LOG_DEBUG, "%s %s (%zu bytes)", method, url, ctx->len);
 	struct MHD_Response *fixed = constant_answer_of(srv, url);
-	if (fixed)
+	if (fixed) {
+		dispatch_constant_answered(srv->d, url);
 		return MHD_queue_response(conn, 200, fixed);
+	}
 	ctx->lane = dispatch_lane_of(url);
 	if (ctx->lane != LANE_LOOP)
 		return hand_off(srv, conn, ctx, url);

@@ -17,6 +17,7 @@
 #include "ep_give_back.h"
 #include "ep_repair.h"
 #include "ep_vf.h"
+#include "events.h"
 #include "handlers.h"
 
 /* Each PF of each network prepared; a PF that is gone takes only its own VFs out of the pool
@@ -241,6 +242,7 @@ int reconcile_stale_endpoints(struct daemon *d)
 	size_t n;
 	struct outcome {
 		bool reset, home;
+		char why[SPEC_PATH_MAX + 64]; /* for its event, said once d->lock is released */
 	} *done;
 	sr_error save_err = {0};
 	struct sandbox_looks looks = look_at_sandboxes(d);
@@ -266,21 +268,15 @@ int reconcile_stale_endpoints(struct daemon *d)
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < n; i++) {
 		if (done && done[i].reset) {
-			char why[SPEC_PATH_MAX + 64];
+			char *why = done[i].why;
 			drop_or_release(d, &stale[i], done[i].home);
 			changed = true;
 			if (stale[i].joined)
-				snprintf(why, sizeof(why), "sandbox %s is gone%s", stale[i].sandbox_key,
+				snprintf(why, sizeof(done[i].why), "sandbox %s is gone%s", stale[i].sandbox_key,
 					 access(stale[i].sandbox_key, F_OK) == 0 ? " (its netns is unmounted)" : "");
 			else
-				snprintf(why, sizeof(why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
+				snprintf(why, sizeof(done[i].why), "no sandbox for %lld s (an orphan: Docker never joined or deleted it)",
 					 ep_clock_since_unjoined(&stale[i]));
-			if (stale[i].passthrough)
-				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, NIC %s back as %s",
-					   stale[i].id, why, stale[i].pf_pci, stale[i].host.name);
-			else
-				sr_log_msg(&d->log, SR_LOG_INFO, "stale endpoint %.12s reclaimed: %s, VF %d (%s) reset and free",
-					   stale[i].id, why, stale[i].vf, stale[i].vf_pci);
 			reclaimed++;
 		}
 		ep_ops_end(d, stale[i].id);
@@ -292,6 +288,18 @@ int reconcile_stale_endpoints(struct daemon *d)
 	else if (seen && !changed)
 		state_save_later(&d->state);
 	pthread_mutex_unlock(&d->lock);
+	for (size_t i = 0; i < n && done; i++) {
+		if (!done[i].reset)
+			continue;
+		if (stale[i].passthrough)
+			event_vf(d, METRICS_EV_RECLAIMED, &stale[i], SR_LOG_INFO,
+				 "stale endpoint %.12s reclaimed: %s, NIC %s back as %s", stale[i].id, done[i].why,
+				 stale[i].pf_pci, stale[i].host.name);
+		else
+			event_vf(d, METRICS_EV_RECLAIMED, &stale[i], SR_LOG_INFO,
+				 "stale endpoint %.12s reclaimed: %s, VF %d (%s) reset and free", stale[i].id, done[i].why,
+				 stale[i].vf, stale[i].vf_pci);
+	}
 	free(done);
 	free(stale);
 	return reclaimed;
@@ -474,7 +482,7 @@ static void drop_lost_endpoints(struct daemon *d)
 		if (err.msg[0])
 			sr_log_msg(&d->log, SR_LOG_ERROR, "endpoint %.12s: %s", e->id, err.msg);
 		if (removed)
-			sr_log_msg(&d->log, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped",
+			event_vf(d, METRICS_EV_LOST, e, SR_LOG_WARN, "endpoint %.12s (network %.12s%s%s) lost its VF: %s; dropped",
 				   e->id, e->network_id, e->sandbox_key[0] ? ", sandbox " : "", e->sandbox_key, why);
 	}
 	state_free(&snap);

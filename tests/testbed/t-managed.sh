@@ -69,6 +69,13 @@ tb_check_eq "plugin enabled" true "$("$D" plugin inspect -f '{{.Enabled}}' "$NAM
 ID=$("$D" plugin inspect -f '{{.Id}}' "$NAME")
 tb_check "its socket appears under /run/docker/plugins/<id>/" tb_wait 20 test -S "/run/docker/plugins/$ID/sriov.sock"
 tb_check_eq "the daemon runs as the plugin's process" sriov-plugin "$(pgrep -x sriov-plugin >/dev/null && echo sriov-plugin)"
+# dockerd logs a managed plugin's stdout at level=info and its stderr at level=error (issue 25):
+# the plugin's information lines must be on stdout, so that an operator filtering dockerd's
+# errors sees only the plugin's errors.
+tb_check "the plugin's 'serving on' line reaches dockerd's log at level=info" \
+	tb_wait 10 grep -qE 'level=info .*sriov-plugin [^ ]+ serving on' "$TB_DOCKERD_LOG"
+tb_check_not "no information line of the plugin in dockerd's log at level=error" \
+	grep -qE 'level=error msg="[^"]*Z (info|debug) ' "$TB_DOCKERD_LOG"
 
 section "network and container through the managed plugin"
 tb_check "docker network create -d $NAME --ipam-driver $NAME" \
