@@ -117,7 +117,13 @@ if [ "$BOOT" = 1 ]; then
 		tb_check "$c eth0 ($m) is a VF with that admin MAC" test -n "$(vf_field "$m" vf)"
 		tb_check_eq "$c VF in VLAN 100" 100 "$(vf_field "$m" vlan)"
 	done
-	tb_check "r1 pings r2 over the VFs" in_ct r1 /bin/busybox ping -c 2 -W 2 192.168.0.11
+	tb_check "r1 pings r2 over the VFs" in_ct r1 /bin/busybox ping -c 5 -W 2 192.168.0.11
+	# the confined daemon reads each container's VF counters in its netns (rtnetlink by namespace id)
+	tb_check "status: both endpoints' VF counters read in their sandboxes, 5 packets or more" sh -c \
+		"/usr/sbin/sriov-plugin status --json | $TB_PY -c 'import json, sys
+eps = [e for n in json.load(sys.stdin)[\"networks\"] for e in n[\"endpoint_list\"]]
+ok = [e for e in eps if (e.get(\"counters\") or {}).get(\"rx_packets\", 0) >= 5]
+sys.exit(0 if len(eps) == 2 and len(ok) == 2 else \"counters: %s\" % [e.get(\"counters\") for e in eps])'"
 
 	section "the journal has the daemon's lines with their priorities"
 	tb_check_not "a bad request is refused" $D network create -d sriov --opt pf_iface="$PF" --opt vlanid=5000 --subnet=192.168.9.0/24 bad
