@@ -612,13 +612,16 @@ static int delete_begin(struct daemon *d, const char *id, struct ep_record *copy
 }
 
 /* Under d->lock: dropped, or kept as released when its VF is not home; saved; operation ended. */
-static int delete_commit(struct daemon *d, const struct ep_record *copy, bool home, bool *kept, sr_error *err)
+static int delete_commit(struct daemon *d, const struct ep_record *copy, bool home, bool *kept,
+			 char why_kept[sizeof(copy->pending)], sr_error *err)
 {
 	struct ep_record *ep;
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
 	ep = state_ep_for_change(&d->state, copy->id);
 	*kept = ep && !home;
+	/* why the give-back left it where it is (ep_give_back noted it in the live record) */
+	snprintf(why_kept, sizeof(copy->pending), "%s", *kept ? ep->pending : "");
 	if (ep && home) {
 		state_remove_ep(&d->state, copy->id);
 	} else if (ep) {
@@ -642,6 +645,7 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 	struct spec_endpoint_ref req;
 	struct ep_record copy;
 	bool kept, home = false;
+	char why_kept[sizeof(copy.pending)];
 	int begun;
 	if (spec_decode_endpoint_ref(body, len, &req, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
@@ -663,7 +667,7 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 			   copy.passthrough ? "NIC" : "VF", copy.vf_pci, copy.passthrough ? "given back" : "reset", err->msg);
 	daemon_fault_point(d, "reset VF");
 	sr_error_clear(err);
-	if (delete_commit(d, &copy, home, &kept, err) < 0)
+	if (delete_commit(d, &copy, home, &kept, why_kept, err) < 0)
 		return -1;
 	if (kept && copy.passthrough)
 		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
@@ -675,9 +679,9 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 			   copy.host.name);
 	else if (kept)
 		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
-			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet, so it "
-			   "stays recorded as ours until the pool takes it back",
-			   copy.id, copy.vf, copy.vf_pci);
+			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet%s%s%s, so it "
+			   "stays recorded as ours until the sweep or the pool takes it back",
+			   copy.id, copy.vf, copy.vf_pci, why_kept[0] ? " (" : "", why_kept, why_kept[0] ? ")" : "");
 	else
 		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
 			   copy.vf, copy.vf_pci);

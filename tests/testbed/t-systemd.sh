@@ -119,11 +119,16 @@ if [ "$BOOT" = 1 ]; then
 	done
 	tb_check "r1 pings r2 over the VFs" in_ct r1 /bin/busybox ping -c 5 -W 2 192.168.0.11
 	# the confined daemon reads each container's VF counters in its netns (rtnetlink by namespace id)
-	tb_check "status: both endpoints' VF counters read in their sandboxes, 5 packets or more" sh -c \
+	if ! tb_check "status: both endpoints' VF counters read in their sandboxes, 5 packets or more" sh -c \
 		"/usr/sbin/sriov-plugin status --json | $TB_PY -c 'import json, sys
 eps = [e for n in json.load(sys.stdin)[\"networks\"] for e in n[\"endpoint_list\"]]
-ok = [e for e in eps if (e.get(\"counters\") or {}).get(\"rx_packets\", 0) >= 5]
-sys.exit(0 if len(eps) == 2 and len(ok) == 2 else \"counters: %s\" % [e.get(\"counters\") for e in eps])'"
+ok = [e for e in eps if ((e.get(\"counters\") or {}).get(\"rx_packets\") or 0) >= 5]
+sys.exit(0 if len(eps) == 2 and len(ok) == 2 else \"counters: %s\" % [e.get(\"counters\") for e in eps])'"; then
+		tb_log "the service's view of the sandboxes (its mount namespace):"
+		nsenter -t "$(plugin_pid)" -m sh -c 'findmnt -R /run/docker/netns; stat -f -c "%n %T" /run/docker/netns/*' 2>&1 | sed 's/^/#   /'
+		findmnt -R /run/docker/netns 2>&1 | sed 's/^/#   host: /'
+		journalctl -b -u sriov-plugin.service --no-pager -o cat | tail -15 | sed 's/^/#   /'
+	fi
 
 	section "the journal has the daemon's lines with their priorities"
 	tb_check_not "a bad request is refused" $D network create -d sriov --opt pf_iface="$PF" --opt vlanid=5000 --subnet=192.168.9.0/24 bad
@@ -196,7 +201,8 @@ sys.exit(0 if len(eps) == 2 and len(ok) == 2 else \"counters: %s\" % [e.get(\"co
 	tb_check "its VFIO group node exists" test -c "/dev/vfio/$(basename "$(readlink -f "$V1DEV/iommu_group")")"
 	tb_check "docker rm -f v1" $D rm -f v1
 	tb_check "the service took it home to igbvf (sysfs writes, /dev/vfio under its confinement)" \
-		tb_wait 30 sh -c "[ \"\$(basename \"\$(readlink -f $V1DEV/driver)\")\" = igbvf ] && ls $V1DEV/net | grep -q ."
+		tb_wait 30 sh -c "[ \"\$(basename \"\$(readlink -f $V1DEV/driver)\")\" = igbvf ] && ls $V1DEV/net | grep -q ." ||
+		/usr/sbin/sriov-plugin status --json | grep -i -A3 '"released"' | sed 's/^/#   /'
 	tb_check_eq "no error in the plugin's journal" "" \
 		"$(journalctl -b -u sriov-plugin.service -p err --no-pager -o cat | grep -v vlanid)"
 
