@@ -15,9 +15,12 @@ for suite in "$@"; do
 		words=("${words[@]:1}")
 	done
 	echo "# === seq: ${envs[*]} ${words[*]}"
+	started=$SECONDS
 	env "${envs[@]}" bash "$HERE/${words[0]}" "${words[@]:1}"
 	r=$?
-	echo "# === seq: ${words[*]}: exit $r"
+	# what each suite of a shared boot costs, kept with the run's facts (make check's part table)
+	echo "# === seq: ${words[*]}: exit $r ($((SECONDS - started)) s)"
+	[ -n "${TESTBED_OUT:-}" ] && echo "seq: ${envs[*]} ${words[*]}: exit $r, $((SECONDS - started)) s" >>"$TESTBED_OUT/facts"
 	[ "$r" = 0 ] || rc=1
 done
 exit $rc

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 D=$TB_DOCKER
 tb_load_modules || { echo "cannot load modules"; exit 1; }
+tb_stop_leftovers # an earlier suite of this boot's daemons (the state-dir lock admits one)
 PF=$(tb_pfs | head -1)
 tb_start_plugin --log-level debug || exit 1
 tb_start_dockerd || exit 1

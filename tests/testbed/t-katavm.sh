@@ -146,5 +146,9 @@ tb_rm_each kb kc
 echo "8086 10ca" > /sys/bus/pci/drivers/vfio-pci/remove_id 2>/dev/null
 tb_check "docker network rm vfnet" tb_net_rm vfnet
 tb_check "docker network rm vf200" tb_net_rm vf200
+# the next suite of this boot (seq.sh) starts its own: the state-dir lock refuses a second daemon
+tb_stop_plugin
+tb_check_eq "plugin stops on SIGTERM with exit status 0" 0 "$?"
+tb_stop_dockerd
 tb_fact "suite time" "$(($(date +%s) - T0)) s"
 tb_summary || { echo "--- plugin log"; tail -60 "$TB_PLUGIN_LOG"; exit 1; }
