@@ -18,19 +18,24 @@ mkdir -p "$LOGDIR"
 # under an hour: fuzz-short gives each target 12 s here (make fuzz-short alone: 20 s, make fuzz:
 # longer), and valgrind runs the API, hostile-input and fault suites (ASan runs all six).
 # name | command. Guest suites: TESTBED_NICS / TESTBED_IOMMU as each needs.
+# A name starting with & joins the background chain: those parts run one after another, in the
+# order listed, beside the foreground parts that follow, and are waited for at "wait" (their
+# logs printed then). A TCG guest keeps about one of the two cores busy, so the host suites
+# (one netns set, one chain: they never run beside each other) fill the other one.
 PARTS=(
 	"build|$MAKE all"
 	"unit|$MAKE unit"
-	"unit-asan|$MAKE unit-asan"
-	"valgrind-spec|$MAKE valgrind-spec"
-	"static|$MAKE static"
-	"fuzz-short|$MAKE fuzz-short FUZZ_SHORT_SECONDS=12"
-	"host-api|$MAKE check-host-api"
-	"host-api-asan|$MAKE check-host-asan"
-	"host-valgrind|$MAKE check-host-valgrind HOST_SUITES='api hostile faults'"
+	"&unit-asan|$MAKE unit-asan"
+	"&valgrind-spec|$MAKE valgrind-spec"
+	"&static|$MAKE static"
+	"&fuzz-short|$MAKE fuzz-short FUZZ_SHORT_SECONDS=12"
+	"&host-api|$MAKE check-host-api"
+	"&host-api-asan|$MAKE check-host-asan"
+	"&host-valgrind|$MAKE check-host-valgrind HOST_SUITES='api hostile faults'"
 	"testbed-setup|$MAKE testbed-setup"
 	"testbed-selftest|$MAKE testbed-selftest"
 	"guest-api|env TESTBED_NICS=2 TESTBED_HUB=1 TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-api.sh t-passthrough.sh t-multipf.sh'"
+	"wait|"
 	"guest-docker|$MAKE managed-plugin && env TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-docker.sh t-ipam.sh t-managed.sh \"TESTBED_DOCKER=28 t-docker.sh compose=28\" \"TESTBED_DOCKER=28 t-ipam.sh\"'"
 	"guest-kata|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=3000 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='t-katavm.sh t-vfio.sh t-kata.sh t-ops.sh'"
 	"guest-state|env TESTBED_TIMEOUT=2400 $MAKE check-guest SUITE=tests/testbed/seq.sh SUITE_ARGS='\"t-ops.sh doctor\" t-state.sh t-vfreuse.sh t-metrics.sh'"
@@ -40,23 +45,74 @@ PARTS=(
 	"guest-pair|env TESTBED_IOMMU=1 TESTBED_TIMEOUT=3300 $MAKE check-guest-pair SUITE=tests/testbed/t-pair.sh SUITE_ARGS=26"
 )
 
-passed=0; failed=0; failed_names=()
-start_all=$(date +%s)
-for part in "${PARTS[@]}"; do
-	name=${part%%|*}; cmd=${part#*|}
-	if [ -n "${CHECK_ONLY:-}" ] && [[ " $CHECK_ONLY " != *" $name "* ]]; then continue; fi
+# run_part NAME CMD LOG: runs it, its output to LOG (and to stdout when TEE=1); one result line
+# "NAME rc seconds" appended to $RESULTS.
+run_part() {
+	local name=$1 cmd=$2 log=$3 t0 rc
 	echo "=== check part: $name ($cmd)"
 	t0=$(date +%s)
-	bash -c "$cmd" 2>&1 | tee "$LOGDIR/$name.log"
-	rc=${PIPESTATUS[0]}
-	t=$(($(date +%s) - t0))
-	if [ "$rc" = 0 ]; then
-		passed=$((passed + 1)); echo "=== part $name: PASS (${t}s)"
+	if [ "${TEE:-1}" = 1 ]; then
+		bash -c "$cmd" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
 	else
-		failed=$((failed + 1)); failed_names+=("$name"); echo "=== part $name: FAIL (exit $rc, ${t}s)"
+		bash -c "$cmd" >"$log" 2>&1
+		rc=$?
 	fi
+	echo "$name $rc $(($(date +%s) - t0))" >>"$RESULTS"
+	report "$name" "$rc" "$(($(date +%s) - t0))"
+}
+report() {
+	if [ "$2" = 0 ]; then echo "=== part $1: PASS (${3}s)"; else echo "=== part $1: FAIL (exit $2, ${3}s)"; fi
+}
+selected() { [ -z "${CHECK_ONLY:-}" ] || [[ " $CHECK_ONLY " == *" $1 "* ]]; }
+
+RESULTS=$LOGDIR/results
+: >"$RESULTS"
+BG=() BG_PID=
+start_all=$(date +%s)
+# start_background: the chain collected so far, in a subshell of its own
+start_background() {
+	local p chain=("${BG[@]}")
+	[ ${#chain[@]} -gt 0 ] && [ -z "$BG_PID" ] || return 0
+	BG=()
+	for p in "${chain[@]}"; do BG+=("${p%%|*}"); done
+	echo "=== background chain: ${BG[*]} (output printed when it ends)"
+	(for p in "${chain[@]}"; do TEE=0 run_part "${p%%|*}" "${p#*|}" "$LOGDIR/${p%%|*}.log" >/dev/null; done) &
+	BG_PID=$!
+}
+join_background() {
+	local name
+	start_background
+	[ -n "$BG_PID" ] || return 0
+	wait "$BG_PID"
+	for name in "${BG[@]}"; do
+		echo "=== background part $name: its output"
+		cat "$LOGDIR/$name.log"
+		report "$name" $(awk -v n="$name" '$1 == n { print $2, $3 }' "$RESULTS")
+	done
+	BG=() BG_PID=
+}
+for part in "${PARTS[@]}"; do
+	name=${part%%|*}; cmd=${part#*|}
+	if [ "$name" = wait ]; then
+		join_background
+		continue
+	fi
+	if [ "${name:0:1}" = "&" ]; then
+		name=${name:1}
+		selected "$name" && BG+=("$name|$cmd")
+		continue
+	fi
+	start_background # with the first foreground part after the chain
+	selected "$name" || continue
+	run_part "$name" "$cmd" "$LOGDIR/$name.log"
 done
+join_background
+
+passed=$(awk '$2 == 0' "$RESULTS" | wc -l)
+failed=$(awk '$2 != 0' "$RESULTS" | wc -l)
+failed_names=$(awk '$2 != 0 { printf "%s ", $1 }' "$RESULTS")
 echo "=== total time $(($(date +%s) - start_all))s"
-[ $failed -gt 0 ] && echo "failed parts: ${failed_names[*]}"
+[ "$failed" -gt 0 ] && echo "failed parts: $failed_names"
 echo "check: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ "$failed" -eq 0 ]
