@@ -306,6 +306,9 @@ int journal_commit(struct journal *j, struct journal_txn *t, sr_error *err)
 			return sr_error_set(err, EINVAL, "journal: %.*s names no record's file", (int)e.path_len, e.path);
 	if (check_room(j, t, err) < 0)
 		return -1;
+	len = journal_txn_finish(t); /* the payload's CRC, outside the lock */
+	if (len == 0)
+		return sr_error_set(err, EFBIG, "journal: a commit of %zu bytes is too large", t->len);
 	pthread_mutex_lock(&j->mu);
 	while (j->switching)
 		pthread_cond_wait(&j->cv, &j->mu);
@@ -324,11 +327,7 @@ int journal_commit(struct journal *j, struct journal_txn *t, sr_error *err)
 		pthread_mutex_unlock(&j->mu);
 		return -1;
 	}
-	len = journal_txn_seal(t, j->next_seq);
-	if (len == 0) {
-		pthread_mutex_unlock(&j->mu);
-		return sr_error_set(err, EFBIG, "journal: a commit of %zu bytes is too large", t->len);
-	}
+	journal_txn_seal(t, j->next_seq);
 	off = j->tail;
 	if (off + len > JOURNAL_FILE_MAX) {
 		pthread_mutex_unlock(&j->mu);

@@ -152,6 +152,18 @@ static size_t count_later(const unsigned char *buf, size_t len, size_t from)
 	return n;
 }
 
+/* Nothing but zeros from p on: a clean end (every file is zeros after its last commit). */
+static bool zeros_to_end(const unsigned char *p, size_t n)
+{
+	static const unsigned char zeros[4096];
+	for (size_t off = 0; off < n; off += sizeof(zeros)) {
+		size_t k = n - off < sizeof(zeros) ? n - off : sizeof(zeros);
+		if (memcmp(p + off, zeros, k) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Every commit of one file, up to its clean end or its damage. */
 static int read_file(struct journal *j, uint64_t epoch, bool last, struct reading *r, sr_error *err)
 {
@@ -177,8 +189,13 @@ static int read_file(struct journal *j, uint64_t epoch, bool last, struct readin
 		enum journal_scan s = journal_scan(buf + pos, len - pos, &c, &why);
 		size_t at = 0;
 		struct journal_entry e;
-		if (s == JOURNAL_END)
+		if (s == JOURNAL_END && zeros_to_end(buf + pos, len - pos))
 			break;
+		if (s == JOURNAL_END) {
+			/* a torn write whose head never landed, or damage: either way not a clean end */
+			why = "no commit there, but data after it";
+			s = JOURNAL_BAD;
+		}
 		if (s == JOURNAL_COMMIT && c.seq <= r->last_seq) {
 			why = "a commit number not above the previous one";
 			s = JOURNAL_BAD;

@@ -135,24 +135,30 @@ int journal_txn_add_records(struct journal_txn *t, const char *folder, const str
 	return 0;
 }
 
-/* CRC over the payload, then the head's length, seq and entry count. */
-static uint32_t commit_crc(const unsigned char *head, const unsigned char *payload, size_t len)
+/* CRC over the payload (payload_crc), then the head's length, seq and entry count. */
+static uint32_t commit_crc(const unsigned char *head, uint32_t payload_crc)
 {
-	return crc32c(crc32c(0, payload, len), head + 4, 16);
+	return crc32c(payload_crc, head + 4, 16);
 }
 
-size_t journal_txn_seal(struct journal_txn *t, uint64_t seq)
+size_t journal_txn_finish(struct journal_txn *t)
 {
 	size_t payload = t->len - JOURNAL_HEAD_SIZE, size = pad8(t->len);
 	if (t->failed || t->entries == 0 || payload > JOURNAL_PAYLOAD_MAX || reserve(t, size - t->len) < 0)
 		return 0;
+	t->payload_crc = crc32c(0, t->buf + JOURNAL_HEAD_SIZE, payload);
+	memset(t->buf + t->len, 0, size - t->len);
+	t->size = size;
+	return size;
+}
+
+void journal_txn_seal(struct journal_txn *t, uint64_t seq)
+{
 	put32(t->buf, COMMIT_MAGIC);
-	put32(t->buf + 4, (uint32_t)payload);
+	put32(t->buf + 4, (uint32_t)(t->len - JOURNAL_HEAD_SIZE));
 	put64(t->buf + 8, seq);
 	put32(t->buf + 16, t->entries);
-	put32(t->buf + 20, commit_crc(t->buf, t->buf + JOURNAL_HEAD_SIZE, payload));
-	memset(t->buf + t->len, 0, size - t->len);
-	return size;
+	put32(t->buf + 20, commit_crc(t->buf, t->payload_crc));
 }
 
 static bool all_zero(const unsigned char *p, size_t n)
@@ -196,7 +202,7 @@ enum journal_scan journal_scan(const unsigned char *buf, size_t avail, struct jo
 	payload = get32(buf + 4);
 	if (payload > JOURNAL_PAYLOAD_MAX || payload > avail - JOURNAL_HEAD_SIZE)
 		return *why = "a commit longer than what follows it (torn write?)", JOURNAL_BAD;
-	if (get32(buf + 20) != commit_crc(buf, buf + JOURNAL_HEAD_SIZE, payload))
+	if (get32(buf + 20) != commit_crc(buf, crc32c(0, buf + JOURNAL_HEAD_SIZE, payload)))
 		return *why = "checksum mismatch (torn write or corruption)", JOURNAL_BAD;
 	if (get32(buf + 16) == 0 || !entries_fit(buf + JOURNAL_HEAD_SIZE, payload, get32(buf + 16)))
 		return *why = "entries that do not add up to the commit", JOURNAL_BAD;

@@ -12,9 +12,9 @@
  * record's whole new file (no NUL byte in it). A commit is all or nothing: a change that
  * touches several records is one commit.
  *
- * Reading stops at the clean end (an all-zero commit head, or the end of the file: a new file
- * is preallocated with zeros) or at damage: anything else that is not a whole commit with its
- * CRC (a torn write, a flipped bit, a seq not above the previous one). */
+ * Reading stops at the clean end (an all-zero commit head with only zeros after it, or the end
+ * of the file: a new file is preallocated with zeros) or at damage: anything else that is not a
+ * whole commit with its CRC (a torn write, a flipped bit, a seq not above the previous one). */
 #ifndef JOURNAL_FORMAT_H
 #define JOURNAL_FORMAT_H
 
@@ -44,6 +44,8 @@ struct journal_txn {
 	uint64_t put_bytes; /* texts' total: the room their files will need */
 	size_t puts;
 	bool failed; /* out of memory while building: the commit is refused */
+	uint32_t payload_crc; /* journal_txn_finish's, so that sealing under a lock is cheap */
+	size_t size;          /* on disk, padded; 0 until finished */
 };
 
 void journal_txn_init(struct journal_txn *t);
@@ -54,9 +56,11 @@ int journal_txn_add(struct journal_txn *t, const char *path, const char *text);
 /* Each change of an obj_dir folder (its name in the state dir: "networks") as an entry for
  * "<folder>/<id>.json". */
 int journal_txn_add_records(struct journal_txn *t, const char *folder, const struct obj_dir_change *c, size_t n);
-/* Fills the head (seq, CRC) and the padding; returns the commit's size on disk (a multiple
- * of 8), or 0 when the txn is failed or too large. Called once, just before writing. */
-size_t journal_txn_seal(struct journal_txn *t, uint64_t seq);
+/* Done adding: the padding and the payload's CRC; returns the commit's size on disk (a
+ * multiple of 8), or 0 when the txn is failed, empty or too large. */
+size_t journal_txn_finish(struct journal_txn *t);
+/* The head (seq, the commit's CRC) of a finished txn: cheap, for under the journal's lock. */
+void journal_txn_seal(struct journal_txn *t, uint64_t seq);
 
 /* What lies at the start of buf (avail bytes of a file from a commit's offset). */
 enum journal_scan {

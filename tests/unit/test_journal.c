@@ -291,6 +291,34 @@ static void test_torn_tail(void)
 	journal_free(j);
 }
 
+/* Zeros where the next commit would start, data further on: a torn write whose head never
+ * landed (or damage), not a clean end. */
+static void test_data_after_end(void)
+{
+	uint64_t second, third, end;
+	char file[256], want[400];
+	struct journal *j;
+	char *log;
+	three_commits(&second, &third, file, sizeof(file));
+	end = third + ((24 + 8 + strlen("networks/c.json") + strlen("{\"c\": 1}") + 7) & ~7u);
+	int fd = open(file, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "garbage", 7, (off_t)end + 100) == 7);
+	close(fd);
+	log = capture_stderr(&j, true);
+	CHECK(j && journal_replayed(j) == 3);
+	snprintf(want, sizeof(want), "journal %s: torn or corrupt tail at offset %llu (no commit there, but data after it)",
+		 file, (unsigned long long)end);
+	CHECK(log && strstr(log, want));
+	if (!log || !strstr(log, want))
+		fprintf(stderr, "log was: %s\n", log ? log : "(none)");
+	free(log);
+	/* not appended to: the next commit goes to a new file */
+	CHECK(put(j, "networks/d.json", "{}") == 0);
+	char names[8][64];
+	CHECK(log_files(names, 8) == 2);
+	journal_free(j);
+}
+
 static void test_corrupt_middle(void)
 {
 	uint64_t second, third;
@@ -482,6 +510,76 @@ static void test_full_disk_rule(void)
 	journal_free(j);
 }
 
+/* Compaction reuses its files: two of them (the active one and the spare) however many
+ * switches, so the journal's room on disk does not come and go. */
+static void test_files_reused(void)
+{
+	struct journal *j;
+	sr_error err = {0};
+	char names[8][64];
+	struct journal_stats st;
+	reset_dir();
+	j = open_journal(false, false);
+	for (int i = 0; i < 6; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "networks/r%d.json", i);
+		CHECK(put(j, path, "{}") == 0);
+		CHECK(journal_maintain(j, true, &err) == 0);
+		CHECK(log_files(names, 8) <= 2);
+	}
+	journal_get_stats(j, &st);
+	CHECK(st.switches >= 5 && st.compactions >= 5);
+	CHECK(journal_close(j, &err) == 0);
+	journal_free(j);
+	CHECK(log_files(names, 8) == 1);
+	j = open_journal(false, false);
+	CHECK(j && journal_replayed(j) == 0);
+	journal_free(j);
+}
+
+struct seen {
+	char ids[8][16];
+	char texts[8][16];
+	int n;
+};
+
+static int see(void *ctx, const char *id, const char *path, const char *text, sr_error *err)
+{
+	struct seen *s = ctx;
+	(void)path;
+	(void)err;
+	if (s->n < 8) {
+		snprintf(s->ids[s->n], 16, "%s", id);
+		snprintf(s->texts[s->n++], 16, "%s", text);
+	}
+	return 0;
+}
+
+/* Images replace, remove or add files, in ID order (not file-name order: "a-b" < "a.json"). */
+static void test_load_over(void)
+{
+	char folder[128], path[160];
+	struct seen s = {0};
+	sr_error err = {0};
+	const struct obj_dir_image images[] = {{"a", NULL, "j"}, {"a-b", "new a-b", "j"}, {"c", "new c", "j"}};
+	reset_dir();
+	snprintf(folder, sizeof(folder), "%s/networks", dir);
+	snprintf(path, sizeof(path), "%s/a.json", folder);
+	CHECK(atomic_file_write(path, "old a", 5, NULL) == 0);
+	snprintf(path, sizeof(path), "%s/b.json", folder);
+	CHECK(atomic_file_write(path, "old b", 5, NULL) == 0);
+	snprintf(path, sizeof(path), "%s/c.json", folder);
+	CHECK(atomic_file_write(path, "old c", 5, NULL) == 0);
+	CHECK(obj_dir_load_over(folder, images, 3, see, &s, &err) == 0);
+	CHECK(s.n == 3);
+	CHECK_STR_EQ(s.ids[0], "a-b");
+	CHECK_STR_EQ(s.texts[0], "new a-b");
+	CHECK_STR_EQ(s.ids[1], "b");
+	CHECK_STR_EQ(s.texts[1], "old b");
+	CHECK_STR_EQ(s.ids[2], "c");
+	CHECK_STR_EQ(s.texts[2], "new c");
+}
+
 static void test_fault_points(void)
 {
 	struct journal *j;
@@ -516,7 +614,8 @@ static void test_format(void)
 	journal_txn_init(&t);
 	CHECK(journal_txn_add(&t, "networks/x.json", "{}") == 0);
 	CHECK(journal_txn_add(&t, "networks/y.json", NULL) == 0);
-	len = journal_txn_seal(&t, 7);
+	len = journal_txn_finish(&t);
+	journal_txn_seal(&t, 7);
 	CHECK(len % 8 == 0 && len >= t.len);
 	CHECK(journal_scan(t.buf, len, &c, &why) == JOURNAL_COMMIT && c.seq == 7 && c.entries == 2 && c.size == len);
 	CHECK(journal_entry_next(&c, &pos, &e) == 1 && e.op == JOURNAL_PUT && e.text_len == 2);
@@ -543,12 +642,15 @@ int main(void)
 	test_format();
 	test_replay_and_compaction();
 	test_torn_tail();
+	test_data_after_end();
 	test_corrupt_middle();
 	test_damaged_header_refused();
 	test_group_commit();
 	test_failed_sync();
 	test_full_disk_rule();
 	test_fault_points();
+	test_files_reused();
+	test_load_over();
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
