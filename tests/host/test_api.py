@@ -12,7 +12,7 @@ import stat
 import subprocess
 import time
 
-from hostlib import (ACCEPT, GHOST_PCI, PF, PF_PCI, PLAIN, TOTALVFS, Env, UnixHTTPConnection, endpoint_body,
+from hostlib import (ACCEPT, GHOST_PCI, PF, PF_PCI, PLAIN, SLOW, TOTALVFS, Env, UnixHTTPConnection, endpoint_body,
                      go_json, hexid, network_body, seed_endpoint, vf_netdev, vf_pci, wait_compacted)
 
 NET_A, NET_B, NET_C = hexid("a"), hexid("b"), hexid("c")
@@ -106,6 +106,10 @@ def test_networks(env, r):
             nets[0]["config"]["vlan"] == 100 and nets[0]["gateway4"] == "10.9.0.1", "the state has the network", st)
     r.check(wait_compacted(env.state_dir) and os.path.isfile(os.path.join(env.state_dir, "networks", NET_A + ".json")),
             "one file for the network (once the journal is compacted)")
+    # a .tmp is there only while the background thread compacts or readies a journal file
+    deadline = time.monotonic() + 5 * SLOW
+    while [n for n in env.state_files() if n.endswith(".tmp")] and time.monotonic() < deadline:
+        time.sleep(0.05)
     r.check(not [n for n in env.state_files() if n.endswith(".tmp")], "no .tmp left", env.state_files())
 
     x = env.call("NetworkDriver.CreateNetwork",
