@@ -23,8 +23,9 @@ static inline int dial(const char *path)
 	return fd;
 }
 
-/* One request on a kept-alive connection; the HTTP status, or -1. Room for a Status answer. */
-static inline int roundtrip(int fd, const char *method, const char *body)
+/* One request on a kept-alive connection; the HTTP status, or -1. The answer's body (at most
+ * body_size - 1 bytes, NUL-terminated) in body when not NULL. Room for a Status answer. */
+static inline int roundtrip_body(int fd, const char *method, const char *req_body, char *body, size_t body_size)
 {
 	static _Thread_local char buf[1 << 17];
 	char req[2048];
@@ -32,7 +33,7 @@ static inline int roundtrip(int fd, const char *method, const char *body)
 	int n = snprintf(req, sizeof(req),
 			 "POST /%s HTTP/1.1\r\nHost: plugin.moby.localhost\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\n"
 			 "Content-Length: %zu\r\n\r\n%s",
-			 method, strlen(body), body);
+			 method, strlen(req_body), req_body);
 	if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n)
 		return -1;
 	for (;;) {
@@ -44,11 +45,19 @@ static inline int roundtrip(int fd, const char *method, const char *body)
 		buf[got] = '\0';
 		end = strstr(buf, "\r\n\r\n");
 		cl = strcasestr(buf, "Content-Length:");
-		if (end && cl && got >= (size_t)(end + 4 - buf) + strtoul(cl + 15, NULL, 10))
+		if (end && cl && got >= (size_t)(end + 4 - buf) + strtoul(cl + 15, NULL, 10)) {
+			if (body && body_size)
+				snprintf(body, body_size, "%s", end + 4);
 			return atoi(buf + 9);
+		}
 		if (got == sizeof(buf) - 1)
 			return -1;
 	}
+}
+
+static inline int roundtrip(int fd, const char *method, const char *req_body)
+{
+	return roundtrip_body(fd, method, req_body, NULL, 0);
 }
 
 /* GET path on a new connection; the HTTP status (-1 on failure), *len the body's size. */

@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +41,7 @@
 #include "../plugin/daemon/http_server.h"
 #include "../plugin/daemon/state_dir.h"
 #include "../plugin/daemon/unix_socket.h"
+#include "bench_client.h"
 #include "bench_http.h"
 #include "bench_util.h"
 
@@ -238,19 +238,9 @@ struct loader {
 static void *load_networks(void *arg)
 {
 	struct loader *l = arg;
-	char create[600], del[200], id[65];
 	int fd = dial(l->sock);
 	for (long i = 0; fd >= 0 && !atomic_load(&l->stop); i++) {
-		snprintf(id, sizeof(id), "%064lx", (unsigned long)i + 1);
-		snprintf(create, sizeof(create),
-			 "{\"NetworkID\":\"%s\",\"Options\":{\"com.docker.network.enable_ipv6\":false,"
-			 "\"com.docker.network.generic\":{\"pf_iface\":\"" PF_PCI "\",\"vlanid\":\"%ld\"}},"
-			 "\"IPv4Data\":[{\"AddressSpace\":\"LocalDefault\",\"Pool\":\"10.9.0.0/16\",\"Gateway\":\"10.9.0.1/16\"}],"
-			 "\"IPv6Data\":[]}\n",
-			 id, 1 + i % 4000);
-		snprintf(del, sizeof(del), "{\"NetworkID\":\"%s\"}\n", id);
-		if (roundtrip(fd, "NetworkDriver.CreateNetwork", create) != 200 ||
-		    roundtrip(fd, "NetworkDriver.DeleteNetwork", del) != 200)
+		if (!bench_network_pair(fd, (unsigned long)i + 1, 1 + i % 4000, PF_PCI))
 			atomic_fetch_add(&l->failures, 1);
 		else
 			atomic_fetch_add(&l->pairs, 1);
@@ -493,18 +483,10 @@ int main(void)
 	int lfd[SRV_COUNT] = {-1, -1, -1, -1};
 	pthread_t hand_thread;
 	sr_error err = {0};
-	if (unshare(CLONE_NEWNET) < 0) {
-		printf("http_bench: skipped (a private network namespace needs root: %s)\n", strerror(errno));
-		return 0;
-	}
+	int host = bench_fake_host("http_bench", dir, PF_PCI);
+	if (host != 0)
+		return host > 0 ? 0 : 1;
 	fd_limit_raise(); /* as the daemon does: 1 000 idle connections and their server sides */
-	if (!mkdtemp(dir))
-		return 1;
-	snprintf(cmd, sizeof(cmd), "tests/fakesys/make-fake-sysfs.sh -r %s/sys -p lo -a " PF_PCI " -t 4 -n 4", dir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "http_bench: %s failed\n", cmd);
-		return 1;
-	}
 	daemon_locks_init(&d);
 	d.log.level = getenv("HTTP_BENCH_LOG") ? SR_LOG_WARN : -1; /* HTTP_BENCH_LOG=1: warnings and errors on stderr */
 	snprintf(d.cfg.sysfs_root, sizeof(d.cfg.sysfs_root), "%s/sys", dir);

@@ -191,37 +191,56 @@ fail:
 
 int obj_dir_load(const char *dir, obj_dir_each_fn each, void *ctx, sr_error *err)
 {
-	char **names, path[PATH_MAX];
-	size_t n, i;
-	int rc = -1, dfd = open_folder(dir, err);
+	return obj_dir_load_over(dir, NULL, 0, each, ctx, err);
+}
+
+static int load_file(const char *dir, const char *id, obj_dir_each_fn each, void *ctx, sr_error *err)
+{
+	char path[PATH_MAX], *text;
+	size_t len;
+	int rc;
+	if (obj_path(dir, id, SUFFIX, path, err) < 0 || atomic_file_read(path, &text, &len, err) < 0)
+		return -1;
+	if (strlen(text) != len) {
+		free(text);
+		return sr_error_set(err, EINVAL, "%s: holds a NUL byte", path);
+	}
+	rc = each(ctx, id, path, text, err);
+	free(text);
+	return rc;
+}
+
+int obj_dir_load_over(const char *dir, const struct obj_dir_image *images, size_t n_images, obj_dir_each_fn each,
+		      void *ctx, sr_error *err)
+{
+	char **names;
+	size_t n, i = 0, k = 0;
+	int rc = 0, dfd = open_folder(dir, err);
 	if (dfd < 0)
 		return -1;
 	rc = list_objects(dfd, dir, &names, &n, err);
 	close(dfd);
 	if (rc < 0)
 		return -1;
-	rc = -1;
-	for (i = 0; i < n; i++) {
-		char *text;
-		size_t len;
-		if (obj_path(dir, names[i], SUFFIX, path, err) < 0 || atomic_file_read(path, &text, &len, err) < 0)
-			goto out;
-		if (strlen(text) != len) {
-			free(text);
-			sr_error_set(err, EINVAL, "%s: holds a NUL byte", path);
-			goto out;
+	/* both lists sorted by ID: an image replaces the file of its ID, or adds one */
+	while (rc == 0 && (i < n || k < n_images)) {
+		int c = i == n ? 1 : k == n_images ? -1 : strcmp(names[i], images[k].id);
+		if (c < 0) {
+			rc = load_file(dir, names[i++], each, ctx, err);
+			continue;
 		}
-		int bad = each(ctx, names[i], path, text, err);
-		free(text);
-		if (bad < 0)
-			goto out;
+		if (c == 0)
+			i++;
+		if (images[k].text && !obj_dir_id_ok(images[k].id))
+			rc = sr_error_set(err, EINVAL, "%s: '%.64s' cannot name a file", images[k].where, images[k].id);
+		else if (images[k].text)
+			rc = each(ctx, images[k].id, images[k].where, images[k].text, err);
+		k++;
 	}
-	rc = 0;
-out:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int obj_dir_read(const char *dir, const char *id, char **text, sr_error *err)

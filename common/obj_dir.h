@@ -35,6 +35,17 @@ int obj_dir_apply(const char *dir, const struct obj_dir_change *changes, size_t 
 typedef int (*obj_dir_each_fn)(void *ctx, const char *id, const char *path, const char *text, sr_error *err);
 int obj_dir_load(const char *dir, obj_dir_each_fn each, void *ctx, sr_error *err);
 
+/* A newer version of an object than its file (journal.h): text NULL = removed. where names
+ * it in errors instead of the file ("<journal file> at offset N"). */
+struct obj_dir_image {
+	const char *id;
+	const char *text;
+	const char *where;
+};
+/* obj_dir_load with images (sorted by ID) taking the place of the files of the same ID. */
+int obj_dir_load_over(const char *dir, const struct obj_dir_image *images, size_t n, obj_dir_each_fn each, void *ctx,
+		      sr_error *err);
+
 /* Reads <dir>/<id>.json: 0 with *text (free it), 1 when absent, -1 on error. */
 int obj_dir_read(const char *dir, const char *id, char **text, sr_error *err);
 

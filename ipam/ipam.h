@@ -6,7 +6,9 @@
  * plugin or dockerd: one file per pool, <state_dir>/pools/<id>.json, and
  * <state_dir>/ipam.json for next_id, each replaced atomically (write, fsync,
  * rename), so a change costs the same however many pools are held
- * (ipam_store_file.c; a version 1 ipam.json holding every pool is converted).
+ * (ipam_store_file.c; a version 1 ipam.json holding every pool is converted);
+ * or, with the state dir's journal attached (ipam_store_use_journal), one
+ * commit of it per change, written into those files by its compaction.
  * No HTTP, no JSON of the API here: plugin/handlers_ipam.c speaks the protocol.
  * Not thread-safe: the daemon holds its lock around every call. */
 #ifndef IPAM_H
@@ -36,6 +38,13 @@ struct ipam_store;
  * writes it). Pools are validated: required fields (address_space included), IDs that
  * can name their file, no two overlapping prefixes in one address space. */
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err);
+/* The same, with the journal's newer texts of ipam.json and pools/ (journal.h) read over the files. */
+struct journal;
+int ipam_store_open_over(const char *state_dir, const char *default_pools, const struct journal *replay,
+			 struct ipam_store **out, sr_error *err);
+/* From now on a save is one commit of j, compacted into the files in the background (j must
+ * outlive the store). Only a store already in the per-pool layout takes it (returns whether it did). */
+bool ipam_store_use_journal(struct ipam_store *store, struct journal *j);
 void ipam_store_close(struct ipam_store *store);
 bool ipam_store_loaded(const struct ipam_store *store);
 /* Writes pending changes (releases whose save failed, or a store never written); 0 when none. */

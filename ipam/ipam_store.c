@@ -161,6 +161,12 @@ static char *join_path(const char *dir, const char *name)
 
 int ipam_store_open(const char *state_dir, const char *default_pools, struct ipam_store **out, sr_error *err)
 {
+	return ipam_store_open_over(state_dir, default_pools, NULL, out, err);
+}
+
+int ipam_store_open_over(const char *state_dir, const char *default_pools, const struct journal *replay,
+			 struct ipam_store **out, sr_error *err)
+{
 	struct ipam_store *store = calloc(1, sizeof(*store));
 
 	if (!store)
@@ -185,8 +191,10 @@ int ipam_store_open(const char *state_dir, const char *default_pools, struct ipa
 		sr_error_set_errno(err, errno, "remove stale %s", store->tmp_path);
 		goto fail;
 	}
+	store->replay = replay;
 	if (ipam_store_load(store, err) < 0)
 		goto fail;
+	store->replay = NULL;
 	/* Nothing is written here: a start with a full disk must still serve what it has. A
 	 * version 1 ipam.json is pending: the caller's flush converts it. */
 	store->dirty = !store->loaded || !store->per_pool;

@@ -20,6 +20,7 @@
 #include "ipam_store_internal.h"
 
 #include "../common/atomic_file.h"
+#include "../common/journal.h"
 #include "../common/obj_dir.h"
 
 #include <errno.h>
@@ -75,7 +76,7 @@ fail:
 	return NULL;
 }
 
-static char *pool_text(const struct ipam_store_entry *e)
+char *ipam_store_pool_text(const struct ipam_store_entry *e)
 {
 	json_t *obj = pool_to_json(e);
 	char *text = obj ? json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -93,17 +94,28 @@ static void free_texts(struct obj_dir_change *c, size_t n)
 		json_free_fn((char *)c[i].text);
 }
 
-static int write_marker(struct ipam_store *store, sr_error *err)
+void ipam_store_text_free(char *text)
+{
+	free_texts(&(struct obj_dir_change){"", text}, 1);
+}
+
+char *ipam_store_marker_text(const struct ipam_store *store)
 {
 	json_t *root = json_pack("{s:i, s:I, s:s}", "version", IPAM_FILE_VERSION_DIRS, "next_id",
 				 (json_int_t)store->next_id, "layout", "pools/<id>.json");
 	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	int rc;
 	json_decref(root);
+	return text;
+}
+
+static int write_marker(struct ipam_store *store, sr_error *err)
+{
+	char *text = ipam_store_marker_text(store);
+	int rc;
 	if (!text)
 		return sr_error_set(err, ENOMEM, "save %s: cannot encode JSON", store->path);
 	rc = atomic_file_write(store->path, text, strlen(text), err);
-	free_texts(&(struct obj_dir_change){"", text}, 1);
+	ipam_store_text_free(text);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -118,7 +130,7 @@ static int write_pools(struct ipam_store *store, bool all, struct obj_dir_change
 			continue;
 		e = store->entries[i];
 		c[n].id = e->id;
-		c[n].text = pool_text(e);
+		c[n].text = ipam_store_pool_text(e);
 		if (!c[n++].text) {
 			free_texts(c, n);
 			return sr_error_set(err, ENOMEM, "save pool %s: cannot encode JSON", e->id);
@@ -188,6 +200,8 @@ int ipam_store_save(struct ipam_store *store, sr_error *err)
 
 	if (!c)
 		rc = sr_error_set_errno(err, ENOMEM, "save %s", store->path);
+	else if (store->journal && store->per_pool)
+		rc = ipam_store_save_journal(store, err);
 	else
 		rc = store->per_pool ? save_changes(store, c, err) : save_all(store, c, err);
 	free(c);
@@ -475,7 +489,10 @@ static int load_pools_dir(struct ipam_store *store, json_t *root, sr_error *err)
 				    "IPAM state %s says the pools are in %s, which is missing; restore it (is the state "
 				    "disk mounted?), or start with --init to abandon the saved state",
 				    store->path, store->pools_dir);
-	if (obj_dir_load(store->pools_dir, load_pool_file, store, err) < 0)
+	const struct obj_dir_image *images;
+	size_t n_images;
+	journal_folder_images(store->replay, "pools", &images, &n_images);
+	if (obj_dir_load_over(store->pools_dir, images, n_images, load_pool_file, store, err) < 0)
 		return -1;
 	if (store->n_entries > 1)
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers; the element is a pointer */
@@ -517,8 +534,15 @@ int ipam_store_load(struct ipam_store *store, sr_error *err)
 	size_t len = 0, objects = 0;
 	int rc;
 
-	/* a regular file only: a dangling symlink (state disk not mounted) or a FIFO is an error */
-	if (atomic_file_read(store->path, &text, &len, err) < 0) {
+	/* the journal's newer text first; a regular file only: a dangling symlink (state disk not
+	 * mounted) or a FIFO is an error */
+	const char *newer = journal_file_image(store->replay, "ipam.json");
+	if (newer) {
+		text = strdup(newer);
+		if (!text)
+			return sr_error_set_errno(err, ENOMEM, "IPAM state");
+		len = strlen(text);
+	} else if (atomic_file_read(store->path, &text, &len, err) < 0) {
 		if (err && err->code == ENOENT) {
 			sr_error_clear(err);
 			/* pools left in pools/ mean ipam.json was lost, not a fresh start */

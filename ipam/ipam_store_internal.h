@@ -47,6 +47,8 @@ struct ipam_store {
 	bool meta_dirty;  /* next_id changed since ipam.json was written */
 	char (*gone)[IPAM_POOL_ID_MAX + 1]; /* pools released since the last save */
 	size_t n_gone, cap_gone;
+	const struct journal *replay; /* while loading: newer texts than the files */
+	struct journal *journal;      /* set: a save is one commit (ipam_store_journal.c) */
 };
 
 /* Appends an entry (takes ownership of it on success); it is saved next. */
@@ -58,6 +60,14 @@ void ipam_store_rekey(struct ipam_store *store);
 /* n of "sriov-<n>-...", ~0 for any other ID. */
 unsigned long long ipam_store_id_number(const char *id);
 void ipam_store_entry_free(struct ipam_store_entry *entry);
+
+/* A pool's file text, and ipam.json's (next_id, the marker of pools/); NULL when out of memory.
+ * Freed by ipam_store_text_free (jansson's allocator). */
+char *ipam_store_pool_text(const struct ipam_store_entry *e);
+char *ipam_store_marker_text(const struct ipam_store *store);
+void ipam_store_text_free(char *text);
+/* The changes of a save as one commit of store->journal. */
+int ipam_store_save_journal(struct ipam_store *store, sr_error *err);
 
 /* Notes a pool gone from memory (released, or an undone request): its file goes at the next save. */
 void ipam_store_note_gone(struct ipam_store *store, const char *id);

@@ -26,7 +26,11 @@ void cmd_serve_usage(FILE *out)
 		"  --default-pools LIST   IPAM pools (CIDRs, comma-separated) handed out when a network names none\n"
 		"  --init                 start with no saved state, moving state.json, ipam.json and their folders aside\n"
 		"                         (<name>.abandoned-<time>); needed when one of them is missing\n"
+		"  --no-journal           save each change into its record files directly (tmp, fsync, rename), not\n"
+		"                         as one journal commit compacted in the background (benchmarks, debugging)\n"
 		"  --fault-after-step N   debug: exit abruptly after N kernel steps (crash tests)\n"
+		"  --fault-journal P[:N]  debug: exit abruptly the Nth time (default 1) the journal reaches point P:\n"
+		"                         guard, torn, append, synced, switch, compact, compacted, spare, close\n"
 		"  --test-hold-step STEP  test: endpoint operations wait at hold point STEP (create-chosen,\n"
 		"                         create-reserved, create-recorded, join-claimed, delete-marked, sweep-statfs,\n"
 		"                         sweep-restore) until DIR/release exists\n"
@@ -60,6 +64,21 @@ static int parse_int_arg(const char *value, const char *option, int min, int max
 	return 0;
 }
 
+/* POINT or POINT:N (N >= 1, default 1). */
+static int parse_fault_journal(const char *value, struct daemon_config *cfg)
+{
+	const char *colon = strchr(value, ':');
+	size_t n = colon ? (size_t)(colon - value) : strlen(value);
+	if (n == 0 || n >= sizeof(cfg->fault_journal)) {
+		fprintf(stderr, "sriov-plugin: --fault-journal '%s': expected POINT or POINT:N\n", value);
+		return -1;
+	}
+	memcpy(cfg->fault_journal, value, n);
+	cfg->fault_journal[n] = '\0';
+	cfg->fault_journal_count = 1;
+	return colon ? parse_int_arg(colon + 1, "--fault-journal", 1, 1000000, &cfg->fault_journal_count) : 0;
+}
+
 /* The options that copy their text into a fixed-size field of the configuration. */
 struct text_option {
 	int letter;
@@ -86,6 +105,7 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 		{"test-hold-step", required_argument, NULL, 'H'}, {"test-hold-dir", required_argument, NULL, 'D'},
 		{"test-clock-file", required_argument, NULL, 'C'},
 		{"metrics-addr", required_argument, NULL, 'm'},
+		{"no-journal", no_argument, NULL, 'J'},     {"fault-journal", required_argument, NULL, 'F'},
 		{"init", no_argument, NULL, 'i'},           {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 	};
@@ -134,6 +154,12 @@ int cmd_serve(int argc, char **argv, void (*usage)(FILE *out))
 			break;
 		case 'i':
 			cfg.init = true;
+			break;
+		case 'J':
+			cfg.no_journal = true;
+			break;
+		case 'F':
+			rc = parse_fault_journal(optarg, &cfg);
 			break;
 		case 'h':
 			usage(stdout);

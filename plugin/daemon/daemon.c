@@ -15,6 +15,7 @@
 #include "metrics_server.h"
 #include "reconcile.h"
 #include "state_dir.h"
+#include "state_journal.h"
 #include "state_lock.h"
 #include "unix_socket.h"
 
@@ -144,9 +145,10 @@ static void flush_pending(struct daemon *d)
 		sr_log_msg(&d->log, SR_LOG_INFO, "pending changes written to %s", d->cfg.state_dir);
 }
 
-/* Writes pending changes every PENDING_RETRY_S and sweeps stale endpoints every
- * reclaim_interval; stops (and is joined) before the daemon's state goes away. Timed on
- * CLOCK_MONOTONIC (bg_wake too): a wall clock stepped back must not stop the sweeps. */
+/* Writes pending changes every PENDING_RETRY_S (and compacts the journal then, or at once when
+ * it asks) and sweeps stale endpoints every reclaim_interval; stops (and is joined) before the
+ * daemon's state goes away. Timed on CLOCK_MONOTONIC (bg_wake too): a wall clock stepped back
+ * must not stop the sweeps. */
 static void *background_loop(void *arg)
 {
 	struct daemon *d = arg;
@@ -164,6 +166,7 @@ static void *background_loop(void *arg)
 		pthread_mutex_unlock(&d->bg_lock);
 		/* each step takes the locks it needs, briefly: requests go on meanwhile */
 		flush_pending(d);
+		state_journal_maintain(d); /* compaction: the journal's own locks only */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->cfg.reclaim_interval > 0 && now.tv_sec >= next_sweep) {
 			uint64_t started = metrics_now_ns();
@@ -304,6 +307,7 @@ out:
 			sr_log_msg(&d.log, SR_LOG_ERROR, "stopping with changes not written to %s (disk full?): "
 				   "deletes and releases since the last good save will be seen again", cfg->state_dir);
 	}
+	state_journal_close(&d, opened);
 	ipam_store_close(d.ipam);
 	state_free(&d.state);
 	/* last: nothing of this daemon touches the dir any more */

@@ -45,6 +45,9 @@ struct daemon_config {
 	char hold_step[64];    /* test: endpoint ops stop at this hold point ("" = off)... */
 	char hold_dir[256];    /* ...and say so with a file here, until <hold_dir>/release exists */
 	char test_clock_file[256]; /* test: the wall clock reads this file's seconds ahead ("" = off) */
+	bool no_journal;       /* --no-journal: saves write the record files themselves (state_journal.h) */
+	char fault_journal[32]; /* test: _exit(99) at this journal fault point ("" = off)... */
+	int fault_journal_count; /* ...the Nth time it is reached (1 = the first) */
 	bool init;             /* --init: move saved state aside and start with none */
 };
 
@@ -68,6 +71,8 @@ struct daemon {
 	struct ipam_store *ipam;
 	struct metrics metrics; /* counters fed lock-free by whoever did the work (metrics.h) */
 	struct counter_hints hints; /* where sandboxed VF netdevs were last found (its own lock) */
+	struct journal *journal; /* the state dir's (state_journal.h); NULL before state_dir_open */
+	atomic_int fault_journal_hits; /* for cfg.fault_journal */
 	atomic_int fault_steps_done; /* for cfg.fault_after_step */
 	atomic_int stop_signal; /* SIGTERM/SIGINT taken, 0 = none */
 	atomic_bool serving;    /* the main thread waits for signals (sigwait) */

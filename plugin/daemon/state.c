@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../common/atomic_file.h"
+#include "../../common/journal.h"
 #include "../../common/obj_dir.h"
 #include "json_mac.h"
 #include "state_ipconf.h"
@@ -17,6 +18,7 @@
 
 #define STATE_VERSION 1   /* the whole state in state.json */
 #define STATE_VERSION_DIRS 2 /* state.json a marker, one file per record in networks/ and endpoints/ */
+#define STATE_VERSION_JOURNAL 3 /* the same, with journal/ replayed over them (state_journal.h) */
 
 enum { LAYOUT_NONE = 0, LAYOUT_ONE_FILE = 1, LAYOUT_DIRS = 2 };
 #define COMPARE_MAX 64 /* touched records read back before a save; more are written unread */
@@ -145,7 +147,7 @@ out:
 	return rc < 0 ? sr_error_wrap(err, "load %s", path) : 0;
 }
 
-static int load_dirs(const char *dir, struct state *st, sr_error *err)
+static int load_dirs(const char *dir, struct state *st, const struct journal *replay, sr_error *err)
 {
 	static const char *const names[] = {"networks", "endpoints"};
 	char sub[600];
@@ -162,7 +164,10 @@ static int load_dirs(const char *dir, struct state *st, sr_error *err)
 					    "state dir %s: state.json says the state is in %s/ but %s is missing; restore "
 					    "it (is the state disk mounted?), or start with --init to abandon the saved state",
 					    dir, names[i], sub);
-		if (obj_dir_load(sub, load_record, &ctx, err) < 0)
+		const struct obj_dir_image *images;
+		size_t n_images;
+		journal_folder_images(replay, names[i], &images, &n_images);
+		if (obj_dir_load_over(sub, images, n_images, load_record, &ctx, err) < 0)
 			return -1;
 	}
 	/* every touched flag set by state_add_* above: nothing to write at the next save */
@@ -232,6 +237,11 @@ static int version_of(const char *text)
 
 int state_open(const char *dir, struct state *st, sr_error *err)
 {
+	return state_open_over(dir, st, NULL, err);
+}
+
+int state_open_over(const char *dir, struct state *st, const struct journal *replay, sr_error *err)
+{
 	bool tightened;
 	char path[600];
 	char *text = NULL;
@@ -249,8 +259,10 @@ int state_open(const char *dir, struct state *st, sr_error *err)
 		}
 		return -1;
 	}
-	if (version_of(text) == STATE_VERSION_DIRS) {
-		rc = load_dirs(dir, st, err);
+	int version = version_of(text);
+	if (version == STATE_VERSION_DIRS || version == STATE_VERSION_JOURNAL) {
+		rc = load_dirs(dir, st, replay, err);
+		st->journal_marker = version == STATE_VERSION_JOURNAL;
 		st->layout = LAYOUT_DIRS;
 		/* a finished conversion's note (the crash came after the marker's rename) */
 		if (rc == 0 && conversion_note_path(dir, path, sizeof(path), NULL) == 0)
@@ -592,10 +604,12 @@ void state_save_later(struct state *st)
 	st->later = true;
 }
 
-/* The changes of one save, for one folder at a time (the texts are ours). */
+/* The changes of one save, for one folder at a time (the texts are ours); with a journal,
+ * every folder's changes go into one commit instead. */
 struct batch {
 	struct obj_dir_change *c;
 	size_t n;
+	struct journal_txn *txn;
 };
 
 /* json_dumps' text comes from jansson's allocator (json_set_alloc_funcs): freed by its free */
@@ -646,7 +660,13 @@ static int queue_write(struct batch *b, const char *sub, const char *id, json_t 
 
 static int apply(const char *sub, struct batch *b, sr_error *err)
 {
-	int rc = obj_dir_apply(sub, b->c, b->n, err);
+	int rc;
+	if (!b->txn)
+		rc = obj_dir_apply(sub, b->c, b->n, err);
+	else /* entries named by the folder's name in the state dir */
+		rc = journal_txn_add_records(b->txn, strrchr(sub, '/') + 1, b->c, b->n) < 0
+			     ? sr_error_set_errno(err, ENOMEM, "save state")
+			     : 0;
 	batch_clear(b);
 	return rc;
 }
@@ -658,7 +678,7 @@ static int apply(const char *sub, struct batch *b, sr_error *err)
 static int save_all(struct state *st, const char *nets_dir, const char *eps_dir, struct batch *b, sr_error *err)
 {
 	char path[600], note[600];
-	const char *marker = "{\n \"layout\": \"networks/<id>.json, endpoints/<id>.json\",\n \"version\": 2\n}\n";
+	const char *marker = STATE_MARKER_DIRS;
 	const char *note_text = "a conversion of state.json to networks/ and endpoints/ is under way: their records "
 				"are its own until state.json says version 2\n";
 	const char **net_ids = calloc(st->net_count + 1, sizeof(*net_ids));
@@ -741,8 +761,9 @@ static int save_changes(struct state *st, const char *nets_dir, const char *eps_
 {
 	bool blind;
 	/* Reading each file back spares a rewrite to records only looked at; a bulk change (a
-	 * start-up sweep marking thousands of sandboxes seen) changed them all: just write. */
-	blind = count_touched(st) > COMPARE_MAX;
+	 * start-up sweep marking thousands of sandboxes seen) changed them all: just write. With a
+	 * journal the file may be older than the journal's copy: every touched record goes in. */
+	blind = b->txn || count_touched(st) > COMPARE_MAX;
 	for (size_t i = 0; i < st->net_count; i++)
 		if (st->net_touched[i] && queue_write(b, nets_dir, st->nets[i].id, net_to_json(&st->nets[i]), blind, err) < 0)
 			return -1;
@@ -765,8 +786,12 @@ int state_save(struct state *st, sr_error *err)
 	char nets_dir[600], eps_dir[600];
 	/* room for every change this save can make (not for every record, unless it writes them all) */
 	size_t most = (st->layout == LAYOUT_DIRS ? count_touched(st) : st->net_count + st->ep_count) + st->gone_count;
-	struct batch b = {calloc(most ? most : 1, sizeof(*b.c)), 0};
+	struct journal_txn txn;
+	struct batch b = {calloc(most ? most : 1, sizeof(*b.c)), 0, NULL};
 	int rc = -1;
+	journal_txn_init(&txn);
+	if (st->journal && st->layout == LAYOUT_DIRS)
+		b.txn = &txn; /* state_journal.h: one commit, compacted into the files later */
 	if (!b.c) {
 		sr_error_set_errno(err, ENOMEM, "save state");
 		goto out;
@@ -776,7 +801,10 @@ int state_save(struct state *st, sr_error *err)
 		goto out;
 	rc = st->layout == LAYOUT_DIRS ? save_changes(st, nets_dir, eps_dir, &b, err)
 				       : save_all(st, nets_dir, eps_dir, &b, err);
+	if (rc == 0 && b.txn)
+		rc = journal_commit(st->journal, &txn, err);
 out:
+	journal_txn_free(&txn);
 	if (b.c)
 		batch_clear(&b);
 	free(b.c);

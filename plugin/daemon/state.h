@@ -6,7 +6,10 @@
  * small marker ({"version": 2}) saying the folders are the state. So a save costs
  * what changed, not what is recorded: it writes only the records that differ from
  * their file and removes the files of removed records, each file replaced whole
- * (tmp, fsync, rename) and one fsync of each folder touched.
+ * (tmp, fsync, rename) and one fsync of each folder touched. With the journal attached
+ * (st->journal, state_journal.h) the same changes are one journal commit instead (every
+ * touched record, whole: its file may be older than the journal's copy), written into
+ * the files by the journal's compaction; state.json then says version 3.
  *
  * What changed is tracked here, so callers keep the old shape (change in memory,
  * state_save, undo on failure): every record handed out by state_ep_for_change or
@@ -41,6 +44,15 @@
 #include "../host/nic.h"
 
 #define STATE_PCI_MAX 32
+
+/* state.json as the marker: version 2, the folders are the state; version 3, the folders with
+ * journal/ replayed over them (written before the journal's first commit, back to version 2
+ * once a clean stop emptied it). Older plugins refuse any version they do not know. */
+#define STATE_MARKER_DIRS "{\n \"layout\": \"networks/<id>.json, endpoints/<id>.json\",\n \"version\": 2\n}\n"
+#define STATE_MARKER_JOURNAL \
+	"{\n \"layout\": \"networks/<id>.json, endpoints/<id>.json, journal/<n>.log\",\n \"version\": 3\n}\n"
+
+struct journal;
 
 struct net_record {
 	char id[SPEC_ID_MAX + 1];
@@ -128,6 +140,10 @@ struct state {
 	unsigned char *ep_touched;    /* parallel to eps */
 	struct state_gone *gone;      /* removed since the last save */
 	size_t gone_count, gone_cap;
+	/* state_journal.h: set, a save is one commit of the journal (compacted into the files in
+	 * the background) instead of writing the files itself */
+	struct journal *journal;
+	bool journal_marker; /* state.json said version 3 at open: the journal may hold commits */
 };
 
 struct state_gone {
@@ -150,6 +166,8 @@ int state_dir_check(const char *dir, bool *tightened, sr_error *err);
  * networks/ or endpoints/ is a symlink or holds records no conversion wrote: refused,
  * naming the file and the folder. */
 int state_open(const char *dir, struct state *st, sr_error *err);
+/* The same, with the journal's newer records (journal_folder_images) read over the files. */
+int state_open_over(const char *dir, struct state *st, const struct journal *replay, sr_error *err);
 void state_free(struct state *st);
 /* Writes what changed since the last successful save (everything when the dir does
  * not hold this layout yet); clears `dirty` on success, sets it on failure. */

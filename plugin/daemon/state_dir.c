@@ -6,6 +6,7 @@
 
 #include "../../common/atomic_file.h"
 #include "ep_clock.h"
+#include "state_journal.h"
 #include "state_lock.h"
 
 static int file_path(const char *dir, const char *name, char *out, size_t size, sr_error *err)
@@ -57,7 +58,7 @@ int state_dir_open(struct daemon *d, sr_error *err)
 		return -1;
 	if (d->cfg.init && (abandon(d, "state.json", err) < 0 || abandon(d, "ipam.json", err) < 0 ||
 			    abandon(d, "networks", err) < 0 || abandon(d, "endpoints", err) < 0 ||
-			    abandon(d, "pools", err) < 0))
+			    abandon(d, "pools", err) < 0 || abandon(d, "journal", err) < 0))
 		return -1;
 	have_state = probe(dir, "state.json", err);
 	if (have_state < 0)
@@ -65,7 +66,9 @@ int state_dir_open(struct daemon *d, sr_error *err)
 	have_ipam = probe(dir, "ipam.json", err);
 	if (have_ipam < 0)
 		return -1;
-	if (state_open(dir, &d->state, err) < 0 || ipam_store_open(dir, pools, &d->ipam, err) < 0)
+	/* the journal's commits are read over the record files (state_journal.h) */
+	if (state_journal_open(d, err) < 0 || state_open_over(dir, &d->state, d->journal, err) < 0 ||
+	    ipam_store_open_over(dir, pools, d->journal, &d->ipam, err) < 0)
 		return -1;
 	/* the grace periods count on a monotonic clock from here (ep_clock.h) */
 	ep_clock_anchor_loaded(d, &d->state);
@@ -105,5 +108,5 @@ int state_dir_open(struct daemon *d, sr_error *err)
 		} else
 			sr_log_msg(&d->log, SR_LOG_INFO, "state dir %s: ipam.json converted to pools/", dir);
 	}
-	return 0;
+	return state_journal_attach(d, err);
 }

@@ -11,6 +11,8 @@
  *    but state.json only at the first network) is a fresh start of that part.
  *  - init (--init): whatever is there (both files and the three folders) is moved aside
  *    to <name>.abandoned-<unix time>, then a fresh start.
+ * The journal (state_journal.h) is read before the stores load, its commits over the record
+ * files, and every save goes through it once both stores are in the per-record layout.
  * Nothing is written when both files are present, except to convert an older version's
  * whole-file state.json / ipam.json to one file per record (once; a failure, e.g. a
  * full disk, leaves it pending and still serves): a start with a full disk serves. */

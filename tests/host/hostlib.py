@@ -337,15 +337,13 @@ class Env:
             return None
 
     def snapshot(self):
-        """Every file of the state dir and every numvfs in the fake sysfs, byte for byte."""
+        """The saved state (networks, endpoints, pools: as plugin_state reads them, the journal
+        replayed, so that the daemon compacting it meanwhile changes nothing) and every numvfs
+        in the fake sysfs, byte for byte."""
         snap = {}
         if os.path.isdir(self.state_dir):
-            for name in self.state_files():
-                if name.endswith("/"):
-                    snap["state/" + name] = b""
-                    continue
-                with open(os.path.join(self.state_dir, name), "rb") as f:
-                    snap["state/" + name] = f.read()
+            snap["state"] = json.dumps(self.state(), sort_keys=True)
+            snap["ipam"] = json.dumps(self.ipam(), sort_keys=True)
         devices = os.path.join(self.sysfs, "bus", "pci", "devices")
         for dev in sorted(os.listdir(devices)):
             p = os.path.join(devices, dev, "sriov_numvfs")
@@ -397,6 +395,15 @@ def seed_endpoint(env, net_id, ep_id, vf, mac="02:42:0a:09:00:63", joined=False,
     if unjoined_at is not None:
         st["endpoints"][-1]["unjoined_at"] = unjoined_at
     env.save_state(st)
+
+
+def wait_compacted(state_dir, timeout=10):
+    """Until the daemon has written its journal's commits into the record files (compaction, in
+    the background, within a second or two); whether it has."""
+    deadline = time.monotonic() + timeout * SLOW
+    while plugin_state.journal_commits(state_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return plugin_state.journal_commits(state_dir) == 0
 
 
 def hexid(ch):

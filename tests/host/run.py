@@ -2,7 +2,7 @@
 """Runs the host suites against the real daemon (needs root: network namespaces).
   PLUGIN_BIN=build/asan/sriov-plugin  another build     VALGRIND=1  the daemon under valgrind
   HOST_VERBOSE=1  print passing checks too               HOST_KEEP=1 keep the temp dirs
-Usage: run.py [api] [hostile] [faults] [conc] [pass] [multipf] [store] [metrics]   (default: all). Last line: host-api: N passed, N failed"""
+Usage: run.py [api] [hostile] [faults] [conc] [pass] [multipf] [store] [metrics] [journal]   (default: all). Last line: host-api: N passed, N failed"""
 import os
 import sys
 import traceback
@@ -14,6 +14,7 @@ import test_api  # noqa: E402
 import test_concurrency  # noqa: E402
 import test_faults  # noqa: E402
 import test_hostile  # noqa: E402
+import test_journal  # noqa: E402
 import test_metrics  # noqa: E402
 import test_multipf  # noqa: E402
 import test_passthrough  # noqa: E402
@@ -22,7 +23,8 @@ from hostlib import Results  # noqa: E402
 
 SUITES = {"api": test_api.run_all, "hostile": test_hostile.run_all, "faults": test_faults.run_all,
           "conc": test_concurrency.run_all, "pass": test_passthrough.run_all,
-          "multipf": test_multipf.run_all, "store": test_store.run_all, "metrics": test_metrics.run_all}
+          "multipf": test_multipf.run_all, "store": test_store.run_all, "metrics": test_metrics.run_all,
+          "journal": test_journal.run_all}
 
 
 def main():

@@ -12,8 +12,8 @@ import stat
 import subprocess
 import time
 
-from hostlib import (ACCEPT, GHOST_PCI, PF, PF_PCI, PLAIN, TOTALVFS, Env, UnixHTTPConnection, endpoint_body,
-                     go_json, hexid, network_body, seed_endpoint, vf_netdev, vf_pci)
+from hostlib import (ACCEPT, GHOST_PCI, PF, PF_PCI, PLAIN, SLOW, TOTALVFS, Env, UnixHTTPConnection, endpoint_body,
+                     go_json, hexid, network_body, seed_endpoint, vf_netdev, vf_pci, wait_compacted)
 
 NET_A, NET_B, NET_C = hexid("a"), hexid("b"), hexid("c")
 EP_1, EP_S, EP_T = hexid("1"), hexid("5"), hexid("6")
@@ -104,7 +104,12 @@ def test_networks(env, r):
     nets = st["networks"] if st else []
     r.check(len(nets) == 1 and nets[0]["id"] == NET_A and nets[0]["pf_pci"] == PF_PCI and
             nets[0]["config"]["vlan"] == 100 and nets[0]["gateway4"] == "10.9.0.1", "the state has the network", st)
-    r.check(os.path.isfile(os.path.join(env.state_dir, "networks", NET_A + ".json")), "one file for the network")
+    r.check(wait_compacted(env.state_dir) and os.path.isfile(os.path.join(env.state_dir, "networks", NET_A + ".json")),
+            "one file for the network (once the journal is compacted)")
+    # a .tmp is there only while the background thread compacts or readies a journal file
+    deadline = time.monotonic() + 5 * SLOW
+    while [n for n in env.state_files() if n.endswith(".tmp")] and time.monotonic() < deadline:
+        time.sleep(0.05)
     r.check(not [n for n in env.state_files() if n.endswith(".tmp")], "no .tmp left", env.state_files())
 
     x = env.call("NetworkDriver.CreateNetwork",

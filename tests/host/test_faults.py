@@ -26,7 +26,7 @@ import stat
 import subprocess
 import time
 
-from hostlib import PF, PF_PCI, SLOW, Env, hexid, network_body, vf_pci
+from hostlib import PF, PF_PCI, SLOW, Env, hexid, network_body, vf_pci, wait_compacted
 
 NET_A, NET_B, NET_C = hexid("a"), hexid("b"), hexid("c")
 SAVED_VF = {"mac": "00:00:00:00:00:00", "vlan": 0, "qos": 0, "vlan_proto": 33024, "spoofchk": True, "trust": False,
@@ -619,6 +619,12 @@ def fill(path):
     finally:
         os.close(fd)
 
+def compacted(r, state_dir, label):
+    """The journal's commits written into the record files (compaction, in the background): what
+    the per-record saves did at once, the disk's room included."""
+    r.check(wait_compacted(state_dir), "%s: the journal compacted into the record files" % label)
+
+
 def test_disk_full(r):
     with Env() as env:
         os.makedirs(env.state_dir, mode=0o700)
@@ -639,6 +645,7 @@ def test_disk_full(r):
                     (x, p, a))
             # fill the disk
             filler = os.path.join(disk, "filler")
+            compacted(r, disk, "before filling the disk")
             fill(filler)
             x = env.call("NetworkDriver.CreateNetwork", network_body(NET_B, {"pf_iface": PF, "vlanid": "200"}))
             r.check(x.status == 500 and "No space left on device" in (x.err or ""),
@@ -649,9 +656,11 @@ def test_disk_full(r):
             # is kept pending, and says so; a delete is an unlink, which needs no space (a failed
             # unlink is kept pending the same way: tests/unit/test_state.c, test_ipam_store.c)
             d = env.call("NetworkDriver.DeleteNetwork", {"NetworkID": NET_A})
+            compacted(r, disk, "disk full: the delete")
             fill(filler)  # an unlink frees a block: full again
             ra = env.call("IpamDriver.ReleaseAddress", {"PoolID": pool_id, "Address": "10.50.0.9"})
             rpl = env.call("IpamDriver.ReleasePool", {"PoolID": pool_id})
+            compacted(r, disk, "disk full: the release")
             fill(filler)
             r.check("pending" in (ra.err or ""), "disk full: the release kept pending, said so", ra)
             r.check(d.status == 200 and rpl.status == 200, "disk full: deletes written (unlinks need no space)",

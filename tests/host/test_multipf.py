@@ -13,7 +13,7 @@ import re
 import shutil
 import time
 
-from hostlib import FAKESYS, PF, PLAIN, Env, endpoint_body, hexid, network_body, run
+from hostlib import FAKESYS, PF, PLAIN, Env, endpoint_body, hexid, network_body, run, wait_compacted
 
 MPF = ["mpf0", "mpf1"]
 MPF_PCI = ["0000:05:00.0", "0000:06:00.0"]
@@ -40,6 +40,8 @@ def pf_dir(env, p):
 
 
 def net_file(env, net_id):
+    """The network's record file, once the journal's commits are in the record files."""
+    wait_compacted(env.state_dir)
     with open(os.path.join(env.state_dir, "networks", net_id + ".json"), "rb") as f:
         return f.read()
 

@@ -7,7 +7,12 @@ The plugin keeps one file per record (README, "State"):
     endpoints/<id>.json     one endpoint each
     ipam.json               {"version": 2, "next_id": N, ...}: the marker of
     pools/<id>.json         one IPAM pool each
+    journal/<n>.log         changes not yet written into those files (common/journal_format.h);
+                            state.json says {"version": 3} while it may hold any: then the
+                            commits are replayed over the files, oldest file first
 An older plugin (version 1) kept everything in state.json / ipam.json; both are read.
+A running plugin compacts its journal meanwhile: a read is retried until the journal was the
+same before and after it.
 
 load(state_dir)      -> {"version": 1, "networks": [...], "endpoints": [...]}
 load_ipam(state_dir) -> {"version": 1, "next_id": N, "pools": [...]}
@@ -22,9 +27,143 @@ exit 1 (message on stderr) when it cannot be read, 2 on bad usage.
 import json
 import os
 import re
+import struct
 import sys
 
 STATE_KINDS = ("networks", "endpoints")
+JOURNAL = "journal"
+HEADER_SIZE, HEAD_SIZE = 4096, 24
+COMMIT_MAGIC = 0x544D434A  # "JCMT"
+
+
+def _crc_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC = _crc_table()
+
+
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli), as common/crc32c.c."""
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = _CRC[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _journal_epochs(state_dir):
+    folder = os.path.join(state_dir, JOURNAL)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return sorted((int(n[:-4]), os.path.join(folder, n)) for n in names if re.fullmatch(r"[1-9][0-9]*\.log", n))
+
+
+def read_journal_file(path, last_seq=0):
+    """The commits of one journal file up to its clean end or its first damage:
+    ([(seq, [(op, path, text or None)], offset)], end offset, why damaged or None)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < HEADER_SIZE or data[:8] != b"SRIOVJNL":
+        raise ValueError("%s: not a journal file" % path)
+    if struct.unpack_from("<I", data, 24)[0] != crc32c(data[:24]):
+        raise ValueError("%s: header checksum mismatch" % path)
+    commits, pos = [], HEADER_SIZE
+    while pos < len(data):
+        head = data[pos:pos + HEAD_SIZE]
+        if not any(head):
+            rest = data[pos:]
+            return commits, pos, None if rest.count(0) == len(rest) else "data after the end"
+        if len(head) < HEAD_SIZE:
+            return commits, pos, "cut short"
+        magic, length, seq, count, crc = struct.unpack("<IIQII", head)
+        payload = data[pos + HEAD_SIZE:pos + HEAD_SIZE + length]
+        if magic != COMMIT_MAGIC or len(payload) != length:
+            return commits, pos, "torn"
+        if crc != crc32c(head[4:20], crc32c(payload)) or seq <= last_seq:
+            return commits, pos, "checksum"
+        entries, at = [], 0
+        for _ in range(count):
+            op, _, plen, tlen = struct.unpack_from("<BBHI", payload, at)
+            name = payload[at + 8:at + 8 + plen].decode()
+            text = payload[at + 8 + plen:at + 8 + plen + tlen].decode() if op == 1 else None
+            entries.append((op, name, text))
+            at += 8 + plen + tlen
+        commits.append((seq, entries, pos))
+        last_seq = seq
+        pos += (HEAD_SIZE + length + 7) & ~7
+    return commits, pos, None
+
+
+def _journal(state_dir):
+    """(what was read, {path: newest text or None}) of a version 3 state dir's journal."""
+    top = _marker(os.path.join(state_dir, "state.json"))
+    if not top or top.get("version") != 3:
+        return (), {}
+    key, images, last = [], {}, 0
+    for epoch, path in _journal_epochs(state_dir):
+        try:
+            commits, end, _ = read_journal_file(path, last)
+        except FileNotFoundError:
+            key.append((epoch, "gone"))  # compacted meanwhile: read again
+            continue
+        key.append((epoch, end))
+        for seq, entries, _ in commits:
+            last = seq
+            for _, name, text in entries:
+                images[name] = text
+    return tuple(key), images
+
+
+def journal_commits(state_dir):
+    """Commits the journal holds (not yet in the record files)."""
+    n, last = 0, 0
+    for _, path in _journal_epochs(state_dir):
+        try:
+            commits, _, _ = read_journal_file(path, last)
+        except FileNotFoundError:
+            continue
+        n += len(commits)
+        last = commits[-1][0] if commits else last
+    return n
+
+
+def _journal_ends(state_dir):
+    """Each journal file and where its commits end, walking their heads only (no checksum):
+    what changes when the plugin appends, switches files or compacts one."""
+    out = []
+    for epoch, path in _journal_epochs(state_dir):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            out.append((epoch, "gone"))
+            continue
+        pos = HEADER_SIZE
+        while pos + HEAD_SIZE <= len(data):
+            magic, length = struct.unpack_from("<II", data, pos)
+            if magic != COMMIT_MAGIC:
+                break
+            pos += (HEAD_SIZE + length + 7) & ~7
+        out.append((epoch, pos, data[:HEADER_SIZE]))
+    return out
+
+
+def _consistent(state_dir, read):
+    """read(images) with the journal as it was before and after it (a running plugin compacts)."""
+    for _ in range(50):
+        before = _journal_ends(state_dir)
+        out = read(_journal(state_dir)[1])
+        if _journal_ends(state_dir) == before:
+            return out
+    return out
 
 
 def _read_json(path):
@@ -40,17 +179,23 @@ def _marker(path):
         return None
 
 
-def _records(folder):
-    """Every <id>.json of folder, sorted by ID; .json.tmp files (a crash's leftovers) skipped."""
-    out = []
-    for name in sorted(os.listdir(folder)):
+def _records(folder, images=None):
+    """Every <id>.json of folder, sorted by ID, with the journal's newer texts (images, keyed
+    "<folder>/<id>.json") over them; .json.tmp files (a crash's leftovers) skipped."""
+    kind = os.path.basename(folder)
+    texts = {}
+    for name in os.listdir(folder):
         if name.endswith(".json.tmp") or not name.endswith(".json"):
             continue
         try:
-            out.append(_read_json(os.path.join(folder, name)))
+            with open(os.path.join(folder, name)) as f:
+                texts[name] = f.read()
         except FileNotFoundError:
             pass  # removed by the running plugin since the listing: it is gone
-    return out
+    for path, text in (images or {}).items():
+        if path.startswith(kind + "/"):
+            texts[path[len(kind) + 1:]] = text
+    return [json.loads(texts[n]) for n in sorted(texts, key=lambda n: n[:-5]) if texts[n] is not None]
 
 
 def load(state_dir):
@@ -60,7 +205,8 @@ def load(state_dir):
         return None
     if top.get("version") == 1:
         return top
-    return {"version": 1, **{k: _records(os.path.join(state_dir, k)) for k in STATE_KINDS}}
+    return _consistent(state_dir, lambda images: {"version": 1, **{k: _records(os.path.join(state_dir, k), images)
+                                                                   for k in STATE_KINDS}})
 
 
 def _pool_order(pool):
@@ -70,13 +216,14 @@ def _pool_order(pool):
 
 def load_ipam(state_dir):
     """Pools and next_id, as ipam.json version 1 held them (None when no IPAM state)."""
-    top = _marker(os.path.join(state_dir, "ipam.json"))
-    if top is None:
-        return None
-    if top.get("version") == 1:
-        return top
-    pools = sorted(_records(os.path.join(state_dir, "pools")), key=_pool_order)
-    return {"version": 1, "next_id": top.get("next_id"), "pools": pools}
+    def read(images):
+        top = json.loads(images["ipam.json"]) if "ipam.json" in images else \
+            _marker(os.path.join(state_dir, "ipam.json"))
+        if top is None or top.get("version") == 1:
+            return top
+        pools = sorted(_records(os.path.join(state_dir, "pools"), images), key=_pool_order)
+        return {"version": 1, "next_id": top.get("next_id"), "pools": pools}
+    return _consistent(state_dir, read)
 
 
 # ---- writing, for tests that seed a stopped plugin's state ----
@@ -90,6 +237,25 @@ def _write_atomic(path, text):
     with os.fdopen(fd, "w") as f:
         f.write(text)
     os.rename(tmp, path)
+
+
+def compact(state_dir):
+    """A stopped plugin's journal written into the record files (as the plugin would at its
+    next start) and removed; state.json back to version 2. For tests that rewrite the state."""
+    _, images = _journal(state_dir)
+    for path, text in images.items():
+        full = os.path.join(state_dir, path)
+        if text is None:
+            if os.path.lexists(full):
+                os.unlink(full)
+        else:
+            _write_atomic(full, text)
+    for _, path in _journal_epochs(state_dir):
+        os.unlink(path)
+    top = _marker(os.path.join(state_dir, "state.json"))
+    if top and top.get("version") == 3:
+        _write_atomic(os.path.join(state_dir, "state.json"),
+                      json.dumps({"version": 2, "layout": "networks/<id>.json, endpoints/<id>.json"}, indent=1) + "\n")
 
 
 def _write_folder(folder, records):
@@ -106,6 +272,7 @@ def _write_folder(folder, records):
 
 def save(state_dir, doc):
     """Writes doc ({"networks": [...], "endpoints": [...]}) as the plugin's layout."""
+    compact(state_dir)
     for kind in STATE_KINDS:
         _write_folder(os.path.join(state_dir, kind), doc.get(kind, []))
     _write_atomic(os.path.join(state_dir, "state.json"),
@@ -114,6 +281,7 @@ def save(state_dir, doc):
 
 def save_ipam(state_dir, doc):
     """Writes doc ({"next_id": N, "pools": [...]}) as the plugin's layout."""
+    compact(state_dir)
     _write_folder(os.path.join(state_dir, "pools"), doc.get("pools", []))
     _write_atomic(os.path.join(state_dir, "ipam.json"),
                   json.dumps({"version": 2, "next_id": doc.get("next_id", 1), "layout": "pools/<id>.json"},
