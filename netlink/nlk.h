@@ -173,7 +173,12 @@ const struct nlk_link_entry *nlk_link_table_by_mac(const struct nlk_link_table *
  * for the namespace whose file is netns_path (a SandboxKey, a bind-mounted nsfs file), assigning
  * one when it has none (RTM_NEWNSID; the kernel drops it when that namespace goes). */
 int nlk_netns_id(struct nlk *nl, const char *netns_path, int *nsid, sr_error *err);
-/* The socket the three calls here need (their GETs are answered without an ACK): a socket of
+/* The ids our namespace has for others (RTM_GETNSID dump), at most max of them in ids. The
+ * kernel gives one to a namespace a link of ours moved to, so a container's is among them even
+ * when its SandboxKey file cannot be opened as a namespace (a service whose mount namespace never
+ * saw dockerd's later bind mounts). */
+int nlk_netns_ids(struct nlk *nl, int *ids, size_t max, size_t *count, sr_error *err);
+/* The socket the calls here need (their GETs are answered without an ACK): a socket of
  * its own, never the one other calls use (they expect ACKs). Close it with nlk_close. */
 int nlk_open_no_ack(struct nlk **out, sr_error *err);
 int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err);

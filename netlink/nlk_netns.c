@@ -102,6 +102,46 @@ int nlk_netns_id(struct nlk *nl, const char *netns_path, int *nsid, sr_error *er
 	return 0;
 }
 
+struct nsid_list {
+	int *ids;
+	size_t count, max;
+};
+
+static int on_nsid_listed(struct nl_msg *msg, void *arg)
+{
+	struct nsid_list *l = arg;
+	struct nlattr *tb[NETNSA_MAX + 1];
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct rtgenmsg), tb, NETNSA_MAX, NULL) == 0 && tb[NETNSA_NSID] &&
+	    nla_get_s32(tb[NETNSA_NSID]) >= 0 && l->count < l->max)
+		l->ids[l->count++] = (int)nla_get_s32(tb[NETNSA_NSID]);
+	return NL_OK;
+}
+
+int nlk_netns_ids(struct nlk *nl, int *ids, size_t max, size_t *count, sr_error *err)
+{
+	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_DUMP);
+	struct nsid_list l = {ids, 0, max};
+	struct nl_cb *cb = NULL;
+	int rc = -NLE_NOMEM;
+	*count = 0;
+	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0)
+		goto out;
+	pthread_mutex_lock(&nl->lock);
+	cb = valid_cb(nl->sock);
+	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid_listed, &l) == 0 &&
+	    (rc = nl_send_auto(nl->sock, msg)) >= 0)
+		rc = nl_recvmsgs(nl->sock, cb);
+	pthread_mutex_unlock(&nl->lock);
+out:
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	if (rc < 0)
+		return nlk_fail_nl(err, rc, "ids of other netns");
+	*count = l.count;
+	return 0;
+}
+
 static int on_link(struct nl_msg *msg, void *arg)
 {
 	nl_msg_parse(msg, nlk_table_fill_add, arg);

@@ -79,6 +79,38 @@ static bool has_sandbox(const struct vf_counter_query *q)
 	return q->sandbox && q->sandbox[0];
 }
 
+/* The netdevs in sandboxes whose SandboxKey did not name a namespace to us: a service whose mount
+ * namespace was made before dockerd bind-mounted the key (a confined unit) sees a plain file there.
+ * The kernel gave our namespace an id for each one a link of ours moved to, so every such
+ * namespace's links are read once and the netdevs found by MAC. */
+static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n)
+{
+	enum { NSIDS_MAX = 1024 };
+	int *ids = NULL;
+	size_t count = 0, missing = 0;
+	sr_error err = {0};
+	for (size_t i = 0; i < n; i++)
+		missing += has_sandbox(&q[i]) && q[i].out.src == VF_SRC_NONE;
+	if (!missing || !(ids = calloc(NSIDS_MAX, sizeof(int))) || nlk_netns_ids(nl, ids, NSIDS_MAX, &count, &err) < 0)
+		count = 0;
+	for (size_t k = 0; k < count && missing; k++) {
+		struct nlk_link_table table = {0};
+		if (nlk_link_table_read_nsid(nl, ids[k], &table, &err) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct nlk_link_entry *e;
+			if (!has_sandbox(&q[i]) || q[i].out.src != VF_SRC_NONE || !(e = nlk_link_table_by_mac(&table, q[i].mac)))
+				continue;
+			take_netdev(&q[i].out, e, true);
+			q[i].hint_nsid = ids[k];
+			q[i].hint_ifindex = e->ifindex;
+			missing--;
+		}
+		nlk_link_table_free(&table);
+	}
+	free(ids);
+}
+
 /* The netdevs in sandboxes: each sandbox's links read once, through our own socket (nlk.h:
  * nlk_link_table_read_nsid), and each endpoint's netdev found there by its MAC. */
 static void sandbox_counters(struct vf_counter_query *q, size_t n)
@@ -135,6 +167,7 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 		nlk_link_table_free(&table);
 		i = end;
 	}
+	by_any_nsid(nl, q, n);
 	nlk_close(nl);
 	free(order);
 }

@@ -236,6 +236,30 @@ def test_metrics(env, r, sandbox):
     r.check(not os.path.exists(msock), "metrics socket removed at stop")
 
 
+def test_sandbox_key_not_a_netns(env, r, sandbox):
+    """A confined service (its own mount namespace, made before dockerd bind-mounted the key) sees
+    a SandboxKey as a plain file: the netdev is still found, in the namespace the kernel gave our
+    namespace an id for when the link moved there."""
+    env.start()
+    x = env.call("NetworkDriver.CreateNetwork", network_body(NET, {"pf_iface": PF, "vlanid": "100"}))
+    r.check(x.status == 200, "CreateNetwork", x)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+    key = os.path.join(env.tmp, "plain-sandbox-key")
+    open(key, "w").close()
+    seed_endpoint(env, NET, EP_SB, 1, mac=MAC_SB, joined=True, sandbox=key, joined_at=int(time.time()))
+    env.ns_run("ip", "link", "set", vf_netdev(1), "address", MAC_SB, "netns", sandbox)
+    run(["ip", "netns", "exec", sandbox, "ip", "link", "set", vf_netdev(1), "name", "eth0", "up"])
+    env.ns_run("ip", "link", "set", vf_netdev(1) + "p", "up")
+    env.start()
+    send_frames(env, vf_netdev(1) + "p", MAC_SB, SEND)
+    time.sleep(0.2)
+    e = endpoint_entry(status_json(env), EP_SB)
+    c = (e or {}).get("counters") or {}
+    r.check((c.get("rx_packets") or 0) >= SEND and c.get("in_sandbox") is True and c.get("netdev") == "eth0",
+            "status --json: a sandboxed netdev's counters when its SandboxKey is no netns to the daemon", e)
+    r.check(env.stop() == 0, "SIGTERM exits 0")
+
+
 def test_tcp_and_options(env, r):
     env.start(extra=["--metrics-addr", ":19464"])
     code = ("import urllib.request\n"
@@ -284,6 +308,13 @@ def run_all(r):
         try:
             env.start()
             test_metrics(env, r, sandbox)
+        finally:
+            run(["ip", "netns", "del", sandbox], check=False)
+    sandbox = "sriovsb-" + secrets.token_hex(4)
+    with Env() as env:
+        run(["ip", "netns", "add", sandbox])
+        try:
+            test_sandbox_key_not_a_netns(env, r, sandbox)
         finally:
             run(["ip", "netns", "del", sandbox], check=False)
     with Env() as env:
