@@ -177,16 +177,30 @@ static bool zero_range(struct journal *j, uint64_t from, uint64_t to)
 	return ok;
 }
 
-/* A commit's write failed part way: whatever of it landed goes, so nothing replays it. */
+/* A commit's write failed part way: whatever of it landed goes, so nothing replays it. Left
+ * there (the disk refuses even that), it is a commit whose checksum fails: replay stops before it,
+ * and the next commit is written over it. Under mu. */
 static void undo_write(struct journal *j, uint64_t off, size_t len)
 {
 	struct stat sb;
 	uint64_t end = off + len;
-	if (fstat(j->fd, &sb) == 0 && (uint64_t)sb.st_size > j->size && (uint64_t)sb.st_size > off)
-		(void)ftruncate(j->fd, (off_t)(j->size > off ? j->size : off));
+	bool wiped = true;
+	int e = 0;
+	if (fstat(j->fd, &sb) == 0 && (uint64_t)sb.st_size > j->size && (uint64_t)sb.st_size > off &&
+	    ftruncate(j->fd, (off_t)(j->size > off ? j->size : off)) < 0) {
+		e = errno;
+		wiped = false;
+	}
 	if (end > j->size)
 		end = j->size > off ? j->size : off;
-	(void)zero_range(j, off, end);
+	if (!zero_range(j, off, end) && wiped) {
+		e = errno;
+		wiped = false;
+	}
+	if (!wiped)
+		journal_log(j, SR_LOG_WARN, "journal %s/%llu.log: the failed commit at offset %llu could not be wiped (%s); "
+			    "replay drops it as a torn commit", j->dir, (unsigned long long)j->epoch,
+			    (unsigned long long)off, strerror(e));
 }
 
 /* The file that takes appends now: the spare when it is newer than every file so far, else
