@@ -82,15 +82,17 @@ static bool has_sandbox(const struct vf_counter_query *q)
 /* The netdevs in sandboxes whose SandboxKey did not name a namespace to us: a service whose mount
  * namespace was made before dockerd bind-mounted the key (a confined unit) sees a plain file there.
  * The kernel gave our namespace an id for each one a link of ours moved to, so every such
- * namespace's links are read once and the netdevs found by MAC. */
-static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n)
+ * namespace's links are read once and the netdevs found by MAC. Only for keys that named no
+ * namespace: a netdev that is not in the namespace its key names (a VF on vfio-pci, under Kata)
+ * costs no scan at each scrape. */
+static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n, const bool *key_failed)
 {
 	enum { NSIDS_MAX = 1024 };
 	int *ids = NULL;
 	size_t count = 0, missing = 0;
 	sr_error err = {0};
 	for (size_t i = 0; i < n; i++)
-		missing += has_sandbox(&q[i]) && q[i].out.src == VF_SRC_NONE;
+		missing += key_failed[i] && q[i].out.src == VF_SRC_NONE;
 	if (!missing || !(ids = calloc(NSIDS_MAX, sizeof(int))) || nlk_netns_ids(nl, ids, NSIDS_MAX, &count, &err) < 0)
 		count = 0;
 	for (size_t k = 0; k < count && missing; k++) {
@@ -99,7 +101,7 @@ static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			const struct nlk_link_entry *e;
-			if (!has_sandbox(&q[i]) || q[i].out.src != VF_SRC_NONE || !(e = nlk_link_table_by_mac(&table, q[i].mac)))
+			if (!key_failed[i] || q[i].out.src != VF_SRC_NONE || !(e = nlk_link_table_by_mac(&table, q[i].mac)))
 				continue;
 			take_netdev(&q[i].out, e, true);
 			q[i].hint_nsid = ids[k];
@@ -116,10 +118,12 @@ static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n)
 static void sandbox_counters(struct vf_counter_query *q, size_t n)
 {
 	size_t *order = calloc(n + 1, sizeof(size_t)), count = 0;
+	bool *key_failed = calloc(n + 1, sizeof(bool));
 	struct nlk *nl = NULL;
 	sr_error open_err = {0};
-	if (!order || nlk_open_no_ack(&nl, &open_err) < 0) {
+	if (!order || !key_failed || nlk_open_no_ack(&nl, &open_err) < 0) {
 		free(order);
+		free(key_failed);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -156,6 +160,8 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 		while (end < count && !strcmp(q[order[end]].sandbox, sb))
 			end++;
 		read = nlk_netns_id(nl, sb, &nsid, &err) == 0 && nlk_link_table_read_nsid(nl, nsid, &table, &err) == 0;
+		for (size_t m = i; !read && m < end; m++)
+			key_failed[order[m]] = true;
 		for (; read && i < end; i++) {
 			const struct nlk_link_entry *e = nlk_link_table_by_mac(&table, q[order[i]].mac);
 			if (!e)
@@ -167,9 +173,10 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 		nlk_link_table_free(&table);
 		i = end;
 	}
-	by_any_nsid(nl, q, n);
+	by_any_nsid(nl, q, n, key_failed);
 	nlk_close(nl);
 	free(order);
+	free(key_failed);
 }
 
 void vf_counters_read(const struct host *h, struct vf_counter_query *q, size_t n,
