@@ -44,7 +44,7 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 /* Whether a process holds /dev/vfio/<group> open. The kernel gives a VFIO group to one opener
  * at a time, so an open failing with EBUSY means "held", from any PID namespace (the managed
  * plugin sees no other process in /proc). UNKNOWN when the node cannot be opened for another
- * reason (why says which). vfio_dir is normally "/dev/vfio". */
+ * reason (why says which). vfio_dir is normally SRIOV_DEFAULT_VFIO_DIR. */
 enum vfio_group_use { VFIO_GROUP_FREE, VFIO_GROUP_HELD, VFIO_GROUP_UNKNOWN };
 enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size);
 
