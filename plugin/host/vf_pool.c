@@ -10,11 +10,6 @@
 #include "../../common/default_paths.h"
 #include "host_wait.h"
 
-bool vf_driver_is_userspace(const char *driver)
-{
-	return strstr(driver, "vfio") || strstr(driver, "uio") || !strcmp(driver, "pci-stub");
-}
-
 enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size)
 {
 	char path[300];
@@ -36,17 +31,6 @@ enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why
 	}
 	snprintf(why, why_size, "cannot tell whether its VFIO group is in use (%s: %s)", path, strerror(errno));
 	return VFIO_GROUP_UNKNOWN;
-}
-
-bool vf_is_home(const struct host *h, const char *vf_pci)
-{
-	char driver[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX];
-	bool found = false;
-	sr_error err = {0};
-	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, &err) < 0 || !driver[0] ||
-	    vf_driver_is_userspace(driver))
-		return false;
-	return sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, &err) == 0 && found;
 }
 
 static const char *udev_dir_of(const struct host *h)
@@ -177,7 +161,7 @@ int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *o
 	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
 		return -1;
 	if (driver[0] && !vf_driver_is_userspace(driver))
-		return vf_is_home(h, vf_pci) ? 0 : sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace", driver);
+		return device_is_home(h, vf_pci) ? 0 : sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace", driver);
 	if (driver[0]) {
 		if (sysfs_pci_iommu_group(h->sysfs_root, vf_pci, &group, why) < 0)
 			return -1;

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "device.h"
 #include "host.h"
 #include "sysfs.h"
 
@@ -59,11 +60,5 @@ enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why
  * the one the VF was handed out on ("" or NULL: not known), or, moved off its host driver, that one. */
 int vf_rebind_host(const struct host *h, int vf, const char *vf_pci, const char *released_from,
 		   const char *host_driver, sr_error *err);
-
-/* The VF is on a host network driver with its netdev in this namespace. */
-bool vf_is_home(const struct host *h, const char *vf_pci);
-
-/* Drivers that take a VF away from the kernel's network stack (VFIO, UIO, pci-stub). */
-bool vf_driver_is_userspace(const char *driver);
 
 #endif
