@@ -104,11 +104,6 @@ void ipam_prefix_format(const struct ipam_prefix *prefix, char out[IPAM_CIDR_MAX
 	ipam_addr_format_cidr(&prefix->base, prefix->len, out);
 }
 
-bool ipam_addr_equal(const struct ipam_addr *a, const struct ipam_addr *b)
-{
-	return a->family == b->family && a->value == b->value;
-}
-
 ipam_u128 ipam_prefix_last_offset(const struct ipam_prefix *prefix)
 {
 	return host_mask(ipam_family_bits(prefix->base.family), prefix->len);

@@ -41,7 +41,6 @@ void ipam_prefix_format(const struct ipam_prefix *prefix, char out[IPAM_CIDR_MAX
 /* "ip/len" for an address inside a prefix (the RequestAddress answer). */
 void ipam_addr_format_cidr(const struct ipam_addr *addr, unsigned len, char out[IPAM_CIDR_MAX]);
 
-bool ipam_addr_equal(const struct ipam_addr *a, const struct ipam_addr *b);
 /* Number of addresses in the prefix minus one (the offset of its last one). */
 ipam_u128 ipam_prefix_last_offset(const struct ipam_prefix *prefix);
 bool ipam_prefix_contains(const struct ipam_prefix *prefix, const struct ipam_addr *addr);

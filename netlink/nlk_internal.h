@@ -76,11 +76,9 @@ enum nlk_vf_field {
 	NLK_VF_FIELD_RATE,
 };
 
-/* Builds a `changes` link object that carries exactly one field of `want`
- * for VF want->vf (IFLA_VFINFO_LIST > IFLA_VF_INFO > one IFLA_VF_*).
+/* Builds a `changes` link object that carries every field of `want` named in `fields`
+ * (NLK_VF_SET_* bits) for VF want->vf, in one IFLA_VFINFO_LIST > IFLA_VF_INFO.
  * Returns 0 or a -NLE_* code; the caller puts *out. */
-int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out);
-/* The same with every field of `fields` (NLK_VF_SET_* bits) in that one IFLA_VF_INFO. */
 int nlk_vf_build_changes(const struct nlk_vf_config *want, unsigned fields, struct rtnl_link **out);
 
 #endif

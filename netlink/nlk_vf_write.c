@@ -125,11 +125,6 @@ out:
 	return rc;
 }
 
-int nlk_vf_build_change(const struct nlk_vf_config *want, enum nlk_vf_field field, struct rtnl_link **out)
-{
-	return nlk_vf_build_changes(want, 1u << field, out);
-}
-
 /* The values the kernel would refuse with a bare EINVAL, refused here with their name. */
 static int check_field(const struct nlk_vf_config *want, enum nlk_vf_field field, const char *pf, sr_error *err)
 {

@@ -145,12 +145,6 @@ int spec_decode_release_pool(const char *body, size_t len, struct spec_release_p
 int spec_decode_request_address(const char *body, size_t len, struct spec_request_address *out, sr_error *err);
 int spec_decode_release_address(const char *body, size_t len, struct spec_release_address *out, sr_error *err);
 
-/* Options["com.docker.network.endpoint.macaddress"] arrives as Go's
- * net.HardwareAddr JSON: standard base64 of the 6 bytes ("AkIKCQAC").
- * Fills out with "02:42:0a:09:00:02" (lowercase); non-canonical base64 or a
- * length other than 6 bytes is an error. */
-int spec_decode_mac_option(const char *b64, char out[18], sr_error *err);
-
 /* True when s is a valid identifier as described above. */
 bool spec_id_valid(const char *s);
 

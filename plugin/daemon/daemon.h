@@ -35,8 +35,8 @@ struct daemon_config {
 	char socket_path[108];
 	char state_dir[512];
 	char sysfs_root[512];
-	char udev_dir[256];    /* udev's runtime folder (control socket, data/); "" = /run/udev */
-	char vfio_dir[256];    /* VFIO group nodes; "" = /dev/vfio */
+	char udev_dir[256];    /* udev's runtime folder (control socket, data/); "" = SRIOV_DEFAULT_UDEV_DIR */
+	char vfio_dir[256];    /* VFIO group nodes; "" = SRIOV_DEFAULT_VFIO_DIR */
 	char socket_group[64]; /* "" = root's group */
 	char default_pools[1024]; /* IPAM pools handed out when none is requested; "" = built-in list */
 	char metrics_addr[256]; /* --metrics-addr: HOST:PORT, :PORT or unix:PATH; "" = no metrics server */

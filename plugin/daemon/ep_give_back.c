@@ -42,32 +42,15 @@ int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_er
 			 ep->vf_pci, ep->id, err->msg);
 	}
 	/* read after the reset, which may have rebound the VF's driver */
-	*home = vf_is_home(&d->host, ep->vf_pci);
+	*home = device_is_home(&d->host, ep->vf_pci);
 	if (*home)
 		return rc;
 	/* Left on vfio-pci by a VM that is gone (Kata rebinds it only when its shim lives to stop
 	 * it), or on no driver: ours, by this record, so back to its host driver now, unless a
 	 * process still holds its VFIO group (then the sweep tries again). */
 	if (vf_take_home(&d->host, ep->vf, ep->vf_pci, ep->id, ep->vf_driver, &why) == 0)
-		*home = vf_is_home(&d->host, ep->vf_pci);
+		*home = device_is_home(&d->host, ep->vf_pci);
 	else
 		note_pending(d, ep->id, why.msg);
 	return rc;
-}
-
-bool ep_device_back(struct daemon *d, const struct ep_record *ep)
-{
-	char netdev[SYSFS_IFNAME_MAX], driver[SYSFS_DRIVER_MAX];
-	bool found = false;
-	sr_error err = {0};
-	if (ep->passthrough)
-		return nic_is_home(&d->host, ep->pf_pci);
-	if (sysfs_pci_driver(d->cfg.sysfs_root, ep->vf_pci, driver, &err) < 0)
-		return false;
-	/* on no driver or a user-space one (a Kata VM's vfio-pci), it has no netdev to wait for */
-	if (!driver[0] || vf_driver_is_userspace(driver))
-		return true;
-	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep->vf_pci, netdev, &found, &err) < 0)
-		return false;
-	return found;
 }

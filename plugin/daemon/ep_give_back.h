@@ -17,9 +17,5 @@
  * (status) and the sweep tries again. -1: a step failed (err; the record's fate still follows
  * *home). Takes d->lock briefly. */
 int ep_give_back(struct daemon *d, const struct ep_record *ep, bool *home, sr_error *err);
-/* Whether what the endpoint holds can be given back now: a VF with its netdev here, on no driver
- * or on a user-space one (vfio-pci: no netdev will come back by itself), a NIC with its netdev
- * here. */
-bool ep_device_back(struct daemon *d, const struct ep_record *ep);
 
 #endif

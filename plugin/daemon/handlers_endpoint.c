@@ -1,75 +1,16 @@
-/* NetworkDriver handlers for endpoints: one VF per endpoint, or (mode=passthrough) the network's
- * whole NIC to its one endpoint. */
+/* NetworkDriver handlers for endpoints: CreateEndpoint, Join, Leave, DeleteEndpoint. What both
+ * modes share is here (the checks, the operation in flight, the record's phases, the answers);
+ * what the device takes is its flow's, picked once per request (ep_flow.h: a VF per endpoint,
+ * or, mode=passthrough, the network's whole NIC to its one endpoint). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "../../spec/spec.h"
 #include "handlers.h"
-#include "mac_derive.h"
-#include "../host/pf.h"
-#include "../host/vf_pool.h"
-#include "pf_choose.h"
-#include "../host/vf_setup.h"
-#include "../host/nic.h"
 #include "ep_clock.h"
+#include "ep_flow.h"
 #include "ep_give_back.h"
-#include "ep_vf.h"
-#include "events.h"
-
-/* Called with d->lock held: endpoints recorded, and creates in flight that chose theirs. */
-static bool mac_in_use(struct daemon *d, const uint8_t mac[6], const char **owner)
-{
-	for (size_t i = 0; i < d->state.ep_count; i++) {
-		/* a released record's VF was reset: its MAC is nobody's any more */
-		if (d->state.eps[i].phase != EP_RELEASED && !memcmp(d->state.eps[i].mac, mac, 6)) {
-			*owner = d->state.eps[i].id;
-			return true;
-		}
-	}
-	*owner = ep_ops_mac_owner(d, mac);
-	return *owner != NULL;
-}
-
-/* Locally administered unicast, unique among our endpoints, and derived from the network and the
- * address (mac_derive.h) so that the same container IP gets the same MAC on every host and after
- * every restart. Random only for an endpoint with no address at all. */
-static int generate_mac(struct daemon *d, const struct spec_create_endpoint *req, uint8_t mac[6], sr_error *err)
-{
-	const char *owner;
-	for (unsigned attempt = 0; attempt < 16; attempt++) {
-		if (mac_derive(req->network_id, req->address, req->address_ipv6, attempt, mac) < 0) {
-			if (getrandom(mac, 6, 0) != 6)
-				return sr_error_set_errno(err, errno, "generate a MAC address");
-			mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
-		}
-		if (!mac_in_use(d, mac, &owner) && nlk_mac_is_unicast(mac))
-			return 0;
-	}
-	return sr_error_set(err, EAGAIN, "could not generate a unique MAC address");
-}
-
-static int choose_mac(struct daemon *d, const struct spec_create_endpoint *req, uint8_t mac[6], bool *generated,
-		      sr_error *err)
-{
-	const char *owner;
-	*generated = false;
-	if (!req->mac_address[0]) {
-		*generated = true;
-		return generate_mac(d, req, mac, err);
-	}
-	if (nlk_mac_parse(req->mac_address, mac) < 0)
-		return sr_error_set(err, EINVAL, "Interface.MacAddress '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
-				    req->mac_address);
-	if (!nlk_mac_is_unicast(mac))
-		return sr_error_set(err, EINVAL, "Interface.MacAddress %s is not a unicast address", req->mac_address);
-	if (mac_in_use(d, mac, &owner))
-		return sr_error_set(err, EEXIST, "Interface.MacAddress %s is already used by endpoint %.12s",
-				    req->mac_address, owner);
-	return 0;
-}
 
 /* The same CreateEndpoint again (same network and addresses, same requested MAC or none): fills mac_text
  * with the MAC to return ("" when Docker gave it). */
@@ -110,77 +51,28 @@ static void set_aside_released(struct daemon *d, const struct ep_record *rec)
 		   old, moved.vf, moved.vf_pci, moved.id);
 }
 
-/* Drops a record whose VF is back as it was; a failed save only leaves a CREATING record,
- * which the next start resets and drops. Takes d->lock. */
-static void forget_endpoint(struct daemon *d, const char *id)
-{
-	sr_error err = {0};
-	pthread_mutex_lock(&d->lock);
-	state_remove_ep(&d->state, id);
-	if (state_save(&d->state, &err) < 0)
-		sr_log_msg(&d->log, SR_LOG_ERROR, "forget endpoint %.12s: %s", id, err.msg);
-	pthread_mutex_unlock(&d->lock);
-}
-
-/* Under d->lock: the passthrough part of create_begin. The NIC goes to one endpoint: a second
- * one is refused while the first holds it, and while a released one's NIC has not come back.
- * The container keeps the MAC Docker gave; without one, it keeps the NIC's own (read at create,
- * *generated: returned to Docker, which may fill only what it left empty). */
-static int nic_create_begin(struct daemon *d, const struct spec_create_endpoint *req, const struct net_record *n,
-			    struct net_record *net, struct ep_record *ep, bool *generated, sr_error *err)
-{
-	struct ep_op *op;
-	for (size_t i = 0; i < d->state.ep_count; i++) {
-		const struct ep_record *o = &d->state.eps[i];
-		/* this network's endpoint, or a released one of a network deleted since, on this NIC */
-		if (strcmp(o->network_id, n->id) != 0 && !(o->passthrough && !strcmp(o->pf_pci, n->pf_pci[0])))
-			continue;
-		if (o->phase == EP_RELEASED)
-			return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
-						 "network %.12s (mode=passthrough): NIC %s (%s) has not come back to the host "
-						 "from endpoint %.12s yet (its namespace still exists); try again once it has",
-						 n->id, n->cfg.pf_spec[0], n->pf_pci[0], o->id);
-		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
-					 "network %.12s (mode=passthrough): NIC %s (%s) is already given to endpoint "
-					 "%.12s%s%s; a passthrough network has one endpoint",
-					 n->id, n->cfg.pf_spec[0], n->pf_pci[0], o->id, o->sandbox_key[0] ? ", sandbox " : "",
-					 o->sandbox_key);
-	}
-	if (ep_ops_network_busy(d, n->id))
-		return sr_error_set_kind(err, SR_CONFLICT, EBUSY,
-					 "network %.12s (mode=passthrough): another endpoint is being created or deleted "
-					 "on NIC %s (%s); a passthrough network has one endpoint",
-					 n->id, n->cfg.pf_spec[0], n->pf_pci[0]);
-	*generated = !req->mac_address[0];
-	if (!*generated && choose_mac(d, req, ep->mac, generated, err) < 0)
-		return sr_error_kind(err, SR_INVALID);
-	*net = *n;
-	op = ep_ops_begin(d, req->endpoint_id, n->id, "created", err);
-	if (!op)
-		return -1;
-	/* the NIC is this operation's: ep_ops_network_busy and ep_ops_vf_claimed see it */
-	snprintf(op->pf_pci, sizeof(op->pf_pci), "%s", n->pf_pci[0]);
-	op->vf = -1;
-	return 0;
-}
-
 /* Under d->lock: everything CreateEndpoint decides from memory. Waits for another request on
  * the same ID; answers a retry of a finished create (1, mac_text filled, "" when Docker gave
- * the MAC); else chooses the MAC and enters the operation (0, *net a copy of the network).
+ * the MAC); else picks the network's flow, which chooses the MAC and enters the operation (0,
+ * *net a copy of the network).
  * -1: refused (err, with its kind). */
-static int create_begin(struct daemon *d, const struct spec_create_endpoint *req, struct net_record *net,
-			struct ep_record *ep, bool *generated, char mac_text[18], sr_error *err)
+static int create_begin(struct daemon *d, const struct spec_create_endpoint *req, const struct ep_flow **flow,
+			struct net_record *net, struct ep_record *ep, bool *generated, char mac_text[18], sr_error *err)
 {
 	const struct net_record *n;
 	const struct ep_record *existing;
-	struct ep_op *op;
 	if (ep_ops_wait_idle(d, req->endpoint_id, err) < 0)
 		return -1;
 	n = state_find_net(&d->state, req->network_id);
-	if (!n)
-		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s not found", req->network_id);
-	if (!strcmp(d->deleting_net, n->id) || n->delete_pending)
-		return sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s is being deleted", req->network_id);
+	/* -1 spelled out (not sr_error_set_kind's value): 0 only once *flow is picked */
+	if (!n) {
+		sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s not found", req->network_id);
+		return -1;
+	}
+	if (!strcmp(d->deleting_net, n->id) || n->delete_pending) {
+		sr_error_set_kind(err, SR_NOT_FOUND, ENOENT, "network %s is being deleted", req->network_id);
+		return -1;
+	}
 	existing = state_find_ep(&d->state, req->endpoint_id);
 	if (existing && existing->phase == EP_RELEASED) {
 		set_aside_released(d, existing);
@@ -191,108 +83,22 @@ static int create_begin(struct daemon *d, const struct spec_create_endpoint *req
 		 * as the first time */
 		if (retried_create(existing, req, mac_text))
 			return 1;
-		return sr_error_set_kind(err, SR_CONFLICT, EEXIST, "endpoint %s already exists", req->endpoint_id);
-	}
-	if (n->cfg.mode == NET_MODE_PASSTHROUGH)
-		return nic_create_begin(d, req, n, net, ep, generated, err);
-	if (choose_mac(d, req, ep->mac, generated, err) < 0)
-		return sr_error_kind(err, SR_INVALID);
-	*net = *n;
-	op = ep_ops_begin(d, req->endpoint_id, n->id, "created", err);
-	if (!op)
-		return -1;
-	memcpy(op->mac, ep->mac, 6);
-	op->has_mac = true;
-	return 0;
-}
-
-/* Takes d->lock: the record, in phase CREATING, written before the VF is touched. */
-static int create_record(struct daemon *d, const struct ep_record *ep, sr_error *err)
-{
-	int rc = 0;
-	pthread_mutex_lock(&d->lock);
-	if (!state_add_ep(&d->state, ep, err))
-		rc = -1;
-	else if (state_save(&d->state, err) < 0) {
-		state_remove_ep(&d->state, ep->id);
-		rc = -1;
-	}
-	pthread_mutex_unlock(&d->lock);
-	return rc;
-}
-
-static int create_commit(struct daemon *d, const char *id, sr_error *err)
-{
-	struct ep_record *rec;
-	int rc = 0;
-	pthread_mutex_lock(&d->lock);
-	rec = state_ep_for_change(&d->state, id);
-	if (!rec) /* nobody removes a record whose operation is in flight; checked all the same */
-		rc = sr_error_set(err, ENOENT, "endpoint %.12s vanished while being created", id);
-	else {
-		rec->phase = EP_READY;
-		if (state_save(&d->state, err) < 0) {
-			rec->phase = EP_CREATING;
-			rc = -1;
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	return rc;
-}
-
-/* A passthrough endpoint: the NIC's host settings read and written down (CREATING) before
- * anything changes, then the network's MTU, if it has one, set on the NIC. Nothing else is
- * touched before Join: dockerd moves the netdev, renames it and sets the MAC it knows. */
-static int create_nic(struct daemon *d, const struct net_record *net, struct ep_record *ep, sr_error *err)
-{
-	if (nic_read(&d->host, net->pf_pci[0], &ep->host, err) < 0) {
-		if (err->code == ENODEV)
-			return sr_error_set_kind(err, SR_CONFLICT, ENODEV,
-						 "NIC %s (%s) of network %.12s (mode=passthrough) has no netdev in the host "
-						 "namespace (driver not loaded, or still in a container's namespace)",
-						 net->cfg.pf_spec[0], net->pf_pci[0], net->id);
+		sr_error_set_kind(err, SR_CONFLICT, EEXIST, "endpoint %s already exists", req->endpoint_id);
 		return -1;
 	}
-	/* the host may have given it addresses since the network was created */
-	if (nic_check_host_use(&ep->host, net->cfg.pf_spec[0], net->cfg.host_nic_allow, err) < 0)
-		return sr_error_kind(err, SR_CONFLICT);
-	ep->passthrough = true;
-	ep->vf = -1;
-	ep->saved.vf = -1;
-	snprintf(ep->pf_pci, sizeof(ep->pf_pci), "%s", net->pf_pci[0]);
-	snprintf(ep->vf_pci, sizeof(ep->vf_pci), "%s", net->pf_pci[0]);
-	if (nlk_mac_is_zero(ep->mac)) /* Docker gave none: the NIC's own */
-		memcpy(ep->mac, ep->host.mac, 6);
-	ep->phase = EP_CREATING;
-	if (create_record(d, ep, err) < 0)
-		return -1;
-	daemon_fault_point(d, "record endpoint");
-	if (net->cfg.mtu && net->cfg.mtu != ep->host.mtu &&
-	    nlk_link_set_mtu(d->host.nl, ep->host.name, net->cfg.mtu, err) < 0) {
-		forget_endpoint(d, ep->id);
-		return sr_error_wrap(err, "NIC %s (%s)", net->cfg.pf_spec[0], net->pf_pci[0]);
-	}
-	if (create_commit(d, ep->id, err) < 0) {
-		sr_error undo = {0};
-		bool home;
-		if (ep_give_back(d, ep, &home, &undo) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep->id, undo.msg);
-		forget_endpoint(d, ep->id);
-		return -1;
-	}
-	return 0;
+	*flow = ep_flow_of(n->cfg.mode == NET_MODE_PASSTHROUGH);
+	return (*flow)->begin(d, req, n, net, ep, generated, err);
 }
 
-/* Shape: decide and reserve under d->lock (create_begin, then the VF claim in vf_pool_take),
- * work on the kernel without it, record and commit under it. The operation in d->ops keeps
- * the ID, the VF and the MAC ours throughout. */
+/* Shape: decide and reserve under d->lock (create_begin), work on the kernel without it, record
+ * and commit under it (the flow's create: ep_flow.h). The operation in d->ops keeps the ID, the
+ * device and the MAC ours throughout. */
 int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
+	const struct ep_flow *flow = NULL;
 	struct spec_create_endpoint req;
 	struct ep_record ep;
-	struct pf_pick pick;
 	struct net_record net;
-	char pf[SYSFS_IFNAME_MAX];
 	char mac_text[18] = "";
 	bool generated = false, in_ops = false;
 	int begun;
@@ -301,7 +107,7 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	if (spec_decode_create_endpoint(body, len, &req, err) < 0)
 		return sr_error_kind(err, SR_INVALID);
 	pthread_mutex_lock(&d->lock);
-	begun = create_begin(d, &req, &net, &ep, &generated, mac_text, err);
+	begun = create_begin(d, &req, &flow, &net, &ep, &generated, mac_text, err);
 	pthread_mutex_unlock(&d->lock);
 	if (begun > 0) {
 		spec_create_endpoint_free(&req);
@@ -316,66 +122,9 @@ int handle_create_endpoint(struct daemon *d, const char *body, size_t len, struc
 	snprintf(ep.address4, sizeof(ep.address4), "%s", req.address);
 	snprintf(ep.address6, sizeof(ep.address6), "%s", req.address_ipv6);
 	ep_clock_mark_unjoined(d, &ep);
-	if (net.cfg.mode == NET_MODE_PASSTHROUGH) {
-		if (create_nic(d, &net, &ep, err) < 0)
-			goto fail;
-		ep_ops_end_locking(d, ep.id);
-		nlk_mac_format(ep.mac, mac_text);
-		event_vf(d, METRICS_EV_HANDED_OUT, &ep, SR_LOG_INFO, "endpoint %.12s: NIC %s (%s) passed through, MAC %s%s", ep.id,
-			   ep.host.name, ep.pf_pci, mac_text, generated ? " (its own)" : "");
-		spec_create_endpoint_free(&req);
-		respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
-		return 0;
-	}
-	if (pf_choose_vf(d, &net, req.endpoint_id, &pick, err) < 0)
+	if (flow->create(d, &net, &ep, generated, err) < 0)
 		goto fail;
-	/* every VF setting below goes through this VF's own PF */
-	memcpy(pf, pick.ifname, sizeof(pf));
-	snprintf(ep.pf_pci, sizeof(ep.pf_pci), "%s", net.pf_pci[pick.pf]);
-	snprintf(ep.vf_pci, sizeof(ep.vf_pci), "%s", pick.vf.vf_pci);
-	ep.vf = pick.vf.vf;
-	/* the VF's identity for the sweep (reconcile.c vf_lost); without it the next sweep takes it */
-	if (sysfs_pci_instance(d->cfg.sysfs_root, ep.vf_pci, ep.vf_instance, err) < 0)
-		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: %s", ep.id, err->msg);
-	sr_error_clear(err);
-	daemon_hold_point(d, "create-reserved", ep.id, ep.vf);
-	/* the VF is on its host driver now (checked free): named when it is taken back from vfio-pci */
-	if (sysfs_pci_driver(d->cfg.sysfs_root, ep.vf_pci, ep.vf_driver, err) < 0 ||
-	    nlk_vf_get(d->host.nl, pf, ep.vf, &ep.saved, err) < 0)
-		goto fail;
-	/* the netdev's MTU too, put back at reset: the next network may leave MTU alone */
-	struct nlk_link_info vf_link;
-	sr_error no_link = {0};
-	if (nlk_link_get(d->host.nl, pick.vf.netdev, &vf_link, &no_link) == 0)
-		ep.saved_mtu = vf_link.mtu;
-	else
-		sr_log_msg(&d->log, SR_LOG_DEBUG, "endpoint %.12s: VF netdev MTU not saved: %s", ep.id, no_link.msg);
-	/* Written down before the VF is touched: a crash from here on is undone at the next start. */
-	ep.phase = EP_CREATING;
-	if (create_record(d, &ep, err) < 0)
-		goto fail;
-	daemon_fault_point(d, "record endpoint");
-	/* reachable only with real VFs (the host suites' veth PF fails nlk_vf_get above) */
-	daemon_hold_point(d, "create-recorded", ep.id, ep.vf);
-	uint64_t setup_started = metrics_now_ns();
-	if (vf_apply(&d->host, pf, &net.cfg, EP_VF(&ep), err) < 0) {
-		atomic_fetch_add_explicit(&d->metrics.vf_setup_failed, 1, memory_order_relaxed);
-		forget_endpoint(d, ep.id);
-		goto fail;
-	}
-	metrics_hist_observe_ns(&d->metrics.vf_setup, metrics_now_ns() - setup_started);
-	if (create_commit(d, ep.id, err) < 0) {
-		sr_error reset_err = {0};
-		if (vf_reset(&d->host, pf, EP_VF(&ep), &reset_err) < 0)
-			sr_log_msg(&d->log, SR_LOG_WARN, "undo of endpoint %.12s: %s", ep.id, reset_err.msg);
-		forget_endpoint(d, ep.id);
-		goto fail;
-	}
-	daemon_fault_point(d, "endpoint ready");
-	ep_ops_end_locking(d, ep.id);
 	nlk_mac_format(ep.mac, mac_text);
-	event_vf(d, METRICS_EV_HANDED_OUT, &ep, SR_LOG_INFO, "endpoint %.12s: PF %s VF %d (%s) MAC %s VLAN %u", ep.id, pf, ep.vf, ep.vf_pci,
-		   mac_text, net.cfg.vlan);
 	spec_create_endpoint_free(&req);
 	/* Only fields Docker left empty may be returned: anything else makes it roll back. */
 	respond_json(resp, spec_encode_create_endpoint(generated ? mac_text : NULL));
@@ -468,8 +217,9 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	struct spec_join req;
 	struct ep_record ep;
 	struct net_record net;
+	const struct ep_flow *flow;
 	char netdev[SYSFS_IFNAME_MAX];
-	bool found, in_ops = false;
+	bool in_ops = false;
 	int begun;
 	memset(&ep, 0, sizeof(ep));
 	memset(&net, 0, sizeof(net));
@@ -481,34 +231,10 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 	if (begun < 0)
 		goto fail;
 	in_ops = true;
+	flow = ep_flow_of(ep.passthrough);
 	daemon_hold_point(d, "join-claimed", ep.id, ep.vf);
-	/* The netdev's name is looked up now, never remembered: a driver rebind renames it, and so
-	 * does udev a moment after any new netdev appears. Docker gets the name udev settled on.
-	 * A passthrough NIC's netdev is Docker's to move, rename and give the MAC it knows. */
-	if (sysfs_pci_netdev(d->cfg.sysfs_root, ep.vf_pci, netdev, &found, err) < 0)
+	if (flow->join_netdev(d, &net, &ep, netdev, err) < 0)
 		goto fail;
-	if (!found) {
-		if (ep.passthrough)
-			sr_error_set_kind(err, SR_CONFLICT, ENODEV,
-					  "NIC %s of endpoint %.12s has no netdev in the host namespace (still in "
-					  "another sandbox?)",
-					  ep.pf_pci, ep.id);
-		else
-			sr_error_set(err, ENODEV, "VF %d (%s) of endpoint %.12s has no netdev in the host namespace",
-				     ep.vf, ep.vf_pci, ep.id);
-		goto fail;
-	}
-	struct nlk_link_info info;
-	if (!ep.passthrough && vf_wait_netdev(&d->host, ep.vf_pci, netdev, &info, err) < 0)
-		goto fail;
-	if (!ep.passthrough && memcmp(info.mac, ep.mac, 6) != 0) {
-		char pf[SYSFS_IFNAME_MAX];
-		sr_error no_pf = {0};
-		bool have_pf = pf_ifname(&d->host, ep.pf_pci, pf, &no_pf) == 0;
-		if (vf_sync_netdev(&d->host, have_pf ? pf : NULL, &net.cfg, EP_VF(&ep), err) < 0 ||
-		    vf_wait_netdev(&d->host, ep.vf_pci, netdev, NULL, err) < 0)
-			goto fail;
-	}
 	if (join_commit(d, ep.id, req.sandbox_key, err) < 0)
 		goto fail;
 	daemon_fault_point(d, "record join");
@@ -520,12 +246,7 @@ int handle_join(struct daemon *d, const char *body, size_t len, struct http_resp
 		.gateway_ipv6 = (!net.internal && net.gateway6[0]) ? net.gateway6 : NULL,
 		.disable_gateway_service = true,
 	};
-	if (ep.passthrough)
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: NIC %s netdev %s", ep.id, req.sandbox_key,
-			   ep.pf_pci, netdev);
-	else
-		sr_log_msg(&d->log, SR_LOG_INFO, "endpoint %.12s joined %s: VF %d netdev %s", ep.id, req.sandbox_key,
-			   ep.vf, netdev);
+	flow->joined(d, &ep, req.sandbox_key, netdev);
 	respond_json(resp, spec_encode_join(&jr));
 	return 0;
 fail:
@@ -642,6 +363,7 @@ static int delete_commit(struct daemon *d, const struct ep_record *copy, bool ho
 
 int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struct http_response *resp, sr_error *err)
 {
+	const struct ep_flow *flow;
 	struct spec_endpoint_ref req;
 	struct ep_record copy;
 	bool kept, home = false;
@@ -660,31 +382,17 @@ int handle_delete_endpoint(struct daemon *d, const char *body, size_t len, struc
 		sr_log_msg(&d->log, SR_LOG_ERROR, "DeleteEndpoint %.12s: %s", req.endpoint_id, err->msg);
 		return -1;
 	}
+	flow = ep_flow_of(copy.passthrough);
 	daemon_fault_point(d, "mark endpoint deleting");
 	daemon_hold_point(d, "delete-marked", copy.id, copy.vf);
 	if (ep_give_back(d, &copy, &home, err) < 0)
-		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: %s %s not fully %s: %s", copy.id,
-			   copy.passthrough ? "NIC" : "VF", copy.vf_pci, copy.passthrough ? "given back" : "reset", err->msg);
+		sr_log_msg(&d->log, SR_LOG_WARN, "DeleteEndpoint %.12s: %s %s not fully %s: %s", copy.id, flow->device,
+			   copy.vf_pci, flow->give_back, err->msg);
 	daemon_fault_point(d, "reset VF");
 	sr_error_clear(err);
 	if (delete_commit(d, &copy, home, &kept, why_kept, err) < 0)
 		return -1;
-	if (kept && copy.passthrough)
-		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
-			   "endpoint %.12s deleted; its NIC %s is not back in this namespace (or not fully restored) "
-			   "yet: it stays recorded, and the sweep restores it as %s",
-			   copy.id, copy.pf_pci, copy.host.name);
-	else if (copy.passthrough)
-		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO, "endpoint %.12s deleted, NIC %s back as %s", copy.id, copy.pf_pci,
-			   copy.host.name);
-	else if (kept)
-		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO,
-			   "endpoint %.12s deleted, VF %d (%s) reset; it is not back on its host driver yet%s%s%s, so it "
-			   "stays recorded as ours until the sweep or the pool takes it back",
-			   copy.id, copy.vf, copy.vf_pci, why_kept[0] ? " (" : "", why_kept, why_kept[0] ? ")" : "");
-	else
-		event_vf(d, METRICS_EV_GIVEN_BACK, &copy, SR_LOG_INFO, "endpoint %.12s deleted, VF %d (%s) reset and free", copy.id,
-			   copy.vf, copy.vf_pci);
+	flow->deleted(d, &copy, kept, why_kept);
 	respond_empty(resp);
 	return 0;
 }

@@ -103,7 +103,8 @@ void metrics_render_own(struct metrics *m, struct metrics_text *t, size_t routes
 	for (size_t r = 0; r < routes; r++)
 		for (size_t o = 0; o < METRICS_OUTCOMES; o++) {
 			uint64_t v = load(&m->calls[r][o]);
-			struct metrics_label l[] = {{"method", method_of(route_path(r))}, {"outcome", outcome_names[o]}};
+			struct metrics_label l[] = {{"method", method_of(route_path(r))},
+						    {"outcome", metrics_outcome_name(o)}};
 			/* every method's ok series always, the others once they happened */
 			if (v || o == METRICS_OUTCOME_OK)
 				metrics_text_u64(t, "sriov_api_requests_total", l, 2, v);
@@ -121,7 +122,7 @@ void metrics_render_own(struct metrics *m, struct metrics_text *t, size_t routes
 	metrics_text_family(t, "sriov_errors_total", "counter",
 			    "Errors by kind: API calls answered with an error, and background work that failed.");
 	for (size_t o = 1; o < METRICS_OUTCOMES; o++) {
-		struct metrics_label l[] = {{"kind", outcome_names[o]}};
+		struct metrics_label l[] = {{"kind", metrics_outcome_name(o)}};
 		metrics_text_u64(t, "sriov_errors_total", l, 1, load(&m->errors[o]));
 	}
 	metrics_text_family(t, "sriov_vf_setup_duration_seconds", "histogram",

@@ -253,10 +253,14 @@ int reconcile_stale_endpoints(struct daemon *d)
 	done = calloc(n + 1, sizeof(*done));
 	for (size_t i = 0; i < n && done; i++) {
 		struct ep_record *e = &stale[i];
+		enum device_place at;
 		sr_error err = {0};
 		if (daemon_stop_requested(d))
 			break;
-		if (!ep_device_back(d, e))
+		/* given back once it can be: a NIC or a VF with its netdev here, or a VF on no driver or a
+		 * user-space one (vfio-pci: no netdev comes back by itself) */
+		at = device_place(&d->host, e->passthrough ? e->pf_pci : e->vf_pci);
+		if (at != DEVICE_HOME && (e->passthrough || at != DEVICE_OFF_NET))
 			continue;
 		if (ep_give_back(d, e, &done[i].home, &err) < 0)
 			sr_log_msg(&d->log, SR_LOG_WARN, "stale endpoint %.12s: %s %s not fully %s: %s", e->id,
@@ -502,7 +506,7 @@ static bool released_home(struct daemon *d, const struct ep_record *e)
 {
 	sr_error err = {0};
 	bool home = false;
-	if (!e->passthrough && vf_is_home(&d->host, e->vf_pci))
+	if (!e->passthrough && device_is_home(&d->host, e->vf_pci))
 		return true;
 	if (ep_give_back(d, e, &home, &err) < 0)
 		sr_log_msg(&d->log, SR_LOG_ERROR, "%s %s of released endpoint %.12s is back but not as it was: %s",

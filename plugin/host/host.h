@@ -14,8 +14,8 @@
 
 struct host {
 	const char *sysfs_root; /* "/sys", or a fake tree in tests */
-	const char *udev_dir;   /* udev's runtime folder; "" = /run/udev */
-	const char *vfio_dir;   /* VFIO group nodes; "" = /dev/vfio */
+	const char *udev_dir;   /* udev's runtime folder; "" = SRIOV_DEFAULT_UDEV_DIR */
+	const char *vfio_dir;   /* VFIO group nodes; "" = SRIOV_DEFAULT_VFIO_DIR */
 	struct nlk *nl;
 	struct sr_log *log;
 	struct pf_locks *pf_locks;

@@ -5,36 +5,23 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-#include "net_config.h"
-
-/* err->msg cannot be both the destination and an argument of sr_error_set */
-static int refuse(sr_error *err, int code, const char *spec, const char *why)
-{
-	char copy[SR_ERROR_MSG_MAX];
-	snprintf(copy, sizeof(copy), "%s", why);
-	return sr_error_set(err, code, "pf_iface %s: %s", spec, copy);
-}
+#include "device.h"
 
 int nic_resolve(const struct host *h, const char *spec, char pci[SYSFS_PCI_MAX], sr_error *err)
 {
-	char dir[600], port[SYSFS_PORT_MAX], ifname[SYSFS_IFNAME_MAX];
+	char port[SYSFS_PORT_MAX], ifname[SYSFS_IFNAME_MAX];
 	bool found = false;
-	if (net_config_is_pci_address(spec)) {
-		if (!sysfs_pci_exists(h->sysfs_root, spec))
-			return sr_error_set(err, ENODEV, "pf_iface %s: no such PCI device", spec);
-		snprintf(pci, SYSFS_PCI_MAX, "%s", spec);
-	} else if (sysfs_netdev_pci(h->sysfs_root, spec, pci, err) < 0) {
+	if (device_resolve(h, spec, pci, port, err) < 0) {
 		if (err->code == ENOTSUP)
-			return refuse(err, EOPNOTSUPP, spec,
-				      "not a PCI NIC, so not passed through: the kernel deletes a virtual interface "
-				      "with the container's namespace instead of giving it back");
-		return sr_error_wrap(err, "pf_iface");
-	} else {
-		snprintf(dir, sizeof(dir), "%s/class/net/%s", h->sysfs_root, spec);
-		if (sysfs_netdev_is_representor(dir, port))
-			return sr_error_set(err, EINVAL, "pf_iface %s: a switchdev representor (port %s), not a NIC",
-					    spec, port);
+			return sr_error_set(err, EOPNOTSUPP,
+					    "pf_iface %s: not a PCI NIC, so not passed through: the kernel deletes a "
+					    "virtual interface with the container's namespace instead of giving it back",
+					    spec);
+		return -1;
 	}
+	if (port[0])
+		return sr_error_set(err, EINVAL, "pf_iface %s: a switchdev representor (port %s), not a NIC", spec,
+				    port);
 	if (sysfs_pci_is_vf(h->sysfs_root, pci))
 		return sr_error_set(err, EINVAL,
 				    "pf_iface %s: %s is an SR-IOV VF; a VF per container is mode=sriov on its PF", spec,
@@ -128,14 +115,6 @@ int nic_check_host_use(const struct nic_saved *now, const char *spec, bool allow
 			    "use another NIC, or --opt host_nic=allow to pass it through with them (saved, and put "
 			    "back when it comes home)",
 			    spec, now->name, why);
-}
-
-bool nic_is_home(const struct host *h, const char *pci)
-{
-	char ifname[SYSFS_IFNAME_MAX];
-	bool found = false;
-	sr_error ignored = {0};
-	return sysfs_pci_netdev(h->sysfs_root, pci, ifname, &found, &ignored) == 0 && found;
 }
 
 /* The saved name, unless another interface holds it (renaming over it would fail anyway, with

@@ -37,8 +37,6 @@ bool nic_host_use(const struct nic_saved *now, char *why, size_t size);
  * (host_nic=allow: its addresses and routes go with it and come back with it); never one that
  * carries more than can be saved. spec names it in the refusal. */
 int nic_check_host_use(const struct nic_saved *now, const char *spec, bool allow, sr_error *err);
-/* Whether the NIC's netdev is in this namespace. */
-bool nic_is_home(const struct host *h, const char *pci);
 /* Puts back name, MAC, MTU, up/down and the saved addresses and routes. *home true only when the
  * netdev is in this namespace and every step succeeded: the record may go. *home false and 0:
  * not in this namespace yet, nothing done, try again later. -1: home, but some steps failed (a

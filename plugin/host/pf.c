@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "net_config.h"
+#include "device.h"
 #include "vf_pool.h"
 
 int pf_ifname(const struct host *h, const char *pf_pci, char ifname[SYSFS_IFNAME_MAX], sr_error *err)
@@ -21,30 +21,18 @@ int pf_ifname(const struct host *h, const char *pf_pci, char ifname[SYSFS_IFNAME
 
 int pf_resolve(const struct host *h, const char *pf_spec, char pf_pci[SYSFS_PCI_MAX], sr_error *err)
 {
+	char port[SYSFS_PORT_MAX];
 	int total;
-	if (net_config_is_pci_address(pf_spec)) {
-		if (!sysfs_pci_exists(h->sysfs_root, pf_spec))
-			return sr_error_set(err, ENODEV, "pf_iface %s: no such PCI device", pf_spec);
-		snprintf(pf_pci, SYSFS_PCI_MAX, "%s", pf_spec);
-	} else if (sysfs_netdev_pci(h->sysfs_root, pf_spec, pf_pci, err) < 0) {
-		if (err->code == ENOTSUP) {
-			/* err->msg cannot be both the destination and an argument of sr_error_set */
-			char why[SR_ERROR_MSG_MAX];
-			snprintf(why, sizeof(why), "%s", err->msg);
-			return sr_error_set(err, EOPNOTSUPP, "pf_iface: %s does not support SR-IOV: %s", pf_spec, why);
-		}
-		return sr_error_wrap(err, "pf_iface");
-	} else {
-		char dir[600], port[SYSFS_PORT_MAX], uplink[SYSFS_IFNAME_MAX] = "";
+	if (device_resolve(h, pf_spec, pf_pci, port, err) < 0)
+		return err->code == ENOTSUP ? sr_error_wrap(err, "pf_iface: %s does not support SR-IOV", pf_spec) : -1;
+	if (port[0]) {
+		char uplink[SYSFS_IFNAME_MAX] = "";
 		bool found = false;
-		snprintf(dir, sizeof(dir), "%s/class/net/%s", h->sysfs_root, pf_spec);
-		if (sysfs_netdev_is_representor(dir, port)) {
-			sr_error ignored = {0};
-			sysfs_pci_netdev(h->sysfs_root, pf_pci, uplink, &found, &ignored);
-			return sr_error_set(err, EINVAL,
-					    "pf_iface: %s is a switchdev representor (phys_port_name %s) of %s, not the PF%s%s",
-					    pf_spec, port, pf_pci, found ? ": use " : "", found ? uplink : "");
-		}
+		sr_error ignored = {0};
+		sysfs_pci_netdev(h->sysfs_root, pf_pci, uplink, &found, &ignored);
+		return sr_error_set(err, EINVAL,
+				    "pf_iface: %s is a switchdev representor (phys_port_name %s) of %s, not the PF%s%s",
+				    pf_spec, port, pf_pci, found ? ": use " : "", found ? uplink : "");
 	}
 	if (sysfs_pf_totalvfs(h->sysfs_root, pf_pci, &total, err) < 0) {
 		if (err->code == EOPNOTSUPP)

@@ -6,19 +6,6 @@
 
 #include "vf_pool.h"
 
-const char *vf_use_name(enum vf_use u)
-{
-	switch (u) {
-	case VF_USE_FREE:
-		return "free";
-	case VF_USE_FOREIGN:
-		return "foreign";
-	case VF_USE_UNUSABLE:
-		break;
-	}
-	return "unusable";
-}
-
 /* up, and the ifindex, of netdev name: from the table when given, else asked of netlink */
 static bool link_of(const struct host *h, const struct nlk_link_table *links, const char *name, bool *up,
 		    int *ifindex)

@@ -19,7 +19,6 @@ enum vf_use { VF_USE_FREE, VF_USE_FOREIGN, VF_USE_UNUSABLE };
 
 /* host_links: our namespace's links (nlk_link_table_read), or NULL to ask netlink per VF. */
 enum vf_use vf_census_use(const struct host *h, int vf, const char *pf_pci, const struct nlk_link_table *host_links);
-const char *vf_use_name(enum vf_use u);
 
 /* A PF as the host has it now. */
 struct pf_state {

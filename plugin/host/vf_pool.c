@@ -7,12 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../common/default_paths.h"
 #include "host_wait.h"
-
-bool vf_driver_is_userspace(const char *driver)
-{
-	return strstr(driver, "vfio") || strstr(driver, "uio") || !strcmp(driver, "pci-stub");
-}
 
 enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size)
 {
@@ -37,30 +33,24 @@ enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why
 	return VFIO_GROUP_UNKNOWN;
 }
 
-bool vf_is_home(const struct host *h, const char *vf_pci)
+static const char *udev_dir_of(const struct host *h)
 {
-	char driver[SYSFS_DRIVER_MAX], netdev[SYSFS_IFNAME_MAX];
-	bool found = false;
-	sr_error err = {0};
-	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, &err) < 0 || !driver[0] ||
-	    vf_driver_is_userspace(driver))
-		return false;
-	return sysfs_pci_netdev(h->sysfs_root, vf_pci, netdev, &found, &err) == 0 && found;
+	return h->udev_dir && h->udev_dir[0] ? h->udev_dir : SRIOV_DEFAULT_UDEV_DIR;
 }
 
-static const char *udev_dir(const struct host *h)
+static const char *vfio_dir_of(const struct host *h)
 {
-	return h->udev_dir && h->udev_dir[0] ? h->udev_dir : "/run/udev";
+	return h->vfio_dir && h->vfio_dir[0] ? h->vfio_dir : SRIOV_DEFAULT_VFIO_DIR;
 }
 
 /* udev writes data/n<ifindex> once its rules for the netdev (a rename among them) have run. */
 static bool udev_done_with(const struct host *h, int ifindex)
 {
 	char path[400];
-	snprintf(path, sizeof(path), "%s/control", udev_dir(h));
+	snprintf(path, sizeof(path), "%s/control", udev_dir_of(h));
 	if (access(path, F_OK) < 0)
 		return true; /* no udev here: nobody renames */
-	snprintf(path, sizeof(path), "%s/data/n%d", udev_dir(h), ifindex);
+	snprintf(path, sizeof(path), "%s/data/n%d", udev_dir_of(h), ifindex);
 	return access(path, F_OK) == 0;
 }
 
@@ -171,11 +161,11 @@ int vf_take_home(const struct host *h, int vf, const char *vf_pci, const char *o
 	if (sysfs_pci_driver(h->sysfs_root, vf_pci, driver, why) < 0)
 		return -1;
 	if (driver[0] && !vf_driver_is_userspace(driver))
-		return vf_is_home(h, vf_pci) ? 0 : sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace", driver);
+		return device_is_home(h, vf_pci) ? 0 : sr_error_set(why, EBUSY, "on %s, its netdev is in another namespace", driver);
 	if (driver[0]) {
 		if (sysfs_pci_iommu_group(h->sysfs_root, vf_pci, &group, why) < 0)
 			return -1;
-		if (vf_vfio_group_use(h->vfio_dir && h->vfio_dir[0] ? h->vfio_dir : "/dev/vfio", group, reason, sizeof(reason)) != VFIO_GROUP_FREE)
+		if (vf_vfio_group_use(vfio_dir_of(h), group, reason, sizeof(reason)) != VFIO_GROUP_FREE)
 			return sr_error_set(why, EBUSY, "on %s, released by endpoint %.12s, but %s", driver, owner_id,
 					    reason);
 	}

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "device.h"
 #include "host.h"
 #include "sysfs.h"
 
@@ -44,7 +45,7 @@ int vf_wait_netdev(const struct host *h, const char *vf_pci, char netdev[SYSFS_I
 /* Whether a process holds /dev/vfio/<group> open. The kernel gives a VFIO group to one opener
  * at a time, so an open failing with EBUSY means "held", from any PID namespace (the managed
  * plugin sees no other process in /proc). UNKNOWN when the node cannot be opened for another
- * reason (why says which). vfio_dir is normally "/dev/vfio". */
+ * reason (why says which). vfio_dir is normally SRIOV_DEFAULT_VFIO_DIR. */
 enum vfio_group_use { VFIO_GROUP_FREE, VFIO_GROUP_HELD, VFIO_GROUP_UNKNOWN };
 enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why, size_t why_size);
 
@@ -59,11 +60,5 @@ enum vfio_group_use vf_vfio_group_use(const char *vfio_dir, int group, char *why
  * the one the VF was handed out on ("" or NULL: not known), or, moved off its host driver, that one. */
 int vf_rebind_host(const struct host *h, int vf, const char *vf_pci, const char *released_from,
 		   const char *host_driver, sr_error *err);
-
-/* The VF is on a host network driver with its netdev in this namespace. */
-bool vf_is_home(const struct host *h, const char *vf_pci);
-
-/* Drivers that take a VF away from the kernel's network stack (VFIO, UIO, pci-stub). */
-bool vf_driver_is_userspace(const char *driver);
 
 #endif
