@@ -31,6 +31,21 @@ static struct nl_cb *valid_cb(struct nl_sock *sock)
 	return cb;
 }
 
+/* One request on our socket, each answer handed to fn (or the ACK waited for): the pattern every
+ * exchange here shares. 0 or a -NLE_* code. */
+static int exchange(struct nlk *nl, struct nl_msg *msg, nl_recvmsg_msg_cb_t fn, void *arg, bool want_ack)
+{
+	struct nl_cb *cb;
+	int rc = -NLE_NOMEM;
+	pthread_mutex_lock(&nl->lock);
+	cb = valid_cb(nl->sock);
+	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
+		rc = want_ack ? nl_wait_for_ack(nl->sock) : nl_recvmsgs(nl->sock, cb);
+	pthread_mutex_unlock(&nl->lock);
+	nl_cb_put(cb);
+	return rc < 0 ? rc : 0;
+}
+
 struct nsid_answer {
 	int nsid;
 	bool got;
@@ -53,20 +68,12 @@ static int nsid_request(struct nlk *nl, int type, int fd, struct nsid_answer *a)
 	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
 	/* the one request here whose answer is an ACK asks for it itself */
 	struct nl_msg *msg = nlmsg_alloc_simple(type, type == RTM_NEWNSID ? NLM_F_ACK : 0);
-	struct nl_cb *cb = NULL;
 	int rc = -NLE_NOMEM;
-	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, NETNSA_FD, (uint32_t)fd) < 0 ||
-	    (type == RTM_NEWNSID && nla_put_s32(msg, NETNSA_NSID, -1) < 0))
-		goto out;
-	pthread_mutex_lock(&nl->lock);
-	cb = valid_cb(nl->sock);
-	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, a) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
-		rc = type == RTM_NEWNSID ? nl_wait_for_ack(nl->sock) : nl_recvmsgs(nl->sock, cb);
-	pthread_mutex_unlock(&nl->lock);
-out:
-	nl_cb_put(cb);
+	if (msg && nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) == 0 && nla_put_u32(msg, NETNSA_FD, (uint32_t)fd) == 0 &&
+	    (type != RTM_NEWNSID || nla_put_s32(msg, NETNSA_NSID, -1) == 0))
+		rc = exchange(nl, msg, on_nsid, a, type == RTM_NEWNSID);
 	nlmsg_free(msg);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 int nlk_open_no_ack(struct nlk **out, sr_error *err)
@@ -122,19 +129,10 @@ int nlk_netns_ids(struct nlk *nl, int *ids, size_t max, size_t *count, sr_error 
 	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_DUMP);
 	struct nsid_list l = {ids, 0, max};
-	struct nl_cb *cb = NULL;
 	int rc = -NLE_NOMEM;
 	*count = 0;
-	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0)
-		goto out;
-	pthread_mutex_lock(&nl->lock);
-	cb = valid_cb(nl->sock);
-	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid_listed, &l) == 0 &&
-	    (rc = nl_send_auto(nl->sock, msg)) >= 0)
-		rc = nl_recvmsgs(nl->sock, cb);
-	pthread_mutex_unlock(&nl->lock);
-out:
-	nl_cb_put(cb);
+	if (msg && nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) == 0)
+		rc = exchange(nl, msg, on_nsid_listed, &l, false);
 	nlmsg_free(msg);
 	if (rc < 0)
 		return nlk_fail_nl(err, rc, "ids of other netns");
@@ -154,22 +152,14 @@ static int link_request(struct nlk *nl, int nsid, int ifindex, struct nlk_table_
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, ifindex > 0 ? 0 : NLM_F_DUMP);
-	struct nl_cb *cb = NULL;
 	int rc = -NLE_NOMEM;
-	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) < 0)
-		goto out;
-	pthread_mutex_lock(&nl->lock);
-	cb = valid_cb(nl->sock);
-	if (cb && nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, fill) == 0 && (rc = nl_send_auto(nl->sock, msg)) >= 0)
-		rc = nl_recvmsgs(nl->sock, cb);
-	pthread_mutex_unlock(&nl->lock);
-out:
-	nl_cb_put(cb);
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) == 0 &&
+	    nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid) == 0)
+		rc = exchange(nl, msg, on_link, fill, false);
 	nlmsg_free(msg);
-	if (rc >= 0 && fill->failed)
+	if (rc == 0 && fill->failed)
 		rc = -NLE_NOMEM;
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 int nlk_link_table_read_nsid(struct nlk *nl, int nsid, struct nlk_link_table *out, sr_error *err)
