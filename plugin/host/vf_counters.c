@@ -68,6 +68,15 @@ static void take_netdev(struct vf_counters *c, const struct nlk_link_entry *e, b
 	c->in_sandbox = in_sandbox;
 }
 
+/* Found in its sandbox, the namespace our namespace calls nsid: its counters, and where to look
+ * first at the next read. */
+static void found_in_sandbox(struct vf_counter_query *q, const struct nlk_link_entry *e, int nsid)
+{
+	take_netdev(&q->out, e, true);
+	q->hint_nsid = nsid;
+	q->hint_ifindex = e->ifindex;
+}
+
 static int by_sandbox(const void *a, const void *b, void *queries)
 {
 	const struct vf_counter_query *q = queries;
@@ -103,9 +112,7 @@ static void by_any_nsid(struct nlk *nl, struct vf_counter_query *q, size_t n, co
 			const struct nlk_link_entry *e;
 			if (!key_failed[i] || q[i].out.src != VF_SRC_NONE || !(e = nlk_link_table_by_mac(&table, q[i].mac)))
 				continue;
-			take_netdev(&q[i].out, e, true);
-			q[i].hint_nsid = ids[k];
-			q[i].hint_ifindex = e->ifindex;
+			found_in_sandbox(&q[i], e, ids[k]);
 			missing--;
 		}
 		nlk_link_table_free(&table);
@@ -139,9 +146,7 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 		one->hint_nsid = one->hint_ifindex = -1;
 		if (nsid >= 0 && ifindex > 0 && nlk_link_entry_get_nsid(nl, nsid, ifindex, &e, &err) == 0 &&
 		    !memcmp(e.mac, one->mac, 6)) {
-			take_netdev(&one->out, &e, true);
-			one->hint_nsid = nsid;
-			one->hint_ifindex = ifindex;
+			found_in_sandbox(one, &e, nsid);
 		}
 	}
 	for (size_t k = 0; k < count;) /* the rest, by sandbox */
@@ -166,9 +171,7 @@ static void sandbox_counters(struct vf_counter_query *q, size_t n)
 			const struct nlk_link_entry *e = nlk_link_table_by_mac(&table, q[order[i]].mac);
 			if (!e)
 				continue;
-			take_netdev(&q[order[i]].out, e, true);
-			q[order[i]].hint_nsid = nsid;
-			q[order[i]].hint_ifindex = e->ifindex;
+			found_in_sandbox(&q[order[i]], e, nsid);
 		}
 		nlk_link_table_free(&table);
 		i = end;
